@@ -1,0 +1,12 @@
+#ifndef PSREC_CZLIB_SHIM_H
+#define PSREC_CZLIB_SHIM_H
+#include <zlib.h>
+
+/* deflateInit/inflateInit are macros in zlib.h; Swift cannot call macros. */
+static inline int psrec_deflateInit(z_streamp strm, int level) {
+    return deflateInit(strm, level);
+}
+static inline int psrec_inflateInit(z_streamp strm) {
+    return inflateInit(strm);
+}
+#endif

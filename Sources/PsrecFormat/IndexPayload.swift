@@ -1,0 +1,157 @@
+/// One EVENTS chunk as the seek index lists it.
+public struct SeekEntry: Sendable, Equatable {
+    /// File offset of the chunk header.
+    public var offset: Int64
+    /// The chunk's sequence number.
+    public var sequence: UInt32
+    /// Session time of its first event.
+    public var startMicros: Int64
+    /// Session time of its last event.
+    public var endMicros: Int64
+    /// Number of events in it.
+    public var eventCount: Int
+
+    public init(offset: Int64, sequence: UInt32, startMicros: Int64, endMicros: Int64, eventCount: Int) {
+        self.offset = offset
+        self.sequence = sequence
+        self.startMicros = startMicros
+        self.endMicros = endMicros
+        self.eventCount = eventCount
+    }
+}
+
+/// A marker, keyboard command or mouse click, as the indicator index lists it.
+public struct Indicator: Sendable, Equatable {
+    /// Session time.
+    public var timeMicros: Int64
+    /// `.marker`, `.command` or `.click`.
+    public var kind: EventType
+    /// File offset of the EVENTS chunk holding the event.
+    public var chunkOffset: Int64
+    /// Marker label, command text, or "x,y,button" for clicks.
+    public var detail: String
+
+    public init(timeMicros: Int64, kind: EventType, chunkOffset: Int64, detail: String) {
+        self.timeMicros = timeMicros
+        self.kind = kind
+        self.chunkOffset = chunkOffset
+        self.detail = detail
+    }
+
+    /// The detail the index stores for an indicator event, or nil if the event is not one.
+    public static func detail(for event: Event) -> String? {
+        switch event {
+        case .marker(let label): label
+        case .command(let text): text
+        case .click(let x, let y, let button): "\(x),\(y),\(button)"
+        default: nil
+        }
+    }
+}
+
+/// The payload of an INDEX chunk (`Spec/format.md#index`).
+///
+/// ```
+/// flags u8 (bit 0: final) | previous index offset uvarint (0 = none)
+/// entry count uvarint | entries: Δoffset Δsequence Δstart duration events (uvarints)
+/// indicator count uvarint | indicators: Δtime kind(u8) entry-ordinal detail(len+UTF-8)
+/// ```
+/// A partial index lists the EVENTS chunks written since the previous index; the final
+/// index, written at close, lists every EVENTS chunk of the file.
+public struct IndexPayload: Sendable, Equatable {
+    /// True for the index written at close, which covers the whole file.
+    public var isFinal: Bool
+    /// Offset of the previous INDEX chunk, if any.
+    public var previousIndexOffset: Int64?
+    /// EVENTS chunks in file order.
+    public var entries: [SeekEntry]
+    /// Indicators in time order.
+    public var indicators: [Indicator]
+
+    public init(isFinal: Bool, previousIndexOffset: Int64?, entries: [SeekEntry], indicators: [Indicator]) {
+        self.isFinal = isFinal
+        self.previousIndexOffset = previousIndexOffset
+        self.entries = entries
+        self.indicators = indicators
+    }
+
+    /// Encodes the payload. Entries must be in offset order and indicators in time order,
+    /// each pointing at a listed entry.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + entries.count * 8 + indicators.count * 16)
+        w.writeUInt8(isFinal ? 1 : 0)
+        w.writeUVarint(UInt64(previousIndexOffset ?? 0))
+        w.writeUVarint(entries.count)
+        var offset: Int64 = 0, sequence: UInt32 = 0, start: Int64 = 0
+        var ordinal: [Int64: Int] = [:]
+        for (i, e) in entries.enumerated() {
+            w.writeUVarint(UInt64(e.offset - offset))
+            w.writeUVarint(UInt64(e.sequence &- sequence))
+            w.writeUVarint(UInt64(e.startMicros - start))
+            w.writeUVarint(UInt64(e.endMicros - e.startMicros))
+            w.writeUVarint(e.eventCount)
+            offset = e.offset; sequence = e.sequence; start = e.startMicros
+            ordinal[e.offset] = i
+        }
+        w.writeUVarint(indicators.count)
+        var time: Int64 = 0
+        for ind in indicators {
+            w.writeUVarint(UInt64(ind.timeMicros - time))
+            w.writeUInt8(ind.kind.rawValue)
+            w.writeUVarint(ordinal[ind.chunkOffset] ?? 0)
+            w.writeString(ind.detail)
+            time = ind.timeMicros
+        }
+        return w.bytes
+    }
+
+    /// Decodes and checks an index payload.
+    /// - Throws: `.malformedPayload` or `.badIndex`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, offset: Int64) throws(FormatError) -> IndexPayload {
+        var r = ByteReader(bytes, baseOffset: offset, context: "index")
+        let flags = try r.readUInt8()
+        guard flags & ~1 == 0 else { throw r.error("unknown index flags \(flags)") }
+        let previous = try r.readUVarint(max: Int(Int64.max / 2), "previous index offset")
+        guard previous == 0 || Int64(previous) < offset else {
+            throw FormatError(.badIndex, "An index points forward to a previous index at \(previous)", offset: offset)
+        }
+        // Each entry takes at least 5 bytes, which bounds the count by the payload size.
+        let count = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 5), "entry count")
+        var entries: [SeekEntry] = []
+        entries.reserveCapacity(count)
+        var entryOffset: Int64 = 0, sequence: UInt64 = 0, start: Int64 = 0
+        for i in 0..<count {
+            let dOffset = try r.readUVarint(max: Int(Limits.maxMicros), "offset delta")
+            let dSequence = try r.readUVarint(max: Int(UInt32.max), "sequence delta")
+            let dStart = try r.readUVarint(max: Int(Limits.maxMicros), "start delta")
+            let duration = try r.readUVarint(max: Int(Limits.maxMicros), "duration")
+            let events = try r.readUVarint(max: Limits.maxItemCount, "event count")
+            guard i == 0 || (dOffset > 0 && dSequence > 0) else { throw r.error("entries are not in file order") }
+            entryOffset += Int64(dOffset)
+            sequence += UInt64(dSequence)
+            start += Int64(dStart)
+            guard entryOffset < offset, sequence <= UInt64(UInt32.max), start <= Limits.maxMicros else {
+                throw FormatError(.badIndex, "An index entry points past the index itself", offset: offset)
+            }
+            entries.append(SeekEntry(offset: entryOffset, sequence: UInt32(sequence), startMicros: start,
+                                     endMicros: start + Int64(duration), eventCount: events))
+        }
+        let indicatorCount = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 4), "indicator count")
+        var indicators: [Indicator] = []
+        indicators.reserveCapacity(indicatorCount)
+        var time: Int64 = 0
+        for _ in 0..<indicatorCount {
+            time += Int64(try r.readUVarint(max: Int(Limits.maxMicros), "indicator time delta"))
+            guard time <= Limits.maxMicros else { throw r.error("indicator time out of range") }
+            let kind = EventType(rawValue: try r.readUInt8())
+            guard kind.isIndicator else { throw r.error("indicator kind \(kind.rawValue) is not an indicator") }
+            let ordinal = try r.readUVarint(max: max(entries.count - 1, 0), "indicator chunk ordinal")
+            guard !entries.isEmpty else { throw r.error("indicator without any chunk") }
+            let detail = try r.readString(max: Limits.maxDecodedLength, "indicator detail length")
+            indicators.append(Indicator(timeMicros: time, kind: kind, chunkOffset: entries[ordinal].offset, detail: detail))
+        }
+        guard r.isAtEnd else { throw r.error("\(r.remaining) bytes left over") }
+        return IndexPayload(isFinal: flags & 1 != 0, previousIndexOffset: previous == 0 ? nil : Int64(previous),
+                            entries: entries, indicators: indicators)
+    }
+}

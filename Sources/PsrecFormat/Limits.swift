@@ -1,0 +1,24 @@
+/// Hard limits of psrec 1.0 (`Spec/format.md#limits`).
+///
+/// A reader rejects anything beyond them before allocating memory for it, so a torn or
+/// hostile length can never cause a huge allocation.
+public enum Limits {
+    /// Largest stored (on-disk) payload of one chunk: 32 MiB.
+    public static let maxStoredLength = 32 << 20
+    /// Largest decoded payload of one chunk: 32 MiB.
+    public static let maxDecodedLength = 32 << 20
+    /// Largest decoded metadata payload: 1 MiB.
+    public static let maxMetadataLength = 1 << 20
+    /// Largest number of items (events or index entries) declared by one chunk.
+    public static let maxItemCount = 1 << 24
+    /// Largest screen width or height in pixels.
+    public static let maxScreenDimension = 16_384
+    /// Largest number of rectangles in one screen delta.
+    public static let maxRectangles = 65_536
+    /// Largest terminal width or height in cells.
+    public static let maxTerminalDimension = 65_535
+    /// Largest byte count of a uvarint.
+    public static let maxVarintBytes = 10
+    /// Largest session time in microseconds (about 292 000 years; keeps arithmetic in Int64).
+    public static let maxMicros: Int64 = Int64.max / 4
+}

@@ -1,0 +1,230 @@
+/// Opens complete, truncated and damaged psrec files (`Spec/format.md#reading`).
+///
+/// A complete file is opened through its trailer and final index: two reads, whatever its
+/// length. A file without a valid trailer is scanned chunk header by chunk header; damaged
+/// stretches are skipped by resynchronising on the next valid chunk header, and everything
+/// up to the last complete chunk is playable. Events are decoded lazily, one chunk at a time.
+public final class RecordingReader {
+    /// Which case the reader met.
+    public enum Status: String, Sendable {
+        /// Valid trailer and final index, no damage found.
+        case complete
+        /// No trailer: the writer stopped; every chunk read so far is valid.
+        case truncated
+        /// Some chunk or structure failed its checks.
+        case damaged
+    }
+
+    /// A damaged stretch of the file.
+    public struct Damage: Sendable, Equatable {
+        /// First byte of the damage.
+        public var offset: Int64
+        /// Byte after the damage (where reading resumed), when known.
+        public var endOffset: Int64?
+        /// Sequence number of the chunk concerned, when known.
+        public var sequence: UInt32?
+        /// What is wrong.
+        public var error: FormatError
+    }
+
+    /// How a file without trailer ends.
+    public struct Truncation: Sendable, Equatable {
+        /// End of the last complete chunk.
+        public var lastGoodOffset: Int64
+        /// Bytes after it (a partly written chunk).
+        public var tailBytes: Int64
+        /// True when those bytes are all zero, as after a power loss.
+        public var zeroFilled: Bool
+    }
+
+    /// Where the bytes come from.
+    public let source: any ByteSource
+    /// The file header.
+    public let header: FileHeader
+    /// The metadata, unless its chunk is damaged.
+    public internal(set) var metadata: RecordingMetadata?
+    /// Every EVENTS chunk found, in file order.
+    public internal(set) var entries: [SeekEntry] = []
+    /// Every indicator, in time order.
+    public internal(set) var indicators: [Indicator] = []
+    /// The trailer, when present and valid.
+    public internal(set) var trailer: Trailer?
+    /// How the file ends when it has no trailer.
+    public internal(set) var truncation: Truncation?
+    /// Damage found so far (opening, and any chunk read since).
+    public internal(set) var damage: [Damage] = []
+    /// Number of INDEX chunks read.
+    public internal(set) var indexChunksRead = 0
+    /// Chunk payloads read so far (all types): the cost of an operation, for tests.
+    public internal(set) var chunkReads = 0
+    /// True when the file was opened by scanning rather than through the index.
+    public internal(set) var openedByScan = false
+    /// Total chunks seen while scanning (0 when opened through the index).
+    public internal(set) var scannedChunks = 0
+
+    let compressor = Compressor()
+
+    /// What the reader found.
+    public var status: Status { !damage.isEmpty ? .damaged : (trailer != nil ? .complete : .truncated) }
+    /// Session time the recording plays to.
+    public var endMicros: Int64 { entries.last?.endMicros ?? 0 }
+    /// Duration: the trailer's when complete, else the last event's time.
+    public var durationMicros: Int64 { trailer?.durationMicros ?? endMicros }
+
+    /// Opens the file at `path`.
+    /// - Throws: `FormatError` when it is not a psrec file or cannot be read at all.
+    public convenience init(path: String, scan: Bool = false) throws(FormatError) {
+        try self.init(source: FileSource(path: path), scan: scan)
+    }
+
+    /// Opens a recording from `source`.
+    /// - Parameter scan: read every chunk header even when a valid trailer is present.
+    /// - Throws: `FormatError` when the signature or file header is wrong, or on I/O failure.
+    public init(source: any ByteSource, scan: Bool = false) throws(FormatError) {
+        self.source = source
+        let head = try source.read(at: 0, count: FileHeader.size)
+        header = try head.withBytes { (raw) throws(FormatError) -> FileHeader in try FileHeader.decode(raw) }
+        if !scan, try openThroughTrailer() { return }
+        try openByScanning()
+    }
+
+    func record(_ error: FormatError, at offset: Int64, end: Int64? = nil, sequence: UInt32? = nil) {
+        damage.append(Damage(offset: offset, endOffset: end, sequence: sequence, error: error))
+    }
+
+    /// Reads and checks a chunk header at `offset`.
+    public func readHeader(at offset: Int64) throws(FormatError) -> ChunkHeader {
+        let bytes = try source.read(at: offset, count: ChunkHeader.size)
+        return try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in
+            try ChunkHeader.decode(raw, salt: header.salt, offset: offset)
+        }
+    }
+
+    /// Reads a chunk's payload, checks its CRC and decompresses it to its declared size.
+    /// - Throws: `.truncatedChunk`, `.badPayloadChecksum`, `.badCompression`.
+    public func readPayload(_ chunk: ChunkHeader, at offset: Int64) throws(FormatError) -> [UInt8] {
+        chunkReads += 1
+        let payloadOffset = offset + Int64(ChunkHeader.size)
+        let stored = try source.read(at: payloadOffset, count: chunk.storedLength)
+        guard stored.count == chunk.storedLength else {
+            throw FormatError(.truncatedChunk, "The file ends inside a chunk payload", offset: payloadOffset)
+        }
+        return try stored.withBytes { (raw) throws(FormatError) -> [UInt8] in
+            guard Checksum.salted(raw, salt: header.salt) == chunk.payloadCRC else {
+                throw FormatError(.badPayloadChecksum, "A chunk payload fails its checksum (sequence \(chunk.sequence))", offset: payloadOffset)
+            }
+            if chunk.codec == .none { return stored }
+            do {
+                return try compressor.decompress(raw, codec: chunk.codec, decodedLength: chunk.decodedLength)
+            } catch {
+                throw FormatError(.badCompression, FormatError.from(error).message, offset: payloadOffset)
+            }
+        }
+    }
+
+    /// Index of the first EVENTS chunk that ends at or after `micros` (binary search).
+    /// - Complexity: O(log n).
+    public func entryIndex(atOrAfter micros: Int64) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].endMicros < micros { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Reads and checks the EVENTS chunk an entry points to, returning its decoded payload.
+    public func readEvents(_ entry: SeekEntry) throws(FormatError) -> (ChunkHeader, [UInt8]) {
+        let chunk = try readHeader(at: entry.offset)
+        guard chunk.type == .events, chunk.sequence == entry.sequence else {
+            throw FormatError(.badIndex, "The index points at a chunk that is not EVENTS chunk \(entry.sequence)", offset: entry.offset)
+        }
+        return (chunk, try readPayload(chunk, at: entry.offset))
+    }
+
+    /// Visits every event from `fromMicros` to `toMicros` (inclusive), seeking through the
+    /// index. A damaged chunk is recorded in `damage` and skipped.
+    ///
+    /// - Throws: only what `visit` throws.
+    /// - Complexity: reads only the chunks overlapping the range.
+    public func forEachEvent(fromMicros: Int64 = 0, toMicros: Int64 = .max, _ visit: (RawEvent) throws -> Void) throws {
+        var i = entryIndex(atOrAfter: fromMicros)
+        while i < entries.count, entries[i].startMicros <= toMicros {
+            let entry = entries[i]
+            i += 1
+            let chunk: ChunkHeader, payload: [UInt8]
+            do {
+                (chunk, payload) = try readEvents(entry)
+                try payload.withUnsafeBytes { raw in
+                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { _ in }
+                }
+            } catch let error as FormatError {
+                record(error, at: entry.offset, sequence: entry.sequence)
+                continue
+            }
+            try payload.withUnsafeBytes { raw in
+                try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                    if event.timeMicros >= fromMicros && event.timeMicros <= toMicros { try visit(event) }
+                }
+            }
+        }
+    }
+
+    /// Decoded events from `fromMicros` to `toMicros`, one chunk in memory at a time.
+    public func events(fromMicros: Int64 = 0, toMicros: Int64 = .max) -> EventSequence {
+        EventSequence(reader: self, fromMicros: fromMicros, toMicros: toMicros)
+    }
+}
+
+/// A lazy sequence of decoded events; see `RecordingReader.events(fromMicros:toMicros:)`.
+public struct EventSequence: Sequence {
+    let reader: RecordingReader
+    let fromMicros: Int64
+    let toMicros: Int64
+
+    public func makeIterator() -> Iterator {
+        Iterator(reader: reader, nextEntry: reader.entryIndex(atOrAfter: fromMicros), fromMicros: fromMicros, toMicros: toMicros)
+    }
+
+    /// Yields events chunk by chunk; events that do not decode are recorded as damage.
+    public struct Iterator: IteratorProtocol {
+        let reader: RecordingReader
+        var nextEntry: Int
+        let fromMicros: Int64
+        let toMicros: Int64
+        var buffer: [TimedEvent] = []
+        var position = 0
+
+        init(reader: RecordingReader, nextEntry: Int, fromMicros: Int64, toMicros: Int64) {
+            self.reader = reader
+            self.nextEntry = nextEntry
+            self.fromMicros = fromMicros
+            self.toMicros = toMicros
+        }
+
+        public mutating func next() -> TimedEvent? {
+            while position >= buffer.count {
+                guard nextEntry < reader.entries.count, reader.entries[nextEntry].startMicros <= toMicros else { return nil }
+                let entry = reader.entries[nextEntry]
+                nextEntry += 1
+                buffer.removeAll(keepingCapacity: true)
+                position = 0
+                var decoded: [TimedEvent] = []
+                do {
+                    let (chunk, payload) = try reader.readEvents(entry)
+                    try payload.withUnsafeBytes { raw in
+                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                            guard event.timeMicros >= fromMicros, event.timeMicros <= toMicros else { return }
+                            decoded.append(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded()))
+                        }
+                    }
+                    buffer = decoded
+                } catch {
+                    reader.record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
+                }
+            }
+            defer { position += 1 }
+            return buffer[position]
+        }
+    }
+}

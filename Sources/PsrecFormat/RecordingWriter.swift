@@ -1,0 +1,293 @@
+/// Streams events into a psrec file that is valid at every chunk boundary
+/// (`Spec/format.md#writing`).
+///
+/// ```swift
+/// let writer = try RecordingWriter(path: "s.psrec", metadata: meta)
+/// try writer.append(.output(bytes), atMicros: t)
+/// try writer.close()
+/// ```
+/// Events are buffered into the current chunk, which is closed (compressed and written in
+/// one `write`) when it spans `chunkIntervalMicros`, reaches `maxChunkBytes`, or right after
+/// an indicator. Live capture tools also call `flushIfDue(nowMicros:)` from a timer so that
+/// nothing waits in memory longer than the interval. Memory is bounded by one chunk plus
+/// about 8 bytes per chunk written (the final index).
+///
+/// A write error cuts the file back to the last complete chunk and is thrown; the writer
+/// then refuses further calls, and the file on disk is a valid truncated recording.
+public final class RecordingWriter {
+    /// The metadata written in the first chunk.
+    public let metadata: RecordingMetadata
+    /// The options in force.
+    public let options: WriterOptions
+    /// The file salt.
+    public let salt: UInt64
+
+    private let sink: any ChunkSink
+    private let compressor = Compressor()
+    private var sequence: UInt32 = 0
+    private var failed: FormatError?
+    private var closed = false
+    private var lastSync = ContinuousClock.now
+
+    // The chunk being filled.
+    private var pending = ByteWriter(capacity: 4096)
+    private var pendingCount = 0
+    private var pendingStart: Int64 = 0
+    private var pendingIndicators: [(time: Int64, kind: EventType, detail: String)] = []
+    private var lastTime: Int64 = 0
+
+    // Index state: entries since the last partial index, and the running final index.
+    private var partial = IndexBuilder()
+    private var final = IndexBuilder()
+    private var previousIndexOffset: Int64?
+
+    /// Chunks written so far (all types).
+    public private(set) var chunksWritten = 0
+    /// Events appended so far.
+    public private(set) var eventsWritten = 0
+    /// Bytes of the file so far.
+    public var bytesWritten: Int64 { sink.length }
+    /// Session time of the last event appended.
+    public var lastEventMicros: Int64 { lastTime }
+
+    /// Starts a recording in a new file at `path` (fails if it exists, unless `overwrite`).
+    /// - Throws: `FormatError` when the file cannot be created or the options are invalid.
+    public convenience init(path: String, metadata: RecordingMetadata, options: WriterOptions = WriterOptions(), overwrite: Bool = false) throws(FormatError) {
+        try options.validate()
+        try self.init(sink: FileSink(path: path, overwrite: overwrite), metadata: metadata, options: options)
+    }
+
+    /// Starts a recording on `sink`: writes the file header and the metadata chunk.
+    public init(sink: any ChunkSink, metadata: RecordingMetadata, options: WriterOptions = WriterOptions()) throws(FormatError) {
+        try options.validate()
+        self.sink = sink
+        self.metadata = metadata
+        self.options = options
+        var salt = options.salt ?? 0
+        while salt == 0 { salt = UInt64.random(in: 1...UInt64.max) }
+        self.salt = salt
+        var bytes = FileHeader(salt: salt).encoded()
+        let json = try metadata.encodedJSON()
+        try appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
+        try write(bytes)
+    }
+
+    private func check() throws(FormatError) {
+        if let failed { throw failed }
+        if closed { throw FormatError(.misuse, "The recording is already closed") }
+    }
+
+    /// Appends an event at a session time.
+    ///
+    /// - Parameters:
+    ///   - event: the event; output and input larger than `maxChunkBytes` are split.
+    ///   - atMicros: microseconds since the recording start; never less than the previous event's.
+    /// - Throws: `.misuse` for a time that goes backwards or an invalid event; `.io` when
+    ///   writing a completed chunk fails.
+    public func append(_ event: Event, atMicros time: Int64) throws(FormatError) {
+        try check()
+        guard time >= lastTime, time <= Limits.maxMicros else {
+            throw FormatError(.misuse, "Event time \(time) µs is before the previous event at \(lastTime) µs")
+        }
+        try event.validateForWriting()
+        if pendingCount > 0 && time - pendingStart >= options.chunkIntervalMicros {
+            try flush()
+        }
+        switch event {
+        case .output(let bytes) where bytes.count > options.maxChunkBytes,
+             .input(let bytes) where bytes.count > options.maxChunkBytes:
+            var start = 0
+            while start < bytes.count {
+                let piece = Array(bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
+                try appendOne(event.type == .output ? .output(piece) : .input(piece), at: time)
+                start += piece.count
+            }
+        default:
+            try appendOne(event, at: time)
+        }
+    }
+
+    private func appendOne(_ event: Event, at time: Int64) throws(FormatError) {
+        if pendingCount == 0 { pendingStart = time }
+        let before = pending.count
+        EventsPayload.append(event, deltaMicros: time - (pendingCount == 0 ? pendingStart : lastTime), into: &pending)
+        if pending.count > Limits.maxDecodedLength {
+            pending.bytes.removeSubrange(before...)
+            throw FormatError(.misuse, "An event of \(pending.count - before) bytes does not fit in a chunk")
+        }
+        pendingCount += 1
+        eventsWritten += 1
+        lastTime = time
+        if let detail = Indicator.detail(for: event) {
+            pendingIndicators.append((time, event.type, detail))
+            try flush()
+        } else if pending.count >= options.maxChunkBytes {
+            try flush()
+        }
+    }
+
+    /// Appends terminal output.
+    public func output(_ bytes: [UInt8], atMicros time: Int64) throws(FormatError) { try append(.output(bytes), atMicros: time) }
+
+    /// Closes the current chunk if it has spanned the chunk interval by `nowMicros`.
+    /// Live capture calls this from a timer, so a crash loses at most one interval.
+    public func flushIfDue(nowMicros: Int64) throws(FormatError) {
+        try check()
+        if pendingCount > 0 && nowMicros - pendingStart >= options.chunkIntervalMicros { try flush() }
+    }
+
+    /// Writes the current chunk now, if it holds any event.
+    public func flush() throws(FormatError) {
+        try check()
+        guard pendingCount > 0 else { return }
+        let offset = sink.length
+        let entry = SeekEntry(offset: offset, sequence: sequence, startMicros: pendingStart, endMicros: lastTime, eventCount: pendingCount)
+        var bytes: [UInt8] = []
+        try appendChunk(type: .events, payload: pending.bytes, itemCount: pendingCount, start: pendingStart, end: lastTime, into: &bytes)
+        try write(bytes)
+        partial.add(entry, indicators: pendingIndicators)
+        final.add(entry, indicators: pendingIndicators)
+        pending.bytes.removeAll(keepingCapacity: true)
+        pendingCount = 0
+        pendingIndicators.removeAll()
+        if partial.entryCount >= options.indexEveryChunks {
+            try writeIndex(isFinal: false)
+        }
+        try syncIfDue()
+    }
+
+    /// Flushes, writes the final index and the trailer, syncs and closes the file.
+    ///
+    /// - Parameter endMicros: session time the recording ends at, if later than its last event.
+    /// - Throws: `.io` when a write or the sync fails (the file stays a valid truncated recording).
+    public func close(endMicros: Int64? = nil) throws(FormatError) {
+        try check()
+        try flush()
+        let duration = max(lastTime, endMicros ?? 0)
+        let indexOffset = sink.length
+        let indexSequence = sequence
+        try writeIndex(isFinal: true, at: duration)
+        try write(Trailer(indexOffset: indexOffset, indexSequence: indexSequence, durationMicros: duration).encoded(salt: salt))
+        do {
+            try sink.sync()
+            try sink.close()
+        } catch {
+            failed = error
+            throw error
+        }
+        closed = true
+    }
+
+    /// Closes the file without index or trailer, leaving a truncated recording (for tests of
+    /// crash behaviour and for abandoning a broken session).
+    public func abandon() throws(FormatError) {
+        closed = true
+        try sink.close()
+    }
+
+    private func writeIndex(isFinal: Bool, at endTime: Int64? = nil) throws(FormatError) {
+        let builder = isFinal ? final : partial
+        let payload = builder.payload(isFinal: isFinal, previous: previousIndexOffset)
+        let offset = sink.length
+        let time = endTime ?? lastTime
+        var bytes: [UInt8] = []
+        try appendChunk(type: .index, payload: payload, itemCount: builder.entryCount + builder.indicatorCount,
+                        start: time, end: time, into: &bytes)
+        try write(bytes)
+        previousIndexOffset = offset
+        partial = IndexBuilder()
+    }
+
+    private func appendChunk(type: ChunkType, payload: [UInt8], itemCount: Int, start: Int64, end: Int64, into bytes: inout [UInt8]) throws(FormatError) {
+        let codec = options.codec
+        var stored: [UInt8]
+        do {
+            stored = try payload.withUnsafeBytes { raw in try compressor.compress(raw, codec: codec, level: options.effectiveLevel) }
+        } catch {
+            throw FormatError.from(error)
+        }
+        var usedCodec = codec
+        // Incompressible payloads (already-compressed output) are stored as they are.
+        if codec != .none && stored.count >= payload.count {
+            stored = payload
+            usedCodec = .none
+        }
+        guard stored.count <= Limits.maxStoredLength else {
+            throw FormatError(.misuse, "A chunk of \(stored.count) bytes exceeds the format's limit")
+        }
+        let crc = stored.withUnsafeBytes { Checksum.salted($0, salt: salt) }
+        let header = ChunkHeader(type: type, codec: usedCodec, sequence: sequence, storedLength: stored.count,
+                                 decodedLength: payload.count, itemCount: itemCount, startMicros: start,
+                                 endMicros: end, payloadCRC: crc)
+        var w = ByteWriter(capacity: ChunkHeader.size + stored.count)
+        header.encode(into: &w, salt: salt)
+        w.writeBytes(stored)
+        bytes.append(contentsOf: w.bytes)
+        sequence &+= 1
+        chunksWritten += 1
+    }
+
+    private func write(_ bytes: [UInt8]) throws(FormatError) {
+        do {
+            try sink.append(bytes)
+        } catch {
+            failed = error
+            throw error
+        }
+    }
+
+    private func syncIfDue() throws(FormatError) {
+        let due: Bool
+        switch options.sync {
+        case .onClose: due = false
+        case .everyChunk: due = true
+        case .everySeconds(let seconds):
+            due = ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
+        }
+        guard due else { return }
+        do { try sink.sync() } catch { failed = error; throw error }
+        lastSync = ContinuousClock.now
+    }
+}
+
+/// Accumulates index entries already delta-encoded, so the final index costs a few bytes
+/// per chunk of memory rather than a struct.
+struct IndexBuilder {
+    private var entries = ByteWriter()
+    private var indicators = ByteWriter()
+    private(set) var entryCount = 0
+    private(set) var indicatorCount = 0
+    private var lastOffset: Int64 = 0
+    private var lastSequence: UInt32 = 0
+    private var lastStart: Int64 = 0
+    private var lastIndicatorTime: Int64 = 0
+
+    mutating func add(_ e: SeekEntry, indicators list: [(time: Int64, kind: EventType, detail: String)]) {
+        entries.writeUVarint(UInt64(e.offset - lastOffset))
+        entries.writeUVarint(UInt64(e.sequence &- lastSequence))
+        entries.writeUVarint(UInt64(e.startMicros - lastStart))
+        entries.writeUVarint(UInt64(e.endMicros - e.startMicros))
+        entries.writeUVarint(e.eventCount)
+        lastOffset = e.offset; lastSequence = e.sequence; lastStart = e.startMicros
+        for ind in list {
+            indicators.writeUVarint(UInt64(ind.time - lastIndicatorTime))
+            indicators.writeUInt8(ind.kind.rawValue)
+            indicators.writeUVarint(entryCount)
+            indicators.writeString(ind.detail)
+            lastIndicatorTime = ind.time
+            indicatorCount += 1
+        }
+        entryCount += 1
+    }
+
+    func payload(isFinal: Bool, previous: Int64?) -> [UInt8] {
+        var w = ByteWriter(capacity: entries.count + indicators.count + 24)
+        w.writeUInt8(isFinal ? 1 : 0)
+        w.writeUVarint(UInt64(previous ?? 0))
+        w.writeUVarint(entryCount)
+        w.writeBytes(entries.bytes)
+        w.writeUVarint(indicatorCount)
+        w.writeBytes(indicators.bytes)
+        return w.bytes
+    }
+}

@@ -1,0 +1,47 @@
+/// How a `RecordingWriter` cuts chunks, compresses and syncs (`Spec/format.md#writing`).
+public struct WriterOptions: Sendable {
+    /// When to call fdatasync besides at close.
+    public enum SyncPolicy: Sendable, Equatable {
+        /// Only at close.
+        case onClose
+        /// After every chunk.
+        case everyChunk
+        /// After the first chunk written at least this many seconds of wall time after the last sync.
+        case everySeconds(Double)
+    }
+
+    /// Payload compression.
+    public var codec: Codec = .zstd
+    /// Compression level; nil for the codec's default.
+    public var level: Int? = nil
+    /// A chunk is closed once it spans this much session time (default 1 s).
+    public var chunkIntervalMicros: Int64 = 1_000_000
+    /// A chunk is closed once its decoded payload reaches this size (default 256 KiB).
+    public var maxChunkBytes: Int = 256 * 1024
+    /// A partial index chunk is written after this many EVENTS chunks (default 64).
+    public var indexEveryChunks: Int = 64
+    /// fdatasync schedule.
+    public var sync: SyncPolicy = .everySeconds(5)
+    /// Fixed salt, for reproducible test vectors only; nil draws a random one.
+    public var salt: UInt64? = nil
+
+    public init(codec: Codec = .zstd, level: Int? = nil) {
+        self.codec = codec
+        self.level = level
+    }
+
+    /// The level that will be used.
+    public var effectiveLevel: Int { level ?? codec.defaultLevel }
+
+    /// Checks the options; thrown errors are sentences naming the option.
+    public func validate() throws(FormatError) {
+        guard codec.levels.contains(effectiveLevel) else {
+            throw FormatError(.misuse, "Compression level \(effectiveLevel) is not valid for \(codec) (use \(codec.levels.lowerBound)…\(codec.levels.upperBound))")
+        }
+        guard chunkIntervalMicros > 0 else { throw FormatError(.misuse, "The chunk interval must be positive") }
+        guard (1024...(Limits.maxDecodedLength / 2)).contains(maxChunkBytes) else {
+            throw FormatError(.misuse, "The chunk size bound must be between 1 KiB and \(Limits.maxDecodedLength / 2) bytes")
+        }
+        guard indexEveryChunks >= 1 else { throw FormatError(.misuse, "The index interval must be at least one chunk") }
+    }
+}
