@@ -126,7 +126,8 @@ extension RecordingReader {
         if offset >= size && trailer == nil && truncation == nil {
             truncation = Truncation(lastGoodOffset: lastGood, tailBytes: 0, zeroFilled: false)
         }
-        if metadata == nil && !damage.contains(where: { $0.offset == Int64(FileHeader.size) }) {
+        let cutInsideMetadata = truncation.map { $0.lastGoodOffset == Int64(FileHeader.size) } ?? false
+        if metadata == nil && !cutInsideMetadata && !damage.contains(where: { $0.offset == Int64(FileHeader.size) }) {
             record(FormatError(.malformedPayload, "The metadata chunk is missing", offset: Int64(FileHeader.size)), at: Int64(FileHeader.size))
         }
         collectIndicators(covered: coveredByIndex, fromIndexes: indexIndicators)
