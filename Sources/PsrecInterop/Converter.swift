@@ -1,0 +1,176 @@
+public import PsrecFormat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Converts asciicast (v1, v2, v3) and ttyrec recordings to psrec.
+///
+/// ```swift
+/// let report = try Converter.convert(inputPath: "demo.cast", outputPath: "demo.psrec",
+///                                    options: ConversionOptions(user: "alice"))
+/// ```
+/// The input is read in blocks, line by line (asciicast v2, v3) or frame by frame (ttyrec),
+/// so memory stays bounded whatever its size; asciicast v1, a single JSON document, is read
+/// whole up to 256 MiB. Bad input throws a `ConversionError` naming the line or byte
+/// offset; it never traps.
+///
+/// Start time (`start_unix_us`): `ConversionOptions.startUnixMicros` when set; else the
+/// asciicast header's `timestamp`, or the first ttyrec frame's time; else, for a file, its
+/// modification time (a warning says so: for a recorder that writes as it goes this is the
+/// session's end, so it is late by up to the session's length); else 0.
+public enum Converter {
+    /// How many leading bytes `detect` looks at when converting.
+    public static let detectionBytes = 64 * 1024
+
+    /// Detects the format from content, not from a file name.
+    ///
+    /// asciicast is a JSON object whose `version` is 1, 2 or 3 (the first line is parsed;
+    /// when it is not a whole object, as in a pretty-printed v1 file, the first `"version":`
+    /// member is looked for). ttyrec is recognised by plausible frame headers: microseconds
+    /// below one million, lengths within the frame limit, times that do not run backwards.
+    ///
+    /// - Parameter head: the first bytes of the input (`detectionBytes` is plenty).
+    /// - Returns: nil when the content is none of the formats.
+    /// - Complexity: O(head.count).
+    public static func detect(_ head: [UInt8]) -> InputFormat? {
+        head.withUnsafeBytes { raw -> InputFormat? in
+            var start = raw.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            while start < raw.count, [0x20, 0x09, 0x0A, 0x0D].contains(raw[start]) { start += 1 }
+            if start < raw.count && raw[start] == UInt8(ascii: "{") {
+                if let format = detectAsciicast(UnsafeRawBufferPointer(rebasing: raw[start...])) { return format }
+            }
+            return looksLikeTtyrec(raw) ? .ttyrec : nil
+        }
+    }
+
+    private static func detectAsciicast(_ raw: UnsafeRawBufferPointer) -> InputFormat? {
+        let firstLineEnd = raw.firstIndex(of: 0x0A) ?? raw.count
+        var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: raw[..<firstLineEnd]))
+        if let value = scanner.scanValue(), scanner.isAtEnd {
+            switch AsciicastHeader(members: value, format: .asciicastV2).version {
+            case 1?: return .asciicastV1
+            case 2?: return .asciicastV2
+            case 3?: return .asciicastV3
+            default: return nil
+            }
+        }
+        // Not a whole object on the first line: look for the version member's digit.
+        let key = Array("\"version\"".utf8)
+        var i = 0
+        while i + key.count <= raw.count {
+            if raw[i] == key[0] && raw[i..<(i + key.count)].elementsEqual(key) {
+                var scanner = JSONScanner(raw, position: i + key.count)
+                if scanner.consume(UInt8(ascii: ":")), let range = scanner.scanNumber() {
+                    switch String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) {
+                    case "1": return .asciicastV1
+                    case "2": return .asciicastV2
+                    case "3": return .asciicastV3
+                    default: return nil
+                    }
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func looksLikeTtyrec(_ raw: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        var frames = 0
+        var previous: Int64 = 0
+        while offset + TtyrecImporter.headerSize <= raw.count && frames < 8 {
+            let seconds = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian
+            let micros = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
+            let length = raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self).littleEndian
+            guard micros < 1_000_000, length <= TtyrecImporter.maxFrameBytes else { return false }
+            let time = Int64(seconds) * 1_000_000 + Int64(micros)
+            // Real clocks may step back a little, but not by more than a day.
+            if frames > 0 && time < previous - 86_400_000_000 { return false }
+            previous = time
+            frames += 1
+            offset += TtyrecImporter.headerSize + Int(length)
+        }
+        return frames > 0
+    }
+
+    /// Converts the file at `inputPath` to a new psrec file at `outputPath`.
+    ///
+    /// On failure nothing is left at `outputPath` (unless it existed and `overwrite` was not
+    /// set, in which case it is untouched).
+    ///
+    /// - Parameters:
+    ///   - overwrite: replace `outputPath` if it exists; otherwise an existing file is an error.
+    /// - Throws: `ConversionError` naming the file, and the line or byte offset, when the
+    ///   input cannot be read or is malformed, or the output cannot be written.
+    public static func convert(inputPath: String, outputPath: String, options: ConversionOptions,
+                               overwrite: Bool = false) throws(ConversionError) -> ConversionReport {
+        let input = try FileInput(path: inputPath)
+        var inputInfo = stat(), outputInfo = stat()
+        if stat(inputPath, &inputInfo) == 0, stat(outputPath, &outputInfo) == 0,
+           inputInfo.st_dev == outputInfo.st_dev, inputInfo.st_ino == outputInfo.st_ino {
+            throw ConversionError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
+        }
+        var created = false
+        let factory = WriterFactory { (metadata) throws(FormatError) -> RecordingWriter in
+            let writer = try RecordingWriter(path: outputPath, metadata: metadata, options: options.writer, overwrite: overwrite)
+            created = true
+            return writer
+        }
+        let context = ImportContext(inputName: inputPath, outputName: outputPath, options: options,
+                                    fallbackStartMicros: input.modificationUnixMicros, factory: factory)
+        do {
+            return try run(input, context: context)
+        } catch {
+            try? factory.writer?.abandon()
+            if created { unlink(outputPath) }
+            throw error
+        }
+    }
+
+    /// Converts bytes held in memory, writing the recording to `sink`.
+    ///
+    /// - Parameter name: how error messages name the input.
+    /// - Throws: `ConversionError`; the sink then holds a partial recording.
+    public static func convert(input: [UInt8], name: String = "input", sink: any ChunkSink,
+                               options: ConversionOptions) throws(ConversionError) -> ConversionReport {
+        try convert(reading: MemoryInput(input, name: name), sink: sink, options: options)
+    }
+
+    /// Converts a stream of input bytes, writing the recording to `sink`.
+    ///
+    /// - Throws: `ConversionError`; the sink then holds a partial recording.
+    public static func convert(reading input: any ConversionInput, sink: any ChunkSink,
+                               options: ConversionOptions) throws(ConversionError) -> ConversionReport {
+        let factory = WriterFactory { (metadata) throws(FormatError) -> RecordingWriter in
+            try RecordingWriter(sink: sink, metadata: metadata, options: options.writer)
+        }
+        let context = ImportContext(inputName: input.name, outputName: "the output", options: options,
+                                    fallbackStartMicros: (input as? FileInput)?.modificationUnixMicros, factory: factory)
+        return try run(input, context: context)
+    }
+
+    private static func run(_ input: any ConversionInput, context: ImportContext) throws(ConversionError) -> ConversionReport {
+        let buffer = InputBuffer(input: input)
+        let format: InputFormat
+        if let forced = context.options.format {
+            format = forced
+        } else {
+            let head = try buffer.peek(detectionBytes)
+            guard !head.isEmpty else {
+                throw ConversionError(.unknownFormat, file: context.inputName, reason: "is empty, so its format cannot be detected")
+            }
+            guard let detected = detect(head) else {
+                throw ConversionError(.unknownFormat, file: context.inputName,
+                                      reason: "is not an asciicast (v1, v2, v3) or ttyrec recording")
+            }
+            format = detected
+        }
+        switch format {
+        case .asciicastV1: return try AsciicastV1Importer(context: context).run(buffer)
+        case .asciicastV2, .asciicastV3: return try AsciicastLinesImporter(format: format, context: context).run(buffer)
+        case .ttyrec: return try TtyrecImporter(context: context).run(buffer)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+internal import PsrecFormat
+
+/// Where in the input something happened, for messages.
+enum InputLocation: CustomStringConvertible {
+    case line(Int)
+    case offset(Int64)
+
+    var description: String {
+        switch self {
+        case .line(let n): "line \(n)"
+        case .offset(let o): "byte \(o)"
+        }
+    }
+}
+
+/// What every importer shares: the input's name, the options, how to make the writer.
+struct ImportContext {
+    var inputName: String
+    var outputName: String
+    var options: ConversionOptions
+    /// Start time to use when neither the options nor the input give one (the input
+    /// file's modification time), in microseconds since 1970.
+    var fallbackStartMicros: Int64?
+    var factory: WriterFactory
+}
+
+/// Creates the `RecordingWriter` once the importer knows the metadata, and keeps it so that
+/// `Converter` can abandon it when the conversion fails.
+final class WriterFactory {
+    private let make: (RecordingMetadata) throws(FormatError) -> RecordingWriter
+    private(set) var writer: RecordingWriter?
+
+    init(_ make: @escaping (RecordingMetadata) throws(FormatError) -> RecordingWriter) { self.make = make }
+
+    func makeWriter(_ metadata: RecordingMetadata) throws(FormatError) -> RecordingWriter {
+        let writer = try make(metadata)
+        self.writer = writer
+        return writer
+    }
+}
+
+/// Feeds imported events to a `RecordingWriter`: clamps times that go backwards, counts
+/// what was skipped or left out, and turns writer failures into `ConversionError`s.
+final class ImportSession {
+    /// Longest marker label kept; longer ones are cut (they go into every index chunk).
+    static let maxMarkerLabelBytes = 4096
+
+    let context: ImportContext
+    private let writer: RecordingWriter
+    private(set) var report: ConversionReport
+    private var lastMicros: Int64 = 0
+    private var firstClamp: InputLocation?
+    private var firstIgnored: (code: String, location: InputLocation)?
+    private var firstSkipped: (reason: String, location: InputLocation)?
+    private var cutLabels = 0
+    private var extraWarnings: [String] = []
+
+    /// Creates the writer with `metadata` (which gets the options' user, application and host).
+    init(format: InputFormat, metadata: RecordingMetadata, context: ImportContext, warnings: [String] = []) throws(ConversionError) {
+        self.context = context
+        var metadata = metadata
+        metadata.user = context.options.user ?? metadata.user
+        metadata.application = context.options.application ?? metadata.application
+        metadata.host = context.options.host ?? metadata.host
+        metadata.captureTool = "psrec convert"
+        metadata.captureToolVersion = format.rawValue
+        do {
+            writer = try context.factory.makeWriter(metadata)
+        } catch {
+            throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot start the recording (\(error.message))")
+        }
+        report = ConversionReport(format: format, startUnixMicros: metadata.startUnixMicros)
+        extraWarnings = warnings
+    }
+
+    /// The start time to record: the options', else the input's, else the fallback, else 0.
+    static func startMicros(input: Int64?, context: ImportContext, warnings: inout [String]) -> Int64 {
+        if let forced = context.options.startUnixMicros { return forced }
+        if let input { return input }
+        if let fallback = context.fallbackStartMicros {
+            warnings.append("\(context.inputName) gives no start time; the file's modification time was used instead")
+            return fallback
+        }
+        warnings.append("\(context.inputName) gives no start time; the recording says it started at 1970-01-01T00:00:00Z")
+        return 0
+    }
+
+    /// Appends an event at `micros`, clamping a time before the previous event's to it.
+    func append(_ event: Event, atMicros micros: Int64, at location: InputLocation) throws(ConversionError) {
+        var time = micros
+        if time < lastMicros {
+            time = lastMicros
+            noteClamped(at: location)
+        }
+        var event = event
+        if case .marker(let label) = event, label.utf8.count > Self.maxMarkerLabelBytes {
+            event = .marker(String(decoding: label.utf8.prefix(Self.maxMarkerLabelBytes), as: UTF8.self))
+            cutLabels += 1
+        }
+        do {
+            try writer.append(event, atMicros: time)
+        } catch {
+            throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot write the event from \(context.inputName) \(location) (\(error.message))")
+        }
+        lastMicros = time
+        report.events += 1
+    }
+
+    /// Notes a time that went backwards and was clamped.
+    func noteClamped(at location: InputLocation) {
+        report.clampedTimes += 1
+        if firstClamp == nil { firstClamp = location }
+    }
+
+    /// Notes a last line or frame cut short that lenient conversion skipped.
+    func skipTorn(_ sentence: String) {
+        report.skippedLines += 1
+        extraWarnings.append(sentence)
+    }
+
+    /// Notes an event of a type psrec does not import.
+    func ignore(code: String, at location: InputLocation) {
+        report.ignoredEvents += 1
+        if firstIgnored == nil { firstIgnored = (code, location) }
+    }
+
+    /// Notes a malformed line or frame that lenient conversion skipped.
+    func skip(reason: String, at location: InputLocation) {
+        report.skippedLines += 1
+        if firstSkipped == nil { firstSkipped = (reason, location) }
+    }
+
+    /// Adds a warning sentence to the report.
+    func warn(_ sentence: String) { extraWarnings.append(sentence) }
+
+    /// Closes the recording and returns the report.
+    func finish() throws(ConversionError) -> ConversionReport {
+        do {
+            try writer.close(endMicros: lastMicros)
+        } catch {
+            throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot finish the recording (\(error.message))")
+        }
+        report.durationMicros = lastMicros
+        var warnings = extraWarnings
+        if let firstSkipped {
+            warnings.append("\(count(report.skippedLines, "malformed line or frame", "malformed lines or frames")) skipped (first at \(firstSkipped.location): \(firstSkipped.reason))")
+        }
+        if let firstClamp {
+            warnings.append("\(count(report.clampedTimes, "event time went", "event times went")) backwards and \(report.clampedTimes == 1 ? "was" : "were") clamped to the previous event's time (first at \(firstClamp))")
+        }
+        if let firstIgnored {
+            warnings.append("\(count(report.ignoredEvents, "event", "events")) of a type psrec does not import \(report.ignoredEvents == 1 ? "was" : "were") left out (first: \"\(firstIgnored.code)\" at \(firstIgnored.location))")
+        }
+        if cutLabels > 0 {
+            warnings.append("\(count(cutLabels, "marker label was", "marker labels were")) longer than \(Self.maxMarkerLabelBytes) bytes and cut")
+        }
+        report.warnings = warnings
+        return report
+    }
+
+    private func count(_ n: Int, _ singular: String, _ plural: String) -> String {
+        "\(n) \(n == 1 ? singular : plural)"
+    }
+}
