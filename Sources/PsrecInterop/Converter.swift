@@ -28,8 +28,8 @@ public enum Converter {
     ///
     /// asciicast is a JSON object whose `version` is 1, 2 or 3 (the first line is parsed;
     /// when it is not a whole object, as in a pretty-printed v1 file, the first `"version":`
-    /// member is looked for). ttyrec is recognised by plausible frame headers: microseconds
-    /// below one million, lengths within the frame limit, times that do not run backwards.
+    /// member is looked for). ttyrec is recognised by a plausible first frame header:
+    /// microseconds below one million and a length within the frame limit.
     ///
     /// - Parameter head: the first bytes of the input (`detectionBytes` is plenty).
     /// - Returns: nil when the content is none of the formats.
@@ -76,23 +76,14 @@ public enum Converter {
         return nil
     }
 
+    /// A ttyrec file has no signature; its first frame header must be plausible: a
+    /// microsecond field below one million (text never has that: its bytes are all 0x09 or
+    /// above) and a length within the frame limit.
     private static func looksLikeTtyrec(_ raw: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        var frames = 0
-        var previous: Int64 = 0
-        while offset + TtyrecImporter.headerSize <= raw.count && frames < 8 {
-            let seconds = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian
-            let micros = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
-            let length = raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self).littleEndian
-            guard micros < 1_000_000, length <= TtyrecImporter.maxFrameBytes else { return false }
-            let time = Int64(seconds) * 1_000_000 + Int64(micros)
-            // Real clocks may step back a little, but not by more than a day.
-            if frames > 0 && time < previous - 86_400_000_000 { return false }
-            previous = time
-            frames += 1
-            offset += TtyrecImporter.headerSize + Int(length)
-        }
-        return frames > 0
+        guard raw.count >= TtyrecImporter.headerSize else { return false }
+        let micros = raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian
+        let length = raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
+        return micros < 1_000_000 && length <= TtyrecImporter.maxFrameBytes
     }
 
     /// Converts the file at `inputPath` to a new psrec file at `outputPath`.

@@ -177,7 +177,7 @@ struct JSONScanner {
             }
             UTF8Repair.append(scalar: scalar, to: &out)
         default:
-            position -= 1
+            position -= 2
             return false
         }
         return true

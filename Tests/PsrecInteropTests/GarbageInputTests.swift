@@ -1,0 +1,73 @@
+import PsrecFormat
+import PsrecInterop
+import Testing
+
+/// Bad input must end in a `ConversionError` or a report, never a trap.
+@Suite("Garbage input")
+struct GarbageInputTests {
+    /// Runs a conversion with each format forced and with detection, strict and lenient.
+    private func survive(_ bytes: [UInt8]) {
+        for format in [nil] + InputFormat.allCases.map(Optional.some) {
+            for lenient in [false, true] {
+                _ = try? Converter.convert(input: bytes, sink: MemorySink(), options: ConversionOptions(lenient: lenient, format: format))
+            }
+        }
+    }
+
+    @Test("Random bytes never crash")
+    func randomBytes() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 11, 12, 13, 100, 4096] {
+            for _ in 0..<20 {
+                survive((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            }
+        }
+    }
+
+    @Test("Mutated valid files never crash")
+    func mutations() {
+        let seeds = [
+            Array(AsciicastLinesImporterTests.v2.utf8), Array(AsciicastLinesImporterTests.v3.utf8),
+            Array(AsciicastV1ImporterTests.v1.utf8), TtyrecImporterTests.frames.flatMap { $0 },
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x0A, 0x22, 0x5C, 0x5B, 0x5D, 0x7B, 0x7D, 0x2C, 0x2D, 0x65, 0x75, 0xFF, 0xC3, 0xED]
+        for seed in seeds {
+            survive(seed)
+            for cut in stride(from: 0, through: seed.count, by: max(1, seed.count / 40)) { survive(Array(seed.prefix(cut))) }
+            for _ in 0..<150 {
+                var bytes = seed
+                for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
+                    let at = Int.random(in: 0..<bytes.count, using: &generator)
+                    bytes[at] = Bool.random(using: &generator)
+                        ? interesting.randomElement(using: &generator) ?? 0
+                        : UInt8.random(in: 0...255, using: &generator)
+                }
+                survive(bytes)
+            }
+        }
+    }
+
+    static let hostileInputs: [String: String] = [
+        "negative and infinite size": "{\"version\": 2, \"width\": -5, \"height\": 1e999}\n[1, \"o\", \"x\"]\n",
+        "huge resize": "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"r\", \"99999999x1\"]\n",
+        "huge exit status": "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n[1, \"x\", \"99999999999999999999999\"]\n",
+        "intervals past the time limit": "{\"version\": 3, \"term\": 5}\n" + String(repeating: "[1e12, \"o\", \"x\"]\n", count: 4),
+        "deep event nesting": "{\"version\": 2}\n" + String(repeating: "[", count: 50_000) + "\n",
+        "deep v1 nesting": "{\"version\": 1, \"stdout\": " + String(repeating: "[", count: 50_000),
+        "surrogate soup": "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\", \"\\ud800\\udbff\\udfff\\u\"]\n",
+        "huge marker": "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"m\", \"" + String(repeating: "m", count: 100_000) + "\"]\n",
+    ]
+
+    @Test("Hostile shapes never crash", arguments: hostileInputs.keys.sorted())
+    func hostile(name: String) {
+        survive(Array((Self.hostileInputs[name] ?? "").utf8))
+    }
+
+    @Test("Huge marker labels are cut so the index stays small")
+    func hugeMarker() throws {
+        let c = try convertInMemory("{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"m\", \"" + String(repeating: "m", count: 100_000) + "\"]\n")
+        #expect(c.reader.indicators.first?.detail.utf8.count == 4096)
+        #expect(c.report.warnings.contains { $0.contains("marker label was longer") })
+    }
+}
