@@ -100,6 +100,9 @@ public final class Compressor {
             if decodedLength > 0 { output.copyMemory(from: input) }
         case .zstd:
             if zstdD == nil { zstdD = ZSTD_createDCtx() }
+            guard ZSTD_findFrameCompressedSize(input.baseAddress, input.count) == input.count else {
+                throw FormatError(.badCompression, "The zstd payload is not exactly one zstd frame")
+            }
             // A zero-capacity destination must still be a valid pointer for zstd.
             var scratch: UInt8 = 0
             let produced = withUnsafeMutablePointer(to: &scratch) { fallback in

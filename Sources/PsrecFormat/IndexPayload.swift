@@ -98,7 +98,8 @@ public struct IndexPayload: Sendable, Equatable {
         for ind in indicators {
             w.writeUVarint(UInt64(ind.timeMicros - time))
             w.writeUInt8(ind.kind.rawValue)
-            w.writeUVarint(ordinal[ind.chunkOffset] ?? 0)
+            guard let position = ordinal[ind.chunkOffset] else { preconditionFailure("indicator of a chunk the index does not list") }
+            w.writeUVarint(position)
             w.writeString(ind.detail)
             time = ind.timeMicros
         }
@@ -112,7 +113,7 @@ public struct IndexPayload: Sendable, Equatable {
         let flags = try r.readUInt8()
         guard flags & ~1 == 0 else { throw r.error("unknown index flags \(flags)") }
         let previous = try r.readUVarint(max: Int(Int64.max / 2), "previous index offset")
-        guard previous == 0 || Int64(previous) < offset else {
+        guard previous == 0 || (Int64(previous) >= Int64(FileHeader.size) && Int64(previous) < offset) else {
             throw FormatError(.badIndex, "An index points forward to a previous index at \(previous)", offset: offset)
         }
         // Each entry takes at least 5 bytes, which bounds the count by the payload size.

@@ -19,6 +19,7 @@ public enum Limits {
     public static let maxTerminalDimension = 65_535
     /// Largest byte count of a uvarint.
     public static let maxVarintBytes = 10
-    /// Largest session time in microseconds (about 292 000 years; keeps arithmetic in Int64).
-    public static let maxMicros: Int64 = Int64.max / 4
+    /// Largest session time in microseconds: 16 decimal digits (about 317 years), so any
+    /// duration fits the trailer's `dur` field and sums of two times stay in Int64.
+    public static let maxMicros: Int64 = 9_999_999_999_999_999
 }

@@ -4,9 +4,20 @@ public import Foundation
 /// first chunk.
 public struct RecordingMetadata: Sendable, Equatable, Codable {
     /// Kind of session.
-    public enum SessionProtocol: String, Sendable, Codable, CaseIterable {
-        case ssh
-        case rdp
+    ///
+    /// Readers keep values they do not know (a newer writer's protocol) instead of failing.
+    public struct SessionProtocol: RawRepresentable, Sendable, Hashable, Codable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(rawValue)
+        }
+        /// A terminal session.
+        public static let ssh = SessionProtocol(rawValue: "ssh")
+        /// A desktop session.
+        public static let rdp = SessionProtocol(rawValue: "rdp")
     }
 
     /// Terminal geometry at the start.
@@ -149,6 +160,12 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
             let value = try JSONDecoder().decode(RecordingMetadata.self, from: Data(json))
             guard value.startUnixMicros >= -Limits.maxMicros, value.startUnixMicros <= Limits.maxMicros else {
                 throw FormatError(.malformedPayload, "Metadata start time is out of range", offset: offset)
+            }
+            if let t = value.terminal, !(0...Limits.maxTerminalDimension).contains(t.cols) || !(0...Limits.maxTerminalDimension).contains(t.rows) {
+                throw FormatError(.malformedPayload, "Metadata terminal size \(t.cols)x\(t.rows) is out of range", offset: offset)
+            }
+            if let s = value.screen, !(0...Limits.maxScreenDimension).contains(s.width) || !(0...Limits.maxScreenDimension).contains(s.height) {
+                throw FormatError(.malformedPayload, "Metadata screen size \(s.width)x\(s.height) is out of range", offset: offset)
             }
             return value
         } catch let error as FormatError {

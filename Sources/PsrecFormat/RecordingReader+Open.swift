@@ -47,11 +47,26 @@ extension RecordingReader {
         var coveredByIndex = Set<Int64>()
         var indexIndicators: [Indicator] = []
         var lastIndexOffset: Int64?
+        lastIndexIsFinal = false
 
         scan: while offset < size {
             let chunk: ChunkHeader
             do {
                 chunk = try readHeader(at: offset)
+            } catch where error.code == .unsupportedChunk {
+                // The header checksum held, so its type and length can be trusted.
+                let raw = try source.read(at: offset, count: ChunkHeader.size)
+                let type = ChunkType(rawValue: raw[4])
+                let end = offset + Int64(ChunkHeader.size) + Int64(raw.withUnsafeBytes { $0.le32(12) })
+                if type.isAncillary && end <= size {
+                    skippedAncillaryChunks += 1
+                    previousSequence = raw.withUnsafeBytes { $0.le32(8) }
+                    lastGood = end
+                    offset = end
+                    continue
+                }
+                record(FormatError(.unsupportedChunk, error.message + "; reading stops here", offset: offset), at: offset, end: size)
+                break scan
             } catch {
                 if size - offset < Int64(ChunkHeader.size) || error.code == .truncatedChunk {
                     try endOfData(at: offset, lastGood: lastGood, lastIndexOffset: lastIndexOffset, previousSequence: previousSequence)
@@ -103,8 +118,13 @@ extension RecordingReader {
                 do {
                     let payload = try readPayload(chunk, at: offset)
                     let index = try payload.withBytes { (raw) throws(FormatError) -> IndexPayload in try IndexPayload.decode(raw, offset: offset) }
+                    guard index.entries.count + index.indicators.count == chunk.itemCount else {
+                        throw FormatError(.badIndex, "Index chunk \(chunk.sequence) declares \(chunk.itemCount) items but holds \(index.entries.count + index.indicators.count)", offset: offset)
+                    }
                     indexChunksRead += 1
                     lastIndexOffset = offset
+                    lastIndexIsFinal = index.isFinal
+                    indexRecords.append(IndexRecord(offset: offset, header: chunk, payload: index))
                     if !index.isFinal {
                         for entry in index.entries { coveredByIndex.insert(entry.offset) }
                         indexIndicators.append(contentsOf: index.indicators)
@@ -113,7 +133,9 @@ extension RecordingReader {
                     record(FormatError.from(error), at: offset, end: end, sequence: chunk.sequence)
                 }
             default:
-                if !chunk.type.isAncillary {
+                if chunk.type.isAncillary {
+                    skippedAncillaryChunks += 1
+                } else {
                     record(FormatError(.unsupportedChunk, "Chunk \(chunk.sequence) has critical type \(chunk.type), which this reader does not know; reading stops here", offset: offset), at: offset, end: size, sequence: chunk.sequence)
                     break scan
                 }
@@ -137,7 +159,6 @@ extension RecordingReader {
     private func collectIndicators(covered: Set<Int64>, fromIndexes: [Indicator]) {
         let known = Set(entries.map(\.offset))
         var list = fromIndexes.filter { known.contains($0.chunkOffset) }
-        let savedReads = chunkReads
         for entry in entries where !covered.contains(entry.offset) {
             guard let (chunk, payload) = try? readEvents(entry) else { continue }
             try? payload.withUnsafeBytes { raw in
@@ -148,7 +169,6 @@ extension RecordingReader {
                 }
             }
         }
-        _ = savedReads
         indicators = list.sorted { ($0.timeMicros, $0.chunkOffset) < ($1.timeMicros, $1.chunkOffset) }
     }
 
@@ -173,7 +193,7 @@ extension RecordingReader {
             record(FormatError(.badTrailer, "The trailer fails its checksum", offset: offset), at: offset, end: offset + Int64(Trailer.size))
             return true
         }
-        if found.indexOffset != lastIndexOffset || found.indexSequence != previousSequence {
+        if found.indexOffset != lastIndexOffset || found.indexSequence != previousSequence || !lastIndexIsFinal {
             record(FormatError(.badTrailer, "The trailer points at index chunk \(found.indexSequence) at byte \(found.indexOffset), which is not the last index chunk", offset: offset), at: offset, end: offset + Int64(Trailer.size))
         }
         if offset + Int64(Trailer.size) < size {

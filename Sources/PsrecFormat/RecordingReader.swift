@@ -61,6 +61,22 @@ public final class RecordingReader {
     public internal(set) var openedByScan = false
     /// Total chunks seen while scanning (0 when opened through the index).
     public internal(set) var scannedChunks = 0
+    /// Every INDEX chunk met while scanning, decoded (empty when opened through the index).
+    public internal(set) var indexRecords: [IndexRecord] = []
+    /// True when the last INDEX chunk met while scanning was a final one.
+    var lastIndexIsFinal = false
+    /// Chunks of unknown ancillary types skipped while scanning.
+    public internal(set) var skippedAncillaryChunks = 0
+
+    /// An INDEX chunk found while scanning.
+    public struct IndexRecord: Sendable {
+        /// File offset of the chunk.
+        public var offset: Int64
+        /// Its header.
+        public var header: ChunkHeader
+        /// Its decoded payload.
+        public var payload: IndexPayload
+    }
 
     let compressor = Compressor()
 
@@ -84,7 +100,8 @@ public final class RecordingReader {
         self.source = source
         let head = try source.read(at: 0, count: FileHeader.size)
         header = try head.withBytes { (raw) throws(FormatError) -> FileHeader in try FileHeader.decode(raw) }
-        if !scan, try openThroughTrailer() { return }
+        // A newer minor version may hold chunk types this reader does not know; only a scan sees them.
+        if !scan, header.minor <= FileHeader.currentMinor, try openThroughTrailer() { return }
         try openByScanning()
     }
 
@@ -136,8 +153,9 @@ public final class RecordingReader {
     /// Reads and checks the EVENTS chunk an entry points to, returning its decoded payload.
     public func readEvents(_ entry: SeekEntry) throws(FormatError) -> (ChunkHeader, [UInt8]) {
         let chunk = try readHeader(at: entry.offset)
-        guard chunk.type == .events, chunk.sequence == entry.sequence else {
-            throw FormatError(.badIndex, "The index points at a chunk that is not EVENTS chunk \(entry.sequence)", offset: entry.offset)
+        guard chunk.type == .events, chunk.sequence == entry.sequence, chunk.startMicros == entry.startMicros,
+              chunk.endMicros == entry.endMicros, chunk.itemCount == entry.eventCount else {
+            throw FormatError(.badIndex, "The index entry for chunk \(entry.sequence) does not match the chunk at byte \(entry.offset)", offset: entry.offset)
         }
         return (chunk, try readPayload(chunk, at: entry.offset))
     }

@@ -10,7 +10,7 @@
 /// one `write`) when it spans `chunkIntervalMicros`, reaches `maxChunkBytes`, or right after
 /// an indicator. Live capture tools also call `flushIfDue(nowMicros:)` from a timer so that
 /// nothing waits in memory longer than the interval. Memory is bounded by one chunk plus
-/// about 8 bytes per chunk written (the final index).
+/// what the final index holds: about 8 bytes per chunk written and the text of every indicator.
 ///
 /// A write error cuts the file back to the last complete chunk and is thrown; the writer
 /// then refuses further calls, and the file on disk is a valid truncated recording.
@@ -86,7 +86,10 @@ public final class RecordingWriter {
     ///   writing a completed chunk fails.
     public func append(_ event: Event, atMicros time: Int64) throws(FormatError) {
         try check()
-        guard time >= lastTime, time <= Limits.maxMicros else {
+        guard time <= Limits.maxMicros else {
+            throw FormatError(.misuse, "Event time \(time) µs is beyond the format's limit of \(Limits.maxMicros) µs")
+        }
+        guard time >= lastTime else {
             throw FormatError(.misuse, "Event time \(time) µs is before the previous event at \(lastTime) µs")
         }
         try event.validateForWriting()
@@ -108,6 +111,9 @@ public final class RecordingWriter {
     }
 
     private func appendOne(_ event: Event, at time: Int64) throws(FormatError) {
+        if pendingCount > 0 && pending.count + Self.approximateSize(event) > options.maxChunkBytes {
+            try flush()
+        }
         if pendingCount == 0 { pendingStart = time }
         let before = pending.count
         EventsPayload.append(event, deltaMicros: time - (pendingCount == 0 ? pendingStart : lastTime), into: &pending)
@@ -123,6 +129,18 @@ public final class RecordingWriter {
             try flush()
         } else if pending.count >= options.maxChunkBytes {
             try flush()
+        }
+    }
+
+    /// An upper estimate of an event's encoded size, to close a chunk before it overflows.
+    static func approximateSize(_ event: Event) -> Int {
+        switch event {
+        case .output(let b), .input(let b): b.count + 21
+        case .screenKeyframe(let image): image.pixels.count + 40
+        case .screenDelta(let delta): delta.rects.reduce(40) { $0 + $1.pixels.count + 20 }
+        case .marker(let s), .command(let s): s.utf8.count + 21
+        case .unknown(_, let body): body.count + 21
+        default: 64
         }
     }
 
@@ -159,11 +177,12 @@ public final class RecordingWriter {
     /// Flushes, writes the final index and the trailer, syncs and closes the file.
     ///
     /// - Parameter endMicros: session time the recording ends at, if later than its last event.
-    /// - Throws: `.io` when a write or the sync fails (the file stays a valid truncated recording).
+    /// - Throws: `.io` when a write fails (the file stays a valid truncated recording) or when the
+    ///   final sync fails (the file is then complete but may not be durable).
     public func close(endMicros: Int64? = nil) throws(FormatError) {
         try check()
         try flush()
-        let duration = max(lastTime, endMicros ?? 0)
+        let duration = min(max(lastTime, endMicros ?? 0), Limits.maxMicros)
         let indexOffset = sink.length
         let indexSequence = sequence
         try writeIndex(isFinal: true, at: duration)
@@ -212,8 +231,11 @@ public final class RecordingWriter {
             stored = payload
             usedCodec = .none
         }
-        guard stored.count <= Limits.maxStoredLength else {
-            throw FormatError(.misuse, "A chunk of \(stored.count) bytes exceeds the format's limit")
+        guard stored.count <= Limits.maxStoredLength, payload.count <= Limits.maxDecodedLength, itemCount <= Limits.maxItemCount else {
+            throw FormatError(.misuse, "A chunk of \(payload.count) bytes and \(itemCount) items exceeds the format's limits")
+        }
+        guard sequence < UInt32.max else {
+            throw FormatError(.misuse, "The recording has reached the largest chunk sequence number; start a new recording")
         }
         let crc = stored.withUnsafeBytes { Checksum.salted($0, salt: salt) }
         let header = ChunkHeader(type: type, codec: usedCodec, sequence: sequence, storedLength: stored.count,

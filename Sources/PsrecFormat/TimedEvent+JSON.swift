@@ -42,8 +42,8 @@ extension TimedEvent {
     }
 }
 
-/// JSON string quoting that escapes every control character, so JSON output is also safe
-/// to print on a terminal.
+/// JSON string quoting that escapes every control character (C0, DEL, C1) and the Unicode
+/// bidirectional overrides, so JSON output is also safe to print on a terminal.
 public enum JSONText {
     /// `text` as a quoted JSON string.
     public static func string(_ text: String) -> String {
@@ -57,7 +57,8 @@ public enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+                    || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

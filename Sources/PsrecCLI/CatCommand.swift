@@ -1,0 +1,30 @@
+import ArgumentParser
+import PsrecFormat
+
+/// `psrec cat FILE`: the recorded terminal output, byte for byte.
+struct CatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cat",
+        abstract: "Write the recorded terminal output to stdout, byte for byte.",
+        discussion: """
+        Truncated files are written up to their last complete chunk, with a note on stderr. \
+        Exit status: 0 complete, 1 truncated, 2 damaged (damaged chunks skipped), \
+        3 not a psrec file or unreadable, 64 usage error.
+        """)
+
+    @OptionGroup var input: FileArgument
+    @OptionGroup var range: TimeRangeOptions
+
+    func run() throws {
+        try reporting {
+            let reader = try RecordingFile.open(input.file)
+            let out = OutputBuffer(blockSize: 1 << 18)
+            try reader.forEachEvent(fromMicros: range.fromMicros, toMicros: range.toMicros) { event in
+                if event.type == .output { out.append(event.body) }
+            }
+            out.flush()
+            if let note = RecordingFile.note(reader, path: input.file) { Console.error(note) }
+            return ExitStatus.of(reader.status)
+        }
+    }
+}

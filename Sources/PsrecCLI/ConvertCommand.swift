@@ -1,0 +1,58 @@
+import ArgumentParser
+import PsrecFormat
+import PsrecInterop
+
+/// `psrec convert IN -o OUT.psrec`.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert an asciicast (v1, v2, v3) or ttyrec recording to .psrec.",
+        discussion: """
+        The input format is detected from the content. Timing is kept to the microsecond; \
+        asciicast markers become marker indicators and input stays input. A malformed input \
+        line is an error naming the line, unless --lenient skips such lines and reports how many. \
+        Exit status: 0 converted, 3 the input cannot be converted (nothing is left at OUT), \
+        64 usage error.
+        """)
+
+    @Argument(help: "The recording to convert.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The .psrec file to write.", valueName: "out"))
+    var output: String
+
+    @Option(help: "User the session ran as (metadata).")
+    var user: String?
+
+    @Option(help: "Application the session belongs to (metadata).")
+    var app: String?
+
+    @Option(help: "Host the session ran on (metadata).")
+    var host: String?
+
+    @Flag(help: "Skip malformed lines (and a torn last line or frame) instead of failing.")
+    var lenient = false
+
+    @Flag(name: .long, help: "Replace OUT if it exists.")
+    var force = false
+
+    @OptionGroup var compression: CompressionOptions
+
+    func run() throws {
+        try reporting {
+            var options = ConversionOptions(user: user, application: app, host: host, lenient: lenient)
+            options.writer = compression.writerOptions
+            let report: ConversionReport
+            do {
+                report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
+            } catch let error as ConversionError {
+                throw CommandFailure(TerminalSafe.escape(error.description))
+            }
+            var summary = "Converted \(TerminalSafe.escape(input)) (\(report.format.rawValue)) to \(TerminalSafe.escape(output)): \(report.events) events, \(TimeFormat.clock(report.durationMicros))"
+            if report.skippedLines > 0 { summary += "; skipped \(report.skippedLines) malformed line(s)" }
+            Console.error(summary + ".")
+            for warning in report.warnings { Console.error("warning: " + TerminalSafe.escape(warning)) }
+            return ExitStatus.ok
+        }
+    }
+}

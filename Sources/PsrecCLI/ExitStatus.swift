@@ -1,0 +1,53 @@
+public import ArgumentParser
+import PsrecFormat
+
+/// Exit statuses shared by every command (documented in the README and `psrec --help`).
+public enum ExitStatus {
+    /// Everything read was complete and valid.
+    public static let ok: Int32 = 0
+    /// A file has no trailer: the recording stopped early but is readable.
+    public static let truncated: Int32 = 1
+    /// A file is damaged; damaged parts were skipped.
+    public static let damaged: Int32 = 2
+    /// Not a psrec file, unreadable, or an input that cannot be converted.
+    public static let invalid: Int32 = 3
+    /// The command line is wrong.
+    public static let usage: Int32 = 64
+
+    /// The status for a reader's verdict.
+    static func of(_ status: RecordingReader.Status) -> Int32 {
+        switch status {
+        case .complete: ok
+        case .truncated: truncated
+        case .damaged: damaged
+        }
+    }
+}
+
+/// An error a command reports as one sentence on stderr, with an exit status.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var status: Int32
+    public init(_ message: String, status: Int32 = ExitStatus.invalid) {
+        self.message = message
+        self.status = status
+    }
+    public var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning failures into a message on stderr and an exit status.
+    func reporting(_ body: () throws -> Int32) throws {
+        let status: Int32
+        do {
+            status = try body()
+        } catch let failure as CommandFailure {
+            Console.error(failure.message)
+            throw ExitCode(failure.status)
+        } catch let error as FormatError {
+            Console.error(TerminalSafe.escape(error.description))
+            throw ExitCode(error.code == .misuse ? ExitStatus.usage : ExitStatus.invalid)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,28 @@
+public import ArgumentParser
+
+/// The `psrec` command: record, verify, find and play session recordings.
+public struct Psrec: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "psrec",
+        abstract: "Record, verify, convert and inspect SSH and RDP session recordings (.psrec).",
+        discussion: """
+        Exit status: 0 success (complete file), 1 truncated file (still readable), \
+        2 damaged file (damaged parts skipped), 3 not a psrec file or unreadable, \
+        64 usage error. Each command's help gives its own details.
+        """,
+        version: PsrecVersion.string,
+        subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, RepairCommand.self])
+
+    public init() {}
+}
+
+/// The toolkit version.
+public enum PsrecVersion {
+    public static let string = "0.1.0"
+}
+
+/// Entry point for the `psrec` executable.
+public enum PsrecMain {
+    /// Parses the process arguments, runs the command and exits.
+    public static func run() { Psrec.main() }
+}

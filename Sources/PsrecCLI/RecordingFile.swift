@@ -1,0 +1,88 @@
+import PsrecFormat
+
+/// Opening recordings for commands, with errors phrased for people.
+enum RecordingFile {
+    /// Opens `path`, or fails with a sentence naming the file.
+    static func open(_ path: String, scan: Bool = false) throws -> RecordingReader {
+        do {
+            return try RecordingReader(path: path, scan: scan)
+        } catch {
+            let shown = TerminalSafe.escape(path)
+            switch error.code {
+            case .io:
+                throw CommandFailure(TerminalSafe.escape(error.message))
+            case .badSignature:
+                throw CommandFailure("\(shown) is not a psrec file (it does not start with the psrec signature).")
+            default:
+                throw CommandFailure("\(shown) cannot be read: \(TerminalSafe.escape(error.description)).")
+            }
+        }
+    }
+
+    /// A one-line note about a non-complete file for stderr, or nil when complete.
+    static func note(_ reader: RecordingReader, path: String) -> String? {
+        let shown = TerminalSafe.escape(path)
+        switch reader.status {
+        case .complete:
+            return nil
+        case .truncated:
+            let t = reader.truncation
+            return "\(shown) is truncated (no trailer): it plays to \(TimeFormat.clock(reader.endMicros)); the last complete chunk ends at byte \(t?.lastGoodOffset ?? reader.source.size)."
+        case .damaged:
+            let first = reader.damage[0]
+            return "\(shown) is damaged: \(reader.damage.count) problem(s), the first at byte \(first.offset): \(TerminalSafe.escape(first.error.message)); damaged parts were skipped."
+        }
+    }
+}
+
+/// Options naming one recording file.
+import ArgumentParser
+
+struct FileArgument: ParsableArguments {
+    @Argument(help: "The .psrec file.")
+    var file: String
+}
+
+/// `--from` / `--to` time bounds.
+struct TimeRangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Start at this session time (e.g. 90, 1:30, 2m, 500ms).", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Stop after this session time.", valueName: "time"))
+    var to: String?
+
+    var fromMicros: Int64 { from.flatMap(TimeFormat.parseMicros) ?? 0 }
+    var toMicros: Int64 { to.flatMap(TimeFormat.parseMicros) ?? .max }
+
+    func validate() throws {
+        if let from, TimeFormat.parseMicros(from) == nil {
+            throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
+        }
+        if let to, TimeFormat.parseMicros(to) == nil {
+            throw ValidationError("--to '\(TerminalSafe.escape(to))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
+        }
+        if fromMicros > toMicros { throw ValidationError("--from is after --to.") }
+    }
+}
+
+/// `--compression` and `--level`, wherever files are written.
+struct CompressionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Chunk compression: zstd, zlib or none.", valueName: "codec"))
+    var compression: String = "zstd"
+
+    @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
+    var level: Int?
+
+    var codec: Codec { Codec(name: compression) ?? .zstd }
+
+    func validate() throws {
+        guard let codec = Codec(name: compression) else {
+            throw ValidationError("--compression '\(TerminalSafe.escape(compression))' is not known; use zstd, zlib or none.")
+        }
+        if let level, !codec.levels.contains(level) {
+            throw ValidationError("--level \(level) is not valid for \(codec); use \(codec.levels.lowerBound)-\(codec.levels.upperBound).")
+        }
+    }
+
+    var writerOptions: WriterOptions { WriterOptions(codec: codec, level: level) }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PsrecFormat
+
+/// `psrec verify FILE|DIR... [--json] [--quiet]`.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check recordings and give each a verdict: complete, truncated, corrupt or invalid.",
+        discussion: """
+        Every check of the Spec runs on every chunk: signature and header, chunk magic, \
+        checksums, lengths and limits, sequence numbers, time order, decompression, event \
+        decoding, the seek and indicator indexes, and the trailer. Directories are searched \
+        for *.psrec files.
+
+        Exit status: 0 all complete, 1 the worst is truncated, 2 the worst is corrupt, \
+        3 the worst is invalid or unreadable, 64 usage error.
+        """)
+
+    @Argument(help: "Files or directories to verify.")
+    var paths: [String]
+
+    @Flag(help: "Print one JSON object per file (JSON lines).")
+    var json = false
+
+    @Flag(help: "Print only files that are not complete, and the summary.")
+    var quiet = false
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("Give at least one file or directory to verify.") }
+    }
+
+    func run() throws {
+        try reporting {
+            let files = try FileDiscovery.psrecFiles(paths)
+            if files.isEmpty { throw CommandFailure("No .psrec files found in \(paths.map(TerminalSafe.escape).joined(separator: ", ")).") }
+            let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }
+            let progress = ProgressBar(total: totalBytes, files: files.count,
+                                       enabled: Console.stderrIsTerminal && (files.count >= 20 || totalBytes >= 256 << 20))
+            let out = OutputBuffer()
+            var counts: [Verdict.Status: Int] = [:]
+            var worst = Verdict.Status.complete
+            for file in files {
+                progress.start(file.path)
+                let verdict = Validator.verify(path: file.path)
+                progress.finish(file.size)
+                counts[verdict.status, default: 0] += 1
+                worst = max(worst, verdict.status)
+                if quiet && verdict.status == .complete { continue }
+                progress.clear()
+                out.append((json ? VerdictText.json(verdict, path: file.path) : VerdictText.text(verdict, path: file.path)) + "\n")
+                out.flush()
+            }
+            progress.clear()
+            out.flush()
+            let summary = Verdict.Status.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+            if !json || !quiet { Console.error("\(files.count) file\(files.count == 1 ? "" : "s"): \(summary)") }
+            return worst.exitStatus
+        }
+    }
+}
+
+/// Text and JSON forms of a verdict, with the same status words.
+enum VerdictText {
+    static func text(_ v: Verdict, path: String) -> String {
+        let name = TerminalSafe.escape(path)
+        switch v.status {
+        case .complete:
+            return "\(name): complete (\(TimeFormat.clock(v.playableMicros)), \(v.chunks) chunks, \(v.events) events, \(v.indicators) indicators)"
+        case .truncated:
+            return "\(name): truncated — plays to \(TimeFormat.clock(v.playableMicros)); last good byte \(v.lastGoodOffset ?? v.fileBytes) of \(v.fileBytes)"
+        case .invalid:
+            return "\(name): invalid — \(TerminalSafe.escape(v.problems.first?.message ?? "unreadable"))"
+        case .corrupt:
+            var lines = ["\(name): corrupt — \(v.problems.count) problem\(v.problems.count == 1 ? "" : "s"); plays to \(TimeFormat.clock(v.playableMicros))"]
+            for p in v.problems.prefix(20) { lines.append("  " + problemText(p)) }
+            if v.problems.count > 20 { lines.append("  … and \(v.problems.count - 20) more") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func problemText(_ p: Verdict.Problem) -> String {
+        var s = ""
+        if let offset = p.offset { s += "byte \(offset)" }
+        if let seq = p.sequence { s += (s.isEmpty ? "" : ", ") + "chunk \(seq)" }
+        s += (s.isEmpty ? "" : ": ") + TerminalSafe.escape(p.message)
+        if let to = p.skippedToOffset, let from = p.offset, to > from { s += " (skipped bytes \(from)-\(to))" }
+        if let lost = p.lostMicros { s += " (lost \(TimeFormat.clock(lost.lowerBound))-\(TimeFormat.clock(lost.upperBound)))" }
+        return s
+    }
+
+    static func json(_ v: Verdict, path: String) -> String {
+        let problems = v.problems.map { p in
+            var f = ["\"kind\":\(JSONText.string(p.kind))", "\"message\":\(JSONText.string(p.message))"]
+            f.append("\"offset\":\(p.offset.map(String.init) ?? "null")")
+            f.append("\"sequence\":\(p.sequence.map(String.init) ?? "null")")
+            f.append("\"skipped_to_offset\":\(p.skippedToOffset.map(String.init) ?? "null")")
+            if let lost = p.lostMicros { f.append("\"lost_from_us\":\(lost.lowerBound),\"lost_to_us\":\(lost.upperBound)") }
+            return "{" + f.joined(separator: ",") + "}"
+        }
+        return "{\"file\":\(JSONText.string(path)),\"status\":\"\(v.status.rawValue)\",\"recording_id\":\(v.recordingID.map(JSONText.string) ?? "null"),\"file_bytes\":\(v.fileBytes),\"plays_to_us\":\(v.playableMicros),\"last_good_offset\":\(v.lastGoodOffset.map(String.init) ?? "null"),\"chunks\":\(v.chunks),\"events\":\(v.events),\"indicators\":\(v.indicators),\"problems\":[\(problems.joined(separator: ","))]}"
+    }
+}
+
+/// Expands file and directory arguments into .psrec files.
+enum FileDiscovery {
+    struct Found {
+        var path: String
+        var size: Int64
+    }
+
+    /// Files named directly are taken whatever their name; directories are searched
+    /// recursively for `*.psrec`, in sorted order.
+    static func psrecFiles(_ paths: [String]) throws -> [Found] {
+        var found: [Found] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                found.append(Found(path: path, size: 0))  // reported as invalid (cannot open)
+                continue
+            }
+            if !isDirectory.boolValue {
+                found.append(Found(path: path, size: size(path)))
+                continue
+            }
+            guard let walker = fm.enumerator(atPath: path) else {
+                throw CommandFailure("Cannot list the directory \(TerminalSafe.escape(path)).")
+            }
+            var inDir: [String] = []
+            while let relative = walker.nextObject() as? String {
+                if relative.hasSuffix(".psrec") { inDir.append((path as NSString).appendingPathComponent(relative)) }
+            }
+            for file in inDir.sorted() { found.append(Found(path: file, size: size(file))) }
+        }
+        return found
+    }
+
+    static func size(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}

@@ -1,0 +1,3 @@
+import PsrecCLI
+
+PsrecMain.run()

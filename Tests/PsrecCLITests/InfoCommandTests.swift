@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import PsrecFormat
+
+@Suite struct InfoCommandTests {
+    @Test func showsMetadataCountsAndStatus() throws {
+        let r = try CLI.run(["info", CLI.vector("terminal-zstd.psrec")])
+        #expect(r.status == 0)
+        #expect(r.text.contains("Status:          complete"))
+        #expect(r.text.contains("User:            alice"))
+        #expect(r.text.contains("Indicators:      5 (click 1, command 3, marker 1)"))
+        #expect(r.text.contains("Duration:        0:06.671030"))
+    }
+
+    @Test func jsonHasTheSameFacts() throws {
+        let r = try CLI.run(["info", "--json", CLI.vector("truncated.psrec")])
+        #expect(r.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
+        #expect(object["status"] as? String == "truncated")
+        #expect((object["indicators"] as? [String: Int])?["command"] == 3)
+        #expect((object["metadata"] as? [String: Any])?["user"] as? String == "alice")
+    }
+
+    @Test func hostileMetadataNeverReachesTheTerminalRaw() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("evil.psrec").path
+        let evil = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m\u{202E}txt.exe"
+        let meta = RecordingMetadata(startUnixMicros: 0, user: evil, application: evil, host: evil, title: evil,
+                                     auditors: [evil], extra: [evil: evil])
+        let writer = try RecordingWriter(path: path, metadata: meta)
+        try writer.append(.marker(evil), atMicros: 1)
+        try writer.append(.command(evil), atMicros: 2)
+        try writer.close()
+        for args in [["info", path], ["info", "--json", path], ["events", path], ["events", "--json", path]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 0, "\(args)")
+            #expect(!r.stdout.contains(0x1B), "\(args) printed a raw ESC")
+            #expect(!r.stdout.contains(0x07), "\(args) printed a raw BEL")
+            #expect(!r.text.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x202E }, "\(args)")
+        }
+    }
+
+    @Test func notAPsrecFileIsExitThreeWithASentence() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("notes.txt").path
+        try "just text".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["info", path])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("is not a psrec file"))
+        let missing = try CLI.run(["info", dir.appendingPathComponent("nope.psrec").path])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("Cannot open"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        #expect(try CLI.run(["info"]).status == 64)
+        #expect(try CLI.run(["cat", CLI.vector("minimal.psrec"), "--from", "soon"]).status == 64)
+    }
+}
