@@ -41,28 +41,39 @@ public final class MemoryInput: ConversionInput {
 public final class FileInput: ConversionInput {
     public let name: String
     private let fd: Int32
+    private let ownsDescriptor: Bool
+
+    /// Reads an already open descriptor, such as standard input (0), without closing it.
+    /// - Parameter name: how error messages name the input, such as "standard input".
+    public init(fileDescriptor: Int32, name: String) {
+        self.name = name
+        fd = fileDescriptor
+        ownsDescriptor = false
+    }
 
     /// Opens `path` for reading.
     /// - Throws: `ConversionError(.unreadableInput)` naming the reason (no such file, permission).
     public init(path: String) throws(ConversionError) {
         name = path
+        ownsDescriptor = true
+        // Checked before opening, so that no descriptor is open when this initializer throws.
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            fd = -1
+            throw ConversionError(.unreadableInput, file: path, reason: "is a directory, not a recording")
+        }
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ConversionError(.unreadableInput, file: path, reason: "cannot be opened (\(String(cString: strerror(errno))))")
         }
-        var info = stat()
-        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw ConversionError(.unreadableInput, file: path, reason: "is a directory, not a recording")
-        }
     }
 
-    deinit { close(fd) }
+    deinit { if ownsDescriptor && fd >= 0 { close(fd) } }
 
-    /// Modification time in microseconds since 1970, when `fstat(2)` tells it.
+    /// Modification time in microseconds since 1970, when `fstat(2)` tells it (regular files only).
     public var modificationUnixMicros: Int64? {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1000
     }
 

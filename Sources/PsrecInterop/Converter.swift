@@ -103,14 +103,21 @@ public enum Converter {
            inputInfo.st_dev == outputInfo.st_dev, inputInfo.st_ino == outputInfo.st_ino {
             throw ConversionError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
         }
+        return try convert(reading: input, outputPath: outputPath, options: options, overwrite: overwrite)
+    }
+
+    /// Converts a stream of input bytes (a file, standard input) to a new psrec file at
+    /// `outputPath`; see `convert(inputPath:outputPath:options:overwrite:)`.
+    public static func convert(reading input: any ConversionInput, outputPath: String, options: ConversionOptions,
+                               overwrite: Bool = false) throws(ConversionError) -> ConversionReport {
         var created = false
         let factory = WriterFactory { (metadata) throws(FormatError) -> RecordingWriter in
             let writer = try RecordingWriter(path: outputPath, metadata: metadata, options: options.writer, overwrite: overwrite)
             created = true
             return writer
         }
-        let context = ImportContext(inputName: inputPath, outputName: outputPath, options: options,
-                                    fallbackStartMicros: input.modificationUnixMicros, factory: factory)
+        let context = ImportContext(inputName: input.name, outputName: outputPath, options: options,
+                                    fallbackStartMicros: (input as? FileInput)?.modificationUnixMicros, factory: factory)
         do {
             return try run(input, context: context)
         } catch {

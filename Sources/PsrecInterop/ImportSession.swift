@@ -1,44 +1,5 @@
 internal import PsrecFormat
 
-/// Where in the input something happened, for messages.
-enum InputLocation: CustomStringConvertible {
-    case line(Int)
-    case offset(Int64)
-
-    var description: String {
-        switch self {
-        case .line(let n): "line \(n)"
-        case .offset(let o): "byte \(o)"
-        }
-    }
-}
-
-/// What every importer shares: the input's name, the options, how to make the writer.
-struct ImportContext {
-    var inputName: String
-    var outputName: String
-    var options: ConversionOptions
-    /// Start time to use when neither the options nor the input give one (the input
-    /// file's modification time), in microseconds since 1970.
-    var fallbackStartMicros: Int64?
-    var factory: WriterFactory
-}
-
-/// Creates the `RecordingWriter` once the importer knows the metadata, and keeps it so that
-/// `Converter` can abandon it when the conversion fails.
-final class WriterFactory {
-    private let make: (RecordingMetadata) throws(FormatError) -> RecordingWriter
-    private(set) var writer: RecordingWriter?
-
-    init(_ make: @escaping (RecordingMetadata) throws(FormatError) -> RecordingWriter) { self.make = make }
-
-    func makeWriter(_ metadata: RecordingMetadata) throws(FormatError) -> RecordingWriter {
-        let writer = try make(metadata)
-        self.writer = writer
-        return writer
-    }
-}
-
 /// Feeds imported events to a `RecordingWriter`: clamps times that go backwards, counts
 /// what was skipped or left out, and turns writer failures into `ConversionError`s.
 final class ImportSession {
@@ -124,7 +85,7 @@ final class ImportSession {
         if firstIgnored == nil { firstIgnored = (code, location) }
     }
 
-    /// Notes a malformed line or frame that lenient conversion skipped.
+    /// Notes a malformed line that lenient conversion skipped.
     func skip(reason: String, at location: InputLocation) {
         report.skippedLines += 1
         if firstSkipped == nil { firstSkipped = (reason, location) }
@@ -143,7 +104,7 @@ final class ImportSession {
         report.durationMicros = lastMicros
         var warnings = extraWarnings
         if let firstSkipped {
-            warnings.append("\(count(report.skippedLines, "malformed line or frame", "malformed lines or frames")) skipped (first at \(firstSkipped.location): \(firstSkipped.reason))")
+            warnings.append("\(count(report.skippedLines, "malformed line was", "malformed lines were")) skipped (first at \(firstSkipped.location): \(firstSkipped.reason))")
         }
         if let firstClamp {
             warnings.append("\(count(report.clampedTimes, "event time went", "event times went")) backwards and \(report.clampedTimes == 1 ? "was" : "were") clamped to the previous event's time (first at \(firstClamp))")

@@ -174,7 +174,7 @@ struct AsciicastLinesImporterTests {
         let c = try convertInMemory(text, lenient: true)
         #expect(c.report.skippedLines == 3)
         #expect(c.output == Array("abc".utf8))
-        #expect(c.report.warnings.contains { $0.contains("3 malformed lines or frames skipped (first at line 3") })
+        #expect(c.report.warnings.contains { $0.contains("3 malformed lines were skipped (first at line 3") })
     }
 
     @Test("A torn last line: an error naming the line in strict mode, skipped in lenient mode")

@@ -87,6 +87,33 @@ struct ConverterTests {
         }
     }
 
+    @Test("A directory is not a recording")
+    func directoryInput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do {
+            _ = try Converter.convert(inputPath: dir.path, outputPath: dir.appendingPathComponent("x.psrec").path, options: ConversionOptions())
+            Issue.record("must fail")
+        } catch {
+            #expect(error.description == "\(dir.path): is a directory, not a recording")
+        }
+    }
+
+    @Test("A pipe (as standard input would be) converts to a file")
+    func pipeInput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data(AsciicastLinesImporterTests.v3.utf8))
+        try pipe.fileHandleForWriting.close()
+        let input = FileInput(fileDescriptor: pipe.fileHandleForReading.fileDescriptor, name: "standard input")
+        let output = dir.appendingPathComponent("stdin.psrec").path
+        let report = try Converter.convert(reading: input, outputPath: output, options: ConversionOptions())
+        #expect(report.format == .asciicastV3)
+        #expect(report.events == 9)
+        #expect(try RecordingReader(path: output).status == .complete)
+    }
+
     @Test("Writer options reach the writer")
     func writerOptions() throws {
         var options = ConversionOptions()
