@@ -40,18 +40,21 @@ public enum Repairer {
         var lastTime: Int64 = 0
         var lossFrom: Int64?
         var lossTo: Int64 = 0
+        var lossUntilMicros: Int64 = 0
 
-        func noteLoss(_ from: Int64, _ to: Int64) {
+        func noteLoss(_ from: Int64, _ to: Int64, untilMicros: Int64 = 0) {
             if lossFrom == nil { lossFrom = from }
             lossTo = max(lossTo, to)
+            lossUntilMicros = max(lossUntilMicros, untilMicros)
         }
         func writeGap(before nextStart: Int64?) throws(FormatError) {
             guard let from = lossFrom else { return }
-            let gap = Gap(fromMicros: lastTime, toMicros: max(lastTime, nextStart ?? lastTime), fromOffset: from, toOffset: max(from, lossTo))
+            let gap = Gap(fromMicros: lastTime, toMicros: max(lastTime, nextStart ?? lossUntilMicros), fromOffset: from, toOffset: max(from, lossTo))
             try writer.append(.gap(gap), atMicros: lastTime)
             report.gaps.append(gap)
             lossFrom = nil
             lossTo = 0
+            lossUntilMicros = 0
         }
 
         for entry in reader.entries {
@@ -74,7 +77,7 @@ public enum Repairer {
             } catch {
                 report.chunksLost += 1
                 let end = (try? reader.readHeader(at: entry.offset)).map { $0.end(at: entry.offset) } ?? entry.offset + Int64(ChunkHeader.size)
-                noteLoss(entry.offset, end)
+                noteLoss(entry.offset, end, untilMicros: entry.endMicros)
                 continue
             }
             guard let first = events.first, first.timeMicros >= lastTime else {
@@ -90,7 +93,7 @@ public enum Repairer {
         for d in damage where d.error.code != .badTrailer { noteLoss(d.offset, d.endOffset ?? d.offset) }
         try writeGap(before: nil)
         try writer.close(endMicros: lastTime)
-        report.inputStatus = reader.status
+        report.inputStatus = report.chunksLost > 0 ? .damaged : reader.status
         return report
     }
 }
