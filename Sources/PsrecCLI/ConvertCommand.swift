@@ -15,7 +15,7 @@ struct ConvertCommand: ParsableCommand {
         64 usage error.
         """)
 
-    @Argument(help: "The recording to convert.")
+    @Argument(help: "The recording to convert; - reads standard input (a live stream is written as it arrives).")
     var input: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The .psrec file to write.", valueName: "out"))
@@ -44,7 +44,11 @@ struct ConvertCommand: ParsableCommand {
             options.writer = compression.writerOptions
             let report: ConversionReport
             do {
-                report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
+                if input == "-" {
+                    report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
+                } else {
+                    report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
+                }
             } catch let error as ConversionError {
                 throw CommandFailure(TerminalSafe.escape(error.description))
             }

@@ -1,4 +1,4 @@
-public import SystemPackage
+import SystemPackage
 
 /// Random-access bytes a `RecordingReader` reads from: a file or memory.
 public protocol ByteSource: AnyObject {

@@ -38,14 +38,28 @@ public struct Indicator: Sendable, Equatable {
         self.detail = detail
     }
 
-    /// The detail the index stores for an indicator event, or nil if the event is not one.
+    /// The detail the index stores for an indicator event, or nil if the event is not one:
+    /// the label or command text cut to `Limits.maxIndicatorDetailBytes` at a character
+    /// boundary, or "x,y,button" for a click.
     public static func detail(for event: Event) -> String? {
         switch event {
-        case .marker(let label): label
-        case .command(let text): text
+        case .marker(let text), .command(let text): bounded(text)
         case .click(let x, let y, let button): "\(x),\(y),\(button)"
         default: nil
         }
+    }
+
+    static func bounded(_ text: String) -> String {
+        guard text.utf8.count > Limits.maxIndicatorDetailBytes else { return text }
+        var result = ""
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let size = UTF8.width(scalar)
+            if used + size > Limits.maxIndicatorDetailBytes { break }
+            result.unicodeScalars.append(scalar)
+            used += size
+        }
+        return result
     }
 }
 
@@ -148,7 +162,7 @@ public struct IndexPayload: Sendable, Equatable {
             guard kind.isIndicator else { throw r.error("indicator kind \(kind.rawValue) is not an indicator") }
             let ordinal = try r.readUVarint(max: max(entries.count - 1, 0), "indicator chunk ordinal")
             guard !entries.isEmpty else { throw r.error("indicator without any chunk") }
-            let detail = try r.readString(max: Limits.maxDecodedLength, "indicator detail length")
+            let detail = try r.readString(max: Limits.maxIndicatorDetailBytes, "indicator detail length")
             indicators.append(Indicator(timeMicros: time, kind: kind, chunkOffset: entries[ordinal].offset, detail: detail))
         }
         guard r.isAtEnd else { throw r.error("\(r.remaining) bytes left over") }

@@ -17,6 +17,9 @@ public enum Limits {
     public static let maxRectangles = 65_536
     /// Largest terminal width or height in cells.
     public static let maxTerminalDimension = 65_535
+    /// Largest indicator detail the index keeps, in UTF-8 bytes; longer labels are cut at a
+    /// character boundary in the index (the event itself keeps the whole text).
+    public static let maxIndicatorDetailBytes = 1024
     /// Largest byte count of a uvarint.
     public static let maxVarintBytes = 10
     /// Largest session time in microseconds: 16 decimal digits (about 317 years), so any

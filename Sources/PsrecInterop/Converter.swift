@@ -155,11 +155,23 @@ public enum Converter {
         if let forced = context.options.format {
             format = forced
         } else {
-            let head = try buffer.peek(detectionBytes)
+            // Detect as soon as the bytes that arrived allow it, so a live stream (stdin) is
+            // converted as it arrives rather than after the first 64 KiB.
+            var head: [UInt8] = []
+            var detectedEarly: InputFormat?
+            while head.count < detectionBytes {
+                let (bytes, more) = try buffer.peekMore(detectionBytes)
+                head = bytes
+                if head.contains(0x0A) || head.count >= 12, let found = detect(head) {
+                    detectedEarly = found
+                    break
+                }
+                if !more { break }
+            }
             guard !head.isEmpty else {
                 throw ConversionError(.unknownFormat, file: context.inputName, reason: "is empty, so its format cannot be detected")
             }
-            guard let detected = detect(head) else {
+            guard let detected = detectedEarly ?? detect(head) else {
                 throw ConversionError(.unknownFormat, file: context.inputName,
                                       reason: "is not an asciicast (v1, v2, v3) or ttyrec recording")
             }

@@ -85,6 +85,14 @@ final class InputBuffer {
         return Array(bytes[start..<min(end, start + count)])
     }
 
+    /// The unread bytes after reading once more (at most `count`), without consuming them;
+    /// the second value is false at the end of the input. A live stream thus yields what has
+    /// arrived so far instead of blocking for `count` bytes.
+    func peekMore(_ count: Int) throws(ConversionError) -> ([UInt8], Bool) {
+        let more = end - start < count ? try fill(limit: max(count, bytes.count)) : false
+        return (Array(bytes[start..<min(end, start + count)]), more)
+    }
+
     /// The next line, or nil at the end of the input. The line's bytes stay valid in
     /// `bytes` until the next call.
     func nextLine() throws(ConversionError) -> LineResult? {
