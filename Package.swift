@@ -12,12 +12,15 @@ let package = Package(
     products: [
         .library(name: "PsrecFormat", targets: ["PsrecFormat"]),
         .library(name: "PsrecInterop", targets: ["PsrecInterop"]),
+        .library(name: "PsrecCatalog", targets: ["PsrecCatalog"]),
         .library(name: "PsrecCLI", targets: ["PsrecCLI"]),
         .executable(name: "psrec", targets: ["psrec"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,9 +41,17 @@ let package = Package(
             dependencies: ["PsrecFormat"],
             swiftSettings: upcoming),
         .target(
+            name: "PsrecCatalog",
+            dependencies: [
+                "PsrecFormat",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming),
+        .target(
             name: "PsrecCLI",
             dependencies: [
-                "PsrecFormat", "PsrecInterop",
+                "PsrecFormat", "PsrecInterop", "PsrecCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -59,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "PsrecCLITests",
             dependencies: ["PsrecCLI", "PsrecFormat", "PsrecInterop"],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "PsrecCatalogTests",
+            dependencies: ["PsrecCatalog", "PsrecCLI", "PsrecFormat", "PsrecInterop"],
             swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]

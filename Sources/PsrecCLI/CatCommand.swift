@@ -12,18 +12,18 @@ struct CatCommand: ParsableCommand {
         3 not a psrec file or unreadable, 64 usage error.
         """)
 
-    @OptionGroup var input: FileArgument
+    @OptionGroup var input: RecordingLocator
     @OptionGroup var range: TimeRangeOptions
 
     func run() throws {
         try reporting {
-            let reader = try RecordingFile.open(input.file)
+            let (reader, name) = try input.open()
             let out = OutputBuffer(blockSize: 1 << 18)
             try reader.forEachEvent(fromMicros: range.fromMicros, toMicros: range.toMicros) { event in
                 if event.type == .output { out.append(event.body) }
             }
             out.flush()
-            if let note = RecordingFile.note(reader, path: input.file) { Console.error(note) }
+            if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
             return ExitStatus.of(reader.status)
         }
     }

@@ -12,7 +12,7 @@ struct EventsCommand: ParsableCommand {
         Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, 64 usage error.
         """)
 
-    @OptionGroup var input: FileArgument
+    @OptionGroup var input: RecordingLocator
     @OptionGroup var range: TimeRangeOptions
 
     @Flag(help: "Print JSON lines.")
@@ -20,13 +20,13 @@ struct EventsCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let reader = try RecordingFile.open(input.file)
+            let (reader, name) = try input.open()
             let out = OutputBuffer()
             for event in reader.events(fromMicros: range.fromMicros, toMicros: range.toMicros) {
                 out.append((json ? event.jsonLine() : Self.text(event)) + "\n")
             }
             out.flush()
-            if let note = RecordingFile.note(reader, path: input.file) { Console.error(note) }
+            if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
             return ExitStatus.of(reader.status)
         }
     }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import PsrecCatalog
 import PsrecFormat
 
 /// Exit statuses shared by every command (documented in the README and `psrec --help`).
@@ -13,6 +14,9 @@ public enum ExitStatus {
     public static let invalid: Int32 = 3
     /// The command line is wrong.
     public static let usage: Int32 = 64
+    /// The catalog refused access: `--as USER` may not see or change the recording
+    /// (EX_NOPERM from sysexits.h). The refusal is in the catalog's audit log.
+    public static let refused: Int32 = 77
 
     /// The status for a reader's verdict.
     static func of(_ status: RecordingReader.Status) -> Int32 {
@@ -47,6 +51,13 @@ extension ParsableCommand {
         } catch let error as FormatError {
             Console.error(TerminalSafe.escape(error.description))
             throw ExitCode(error.code == .misuse ? ExitStatus.usage : ExitStatus.invalid)
+        } catch let error as CatalogError {
+            Console.error(TerminalSafe.escape(error.message))
+            switch error.code {
+            case .refused: throw ExitCode(ExitStatus.refused)
+            case .invalidArgument: throw ExitCode(ExitStatus.usage)
+            default: throw ExitCode(ExitStatus.invalid)
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -9,17 +9,17 @@ struct InfoCommand: ParsableCommand {
         abstract: "Show a recording's metadata, duration, counts, sizes and status.",
         discussion: "Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, 64 usage error.")
 
-    @OptionGroup var input: FileArgument
+    @OptionGroup var input: RecordingLocator
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
         try reporting {
-            let reader = try RecordingFile.open(input.file)
+            let (reader, name) = try input.open()
             let summary = RecordingSummary(reader: reader)
             let out = OutputBuffer()
-            out.append(json ? summary.json(path: input.file) + "\n" : summary.text(path: input.file))
+            out.append(json ? summary.json(path: name) + "\n" : summary.text(path: name))
             out.flush()
             return ExitStatus.of(reader.status)
         }

@@ -8,10 +8,13 @@ public struct Psrec: ParsableCommand {
         discussion: """
         Exit status: 0 success (complete file), 1 truncated file (still readable), \
         2 damaged file (damaged parts skipped), 3 not a psrec file or unreadable, \
-        64 usage error. Each command's help gives its own details.
+        64 usage error, 77 access refused by the catalog (--as). Each command's help \
+        gives its own details.
         """,
         version: PsrecVersion.string,
-        subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, RepairCommand.self])
+        subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, RepairCommand.self, RecordCommand.self,
+                      ImportCommand.self, ExportCommand.self, SearchCommand.self, AppCommand.self, GrantCommand.self,
+                      RevokeCommand.self, LegalHoldCommand.self, DeleteCommand.self, PruneCommand.self, StatsCommand.self])
 
     public init() {}
 }

@@ -17,8 +17,14 @@ struct VerifyCommand: ParsableCommand {
         3 the worst is invalid or unreadable, 64 usage error.
         """)
 
-    @Argument(help: "Files or directories to verify.")
-    var paths: [String]
+    @Argument(help: "Files or directories to verify (with --db: recording IDs; none verifies every recording).")
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Verify recordings stored in this catalog.", valueName: "db"))
+    var db: String?
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("With --db: act as this user (only their visible recordings).", valueName: "user"))
+    var asUser: String?
 
     @Flag(help: "Print one JSON object per file (JSON lines).")
     var json = false
@@ -27,11 +33,13 @@ struct VerifyCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("Give at least one file or directory to verify.") }
+        if paths.isEmpty && db == nil { throw ValidationError("Give at least one file or directory to verify.") }
+        if asUser != nil && db == nil { throw ValidationError("--as applies to recordings in a catalog; give --db as well.") }
     }
 
     func run() throws {
         try reporting {
+            if let db { return try verifyCatalog(db) }
             let files = try FileDiscovery.psrecFiles(paths)
             if files.isEmpty { throw CommandFailure("No .psrec files found in \(paths.map(TerminalSafe.escape).joined(separator: ", ")).") }
             let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import PsrecCatalog
+import PsrecFormat
+
+/// `psrec prune --db DB [--dry-run] [--older-than 90d]`.
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete recordings past their retention period and give the space back.",
+        discussion: """
+        A recording is due when it started longer ago than its application's retention \
+        period (`psrec app set-retention`), or than --older-than when given, which applies \
+        to every application. Recordings under legal hold are kept and listed. Content, \
+        indicators and terminal text are deleted; each deletion is recorded in the audit log; \
+        the freed pages are returned to the file system. Prints one line per recording. \
+        Exit status: 0 success, 3 the catalog cannot be read or written, 64 usage error.
+        """)
+
+    @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+    var db: String
+
+    @Option(help: ArgumentHelp("Delete recordings that started longer ago than this (90d, 12w, 36h), whatever their application's period.", valueName: "age"))
+    var olderThan: String?
+
+    @Flag(help: "List what would be deleted; change nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if let olderThan, CatalogTime.parsePeriod(olderThan) == nil {
+            throw ValidationError("--older-than '\(TerminalSafe.escape(olderThan))' is not an age; use 90d, 12w, 36h or 30m.")
+        }
+    }
+
+    func run() throws {
+        try reporting {
+            let catalog = try Catalog(path: db)
+            let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+            let report = try catalog.prune(olderThanMicros: olderThan.flatMap(CatalogTime.parsePeriod), nowMicros: now, dryRun: dryRun, by: CatalogPrincipal.make(nil))
+            let out = OutputBuffer()
+            let verb = dryRun ? "would delete" : "deleted"
+            for c in report.deleted {
+                out.append("\(verb) \(c.recording.uuid) \(CatalogTime.iso(c.recording.startMicros)) \(RecordingListing.show(c.recording.user)) \(RecordingListing.show(c.recording.application)): \(TerminalSafe.escape(c.reason))\n")
+            }
+            for c in report.held {
+                out.append("kept \(c.recording.uuid) \(CatalogTime.iso(c.recording.startMicros)) \(RecordingListing.show(c.recording.user)) \(RecordingListing.show(c.recording.application)): legal hold (\(TerminalSafe.escape(c.reason)))\n")
+            }
+            out.flush()
+            let content = report.deleted.reduce(Int64(0)) { $0 + $1.recording.fileBytes }
+            var summary = "\(report.deleted.count) recording\(report.deleted.count == 1 ? "" : "s") \(verb) (\(RecordingListing.bytes(content)) of content), \(report.held.count) kept under legal hold"
+            if !dryRun { summary += "; the catalog went from \(RecordingListing.bytes(report.bytesBefore)) to \(RecordingListing.bytes(report.bytesAfter))" }
+            Console.error(summary + ".")
+            return ExitStatus.ok
+        }
+    }
+}
+
+/// `psrec legal-hold --db DB ID [--release]`.
+struct LegalHoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "legal-hold",
+        abstract: "Exempt a recording from deletion by prune, or (--release) end the exemption.",
+        discussion: "Recorded in the audit log. With --as, the user must manage the recording's application. Exit status: 0 done, 3 not found, 64 usage error, 77 refused.")
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Argument(help: ArgumentHelp("The recording's ID (its UUID or a unique prefix).", valueName: "id"))
+    var id: String
+
+    @Flag(help: "Clear the hold.")
+    var release = false
+
+    @Option(help: "Why (kept in the audit log).")
+    var reason: String?
+
+    func run() throws {
+        try reporting {
+            let store = try catalog.open()
+            let recording = try store.recording(id)
+            try store.authorize(.hold, recording, as: catalog.principal)
+            try store.setLegalHold(!release, on: recording, reason: reason, by: catalog.principal)
+            Console.error("Recording \(recording.uuid) is \(release ? "no longer" : "now") under legal hold.")
+            return ExitStatus.ok
+        }
+    }
+}
+
+/// `psrec delete --db DB ID`.
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete one recording from a catalog, with its content.",
+        discussion: "A recording under legal hold is not deleted. Recorded in the audit log. With --as, the user must manage the recording's application. Exit status: 0 deleted, 3 not found or under legal hold, 64 usage error, 77 refused.")
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Argument(help: ArgumentHelp("The recording's ID (its UUID or a unique prefix).", valueName: "id"))
+    var id: String
+
+    @Option(help: "Why (kept in the audit log).")
+    var reason: String?
+
+    func run() throws {
+        try reporting {
+            let store = try catalog.open()
+            let recording = try store.recording(id)
+            try store.authorize(.delete, recording, as: catalog.principal)
+            if recording.legalHold {
+                throw CommandFailure("Recording \(recording.uuid) is under legal hold and was not deleted; `psrec legal-hold --release` ends the hold.")
+            }
+            try store.delete(recording, reason: reason ?? "deleted by hand", by: catalog.principal)
+            try store.reclaimSpace()
+            Console.error("Deleted recording \(recording.uuid).")
+            return ExitStatus.ok
+        }
+    }
+}

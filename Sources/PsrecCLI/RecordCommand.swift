@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import PsrecCapture
+import PsrecFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `psrec record [-o FILE] [--user U] [--app A] [--host H] [--input] -- COMMAND [ARGS...]`.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Run a command under a pseudo-terminal and record the session.",
+        discussion: """
+        The session is transparent: raw mode, window-size changes, signals, job control and \
+        the exit status pass through, and the terminal is restored on every exit path. A chunk \
+        is written at least every second, so the file is always a playable recording. \
+        Keyboard-command indicators are added at every Enter (with the typed text only with \
+        --input), mouse-click indicators at every xterm mouse press. With --input, bytes typed \
+        while the terminal has echo off (password prompts) are replaced by a redaction.
+
+        For an SSH gateway, use it as sshd's ForceCommand (`ForceCommand psrec record --dir \
+        /var/lib/psrec`): the user, remote address and requested command come from the SSH \
+        environment (USER, SSH_CONNECTION, SSH_ORIGINAL_COMMAND).
+
+        Exit status: the command's own (128 + N when killed by signal N); 3 when the session \
+        cannot start or the file cannot be created; 64 usage error. A recording that fails \
+        mid-session is reported on stderr and the session goes on.
+        """)
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The .psrec file to write (default: a unique name in --dir).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Folder for the default file name.", valueName: "dir"))
+    var dir: String = "."
+
+    @Option(help: "User the session runs as (default: from the environment).")
+    var user: String?
+
+    @Option(help: "Application the session belongs to.")
+    var app: String?
+
+    @Option(help: "Host the session runs on (default: this host's name).")
+    var host: String?
+
+    @Flag(help: "Record keystrokes too (never while echo is off, as at password prompts).")
+    var input = false
+
+    @OptionGroup var compression: CompressionOptions
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (default: the SSH command, else $SHELL).")
+    var command: [String] = []
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let argv = Self.command(explicit: command.first == "--" ? Array(command.dropFirst()) : command, environment: environment)
+        let size = SessionRecorder.initialSize(fallback: (80, 24))
+        let meta = Self.metadata(user: user, app: app, host: host, argv: argv, environment: environment, size: size)
+        let path = output ?? (dir as NSString).appendingPathComponent(Self.defaultName(meta))
+        let writer: RecordingWriter
+        do {
+            var options = compression.writerOptions
+            options.sync = .everySeconds(1)
+            writer = try RecordingWriter(path: path, metadata: meta, options: options)
+        } catch {
+            Console.error(TerminalSafe.escape(error.description))
+            throw ExitCode(ExitStatus.invalid)
+        }
+        var env = environment
+        env["PSREC_RECORDING"] = path
+        let recorder = SessionRecorder(configuration: .init(command: argv, environment: env.map { "\($0.key)=\($0.value)" }, recordInput: input), writer: writer)
+        let outcome: SessionRecorder.Outcome
+        do {
+            outcome = try recorder.run()
+        } catch {
+            try? writer.close()
+            Console.error("Cannot start \(TerminalSafe.escape(argv.joined(separator: " "))): \(error).")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        if let failure = outcome.recordingError {
+            Console.error("Recording stopped early: \(TerminalSafe.escape(failure.description)). The session itself was not interrupted.")
+        }
+        throw ExitCode(outcome.exitStatus)
+    }
+
+    /// The program to run: explicit arguments, else the SSH-requested command through the
+    /// shell, else the shell (never psrec itself, when psrec is the login shell).
+    static func command(explicit: [String], environment: [String: String]) -> [String] {
+        if !explicit.isEmpty { return explicit }
+        var shell = environment["SHELL"] ?? "/bin/sh"
+        if shell.hasSuffix("/psrec") || shell.isEmpty { shell = FileManager.default.isExecutableFile(atPath: "/bin/bash") ? "/bin/bash" : "/bin/sh" }
+        if let requested = environment["SSH_ORIGINAL_COMMAND"], !requested.isEmpty { return [shell, "-c", requested] }
+        return [shell, "-l"]
+    }
+
+    static func metadata(user: String?, app: String?, host: String?, argv: [String], environment: [String: String], size: (cols: Int, rows: Int)) -> RecordingMetadata {
+        let now = Date().timeIntervalSince1970
+        let connection = environment["SSH_CONNECTION"]?.split(separator: " ").map(String.init) ?? []
+        let who = user ?? environment["USER"] ?? environment["LOGNAME"] ?? (getpwuid(getuid()).flatMap { String(cString: $0.pointee.pw_name) }) ?? "unknown"
+        var hostName = [CChar](repeating: 0, count: 256)
+        gethostname(&hostName, hostName.count)
+        var extra: [String: String] = [:]
+        if connection.count == 4 { extra["ssh_client_port"] = connection[1]; extra["ssh_server_address"] = connection[2]; extra["ssh_server_port"] = connection[3] }
+        return RecordingMetadata(
+            recordingID: UUID(), sessionProtocol: .ssh, startUnixMicros: Int64(now * 1_000_000),
+            user: who, application: app, host: host ?? String(decoding: hostName.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            remoteAddress: connection.first, command: environment["SSH_ORIGINAL_COMMAND"] ?? argv.joined(separator: " "),
+            terminal: .init(cols: size.cols, rows: size.rows, type: environment["TERM"]),
+            captureTool: "psrec record", captureToolVersion: PsrecVersion.string, owner: who, extra: extra)
+    }
+
+    /// `psrec-20261129T091500Z-alice-1a2b3c4d.psrec`: unique per session, sorted by time.
+    static func defaultName(_ meta: RecordingMetadata) -> String {
+        let stamp = TimeFormat.iso(unixMicros: meta.startUnixMicros).prefix(19).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        let safeUser = String((meta.user ?? "unknown").unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }.prefix(32))
+        return "psrec-\(stamp)Z-\(safeUser.isEmpty ? "user" : safeUser)-\(meta.recordingID.uuidString.prefix(8).lowercased()).psrec"
+    }
+}

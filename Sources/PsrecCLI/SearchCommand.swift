@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import PsrecCatalog
+import PsrecFormat
+
+/// `psrec search --db DB [filters] [--json|--csv]`.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find recordings in a catalog.",
+        discussion: """
+        Filters combine (all must hold). Dates are UTC: 2025-11-24, 2025-11-24T16:30, \
+        2025-11-24 16:30:05, with an optional Z or +01:00; or relative: 30m, 12h, 7d, 2w \
+        (that long ago), today, yesterday, now. --to with a date alone includes that day. \
+        --text finds recordings whose terminal showed these words, in this order (escape \
+        sequences removed). --where COLUMN=VALUE compares any column of the recordings table \
+        and can be repeated. With --as, only recordings that user may see are listed. \
+        Newest first. Exit status: 0 success (also when nothing matches), 3 the catalog \
+        cannot be read, 64 usage error (an unknown column, a malformed date).
+        """)
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Option(help: "Recordings of this user (the account the session ran as).")
+    var user: String?
+
+    @Option(help: "Recordings of this application.")
+    var app: String?
+
+    @Option(name: .customLong("protocol"), help: "ssh or rdp.")
+    var sessionProtocol: String?
+
+    @Option(help: "Recordings made on this host.")
+    var host: String?
+
+    @Option(help: ArgumentHelp("Started at or after this time (a date, a time, or 7d for seven days ago).", valueName: "date"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Started before this time (a date alone includes that day).", valueName: "date"))
+    var to: String?
+
+    @Option(help: "complete or truncated.")
+    var status: String?
+
+    @Option(help: ArgumentHelp("At least this long (90, 1:30, 2m, 1h).", valueName: "time"))
+    var minDuration: String?
+
+    @Option(help: ArgumentHelp("With at least one indicator of this kind: marker, command or click.", valueName: "kind"))
+    var indicator: String?
+
+    @Option(help: ArgumentHelp("Whose terminal showed these words.", valueName: "string"))
+    var text: String?
+
+    @Option(name: .customLong("where"), help: ArgumentHelp("A column of the recordings table equal to a value (repeatable).", valueName: "column=value"))
+    var conditions: [String] = []
+
+    @Option(help: "At most this many recordings.")
+    var limit: Int?
+
+    @Flag(help: "Print one JSON object per recording (JSON lines).")
+    var json = false
+
+    @Flag(help: "Print CSV with a header line.")
+    var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("Choose one of --json and --csv.") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
+        _ = try query(nowMicros: 0)
+    }
+
+    func query(nowMicros: Int64) throws -> RecordingQuery {
+        var q = RecordingQuery()
+        q.user = user
+        q.application = app
+        q.sessionProtocol = sessionProtocol
+        q.host = host
+        q.status = status
+        q.indicatorKind = indicator
+        q.text = text
+        q.limit = limit
+        let dateHelp = "use a date (2025-11-24), a date and time (2025-11-24T16:30, UTC unless an offset is given), or an age (30m, 12h, 7d, 2w)."
+        if let from {
+            guard let micros = CatalogTime.parse(from, nowMicros: nowMicros) else {
+                throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a date; \(dateHelp)")
+            }
+            q.fromMicros = micros
+        }
+        if let to {
+            guard let micros = CatalogTime.parse(to, nowMicros: nowMicros, endOfDay: true) else {
+                throw ValidationError("--to '\(TerminalSafe.escape(to))' is not a date; \(dateHelp)")
+            }
+            q.toMicros = micros
+        }
+        if let minDuration {
+            guard let micros = TimeFormat.parseMicros(minDuration) else {
+                throw ValidationError("--min-duration '\(TerminalSafe.escape(minDuration))' is not a duration; use seconds (90), m:ss (1:30), or a unit (2m, 1h).")
+            }
+            q.minDurationMicros = micros
+        }
+        for condition in conditions {
+            guard let equals = condition.firstIndex(of: "="), equals != condition.startIndex else {
+                throw ValidationError("--where '\(TerminalSafe.escape(condition))' is not COLUMN=VALUE.")
+            }
+            q.columnEquals.append((String(condition[..<equals]), String(condition[condition.index(after: equals)...])))
+        }
+        return q
+    }
+
+    func run() throws {
+        try reporting {
+            let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+            let found = try catalog.open().search(try query(nowMicros: now), as: catalog.principal)
+            let out = OutputBuffer()
+            if json {
+                for r in found { out.append(RecordingListing.json(r) + "\n") }
+            } else if csv {
+                out.append(RecordingListing.csvHeader + "\r\n")
+                for r in found { out.append(RecordingListing.csv(r) + "\r\n") }
+            } else {
+                out.append(RecordingListing.table(found, withMatch: text != nil))
+            }
+            out.flush()
+            if !json && !csv && Console.stdoutIsTerminal || found.isEmpty {
+                Console.error("\(found.count) recording\(found.count == 1 ? "" : "s").")
+            }
+            return ExitStatus.ok
+        }
+    }
+}
+
+/// Text, JSON and CSV forms of catalog recordings; every value from the catalog is escaped.
+enum RecordingListing {
+    static func table(_ recordings: [CatalogRecording], withMatch: Bool) -> String {
+        var rows: [[String]] = [["ID", "START (UTC)", "DURATION", "USER", "APPLICATION", "HOST", "PROTO", "STATUS", "SIZE"] + (withMatch ? ["MATCH AT"] : [])]
+        for r in recordings {
+            var row = [String(r.uuid.prefix(8)), CatalogTime.iso(r.startMicros), CatalogTime.duration(r.durationMicros),
+                       show(r.user), show(r.application), show(r.host), show(r.sessionProtocol),
+                       r.status + (r.legalHold ? " (hold)" : ""), bytes(r.fileBytes)]
+            if withMatch { row.append(r.matchMicros.map(TimeFormat.clock) ?? "-") }
+            rows.append(row)
+        }
+        guard recordings.count > 0 else { return "" }
+        return aligned(rows, rightAligned: [2, 8])
+    }
+
+    static func show(_ value: String?) -> String { value.map(TerminalSafe.escape) ?? "-" }
+
+    /// Lines of columns padded to the widest cell (counting characters, not bytes).
+    static func aligned(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                if i == row.count - 1 && !rightAligned.contains(i) { return cell }
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ") + "\n"
+        }.joined()
+    }
+
+    /// `1.4 MB` style sizes (powers of 1000, like `ls --si`).
+    static func bytes(_ n: Int64) -> String {
+        if n < 1000 { return "\(n) B" }
+        let units = ["kB", "MB", "GB", "TB"]
+        var value = Double(n) / 1000
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        return String(format1: value) + " " + units[unit]
+    }
+
+    static let keys = ["recording_id", "start_time", "start_unix_us", "duration_us", "user", "application", "host",
+                       "remote_address", "protocol", "status", "owner", "file_size", "sha256", "legal_hold", "indicators", "imported_at", "match_us"]
+
+    static func values(_ r: CatalogRecording) -> [String?] {
+        [r.uuid, CatalogTime.iso(r.startMicros, micros: true), String(r.startMicros), String(r.durationMicros), r.user, r.application, r.host,
+         r.remoteAddress, r.sessionProtocol, r.status, r.owner, String(r.fileBytes), r.sha256, r.legalHold ? "true" : "false",
+         String(r.indicatorCount), CatalogTime.iso(r.importedMicros, micros: true), r.matchMicros.map(String.init)]
+    }
+
+    static func json(_ r: CatalogRecording) -> String {
+        let numeric: Set<String> = ["start_unix_us", "duration_us", "file_size", "legal_hold", "indicators", "match_us"]
+        let fields = zip(keys, values(r)).map { key, value in
+            "\"\(key)\":" + (value.map { numeric.contains(key) ? $0 : JSONText.string($0) } ?? "null")
+        }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    static var csvHeader: String { keys.joined(separator: ",") }
+
+    /// RFC 4180 fields; text that a spreadsheet would run as a formula gets a leading `'`.
+    static func csv(_ r: CatalogRecording) -> String {
+        values(r).map { value in
+            guard let value else { return "" }
+            var text = TerminalSafe.escape(value)
+            if let first = text.first, "=+-@\t\r".contains(first), Int64(text) == nil { text = "'" + text }
+            if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return text
+        }.joined(separator: ",")
+    }
+}
+
+extension String {
+    /// A non-negative number with one decimal, without locale-dependent formatting.
+    init(format1 value: Double) {
+        let tenths = Int64((value * 10).rounded())
+        self = "\(tenths / 10).\(tenths % 10)"
+    }
+}

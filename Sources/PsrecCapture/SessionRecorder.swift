@@ -1,0 +1,190 @@
+public import PsrecFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command under a pseudo-terminal, passes everything through transparently and
+/// records output, resizes, indicators and the exit status as the session runs.
+///
+/// The loop polls the user's terminal, the pty master and a signal pipe, with a timer that
+/// closes a chunk at least every second (`RecordingWriter.flushIfDue`), so the file on disk
+/// is always a playable recording.
+public final class SessionRecorder {
+    /// What to run and how.
+    public struct Configuration: Sendable {
+        /// Program and arguments (argv[0] is searched in PATH).
+        public var command: [String]
+        /// Environment of the session (`NAME=value`).
+        public var environment: [String]
+        /// Record typed bytes (never at password prompts).
+        public var recordInput: Bool
+        /// Size used when the user's side is not a terminal.
+        public var fallbackSize: (cols: Int, rows: Int)
+
+        public init(command: [String], environment: [String], recordInput: Bool, fallbackSize: (cols: Int, rows: Int) = (80, 24)) {
+            self.command = command
+            self.environment = environment
+            self.recordInput = recordInput
+            self.fallbackSize = fallbackSize
+        }
+    }
+
+    /// How the session ended.
+    public struct Outcome: Sendable {
+        /// Exit status to pass on: the child's code, or 128 + signal.
+        public var exitStatus: Int32
+        /// The write error that stopped recording, if any (the session itself went on).
+        public var recordingError: FormatError?
+    }
+
+    let configuration: Configuration
+    let writer: RecordingWriter
+    let clock = ContinuousClock()
+    let start: ContinuousClock.Instant
+    var interpreter: InputInterpreter
+    var recordingError: FormatError?
+
+    /// Prepares a recorder writing through `writer`.
+    public init(configuration: Configuration, writer: RecordingWriter) {
+        self.configuration = configuration
+        self.writer = writer
+        self.start = ContinuousClock.now
+        self.interpreter = InputInterpreter(recordText: configuration.recordInput)
+    }
+
+    /// Initial terminal size: the user's terminal, else the fallback.
+    public static func initialSize(fallback: (cols: Int, rows: Int)) -> (cols: Int, rows: Int) {
+        if let size = TerminalMode.size(0) ?? TerminalMode.size(1) { return (Int(size.ws_col), Int(size.ws_row)) }
+        return fallback
+    }
+
+    var now: Int64 {
+        let elapsed = ContinuousClock.now - start
+        return max(writer.lastEventMicros, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
+    }
+
+    /// Records an event unless recording already failed; the session goes on regardless.
+    func record(_ event: Event) {
+        guard recordingError == nil else { return }
+        do { try writer.append(event, atMicros: now) } catch { recordingError = error }
+    }
+
+    /// Runs the session to its end and closes the recording.
+    /// - Throws: only when the session cannot start (no pty, command not found).
+    public func run() throws -> Outcome {
+        let userSize = TerminalMode.size(0) ?? TerminalMode.size(1)
+        var size = userSize ?? winsize(ws_row: UInt16(configuration.fallbackSize.rows), ws_col: UInt16(configuration.fallbackSize.cols), ws_xpixel: 0, ws_ypixel: 0)
+        let pty = try PseudoTerminal(size: size, modes: TerminalMode.current(0))
+        SignalPipe.install([SIGWINCH, SIGCHLD, SIGTERM, SIGHUP, SIGINT, SIGQUIT])
+        signal(SIGPIPE, SIG_IGN)
+        try pty.spawn(configuration.command, environment: configuration.environment)
+        let terminal = TerminalMode(fd: 0)
+        terminal.makeRaw()
+        defer { terminal.restore() }
+
+        var stdinOpen = true
+        var childStatus: Int32?
+        var drainDeadline: ContinuousClock.Instant?
+        var hangupSent: ContinuousClock.Instant?
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var masterOpen = true
+
+        loop: while masterOpen {
+            var fds = [pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: SignalPipe.readEnd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: stdinOpen && childStatus == nil ? 0 : -1, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, nfds_t(fds.count), 200)
+            if ready < 0 && errno != EINTR { break }
+
+            if fds[1].revents & Int16(POLLIN) != 0 {
+                for signal in SignalPipe.drain() {
+                    switch signal {
+                    case SIGWINCH:
+                        if let newSize = TerminalMode.size(0) ?? TerminalMode.size(1), newSize.ws_col != size.ws_col || newSize.ws_row != size.ws_row {
+                            size = newSize
+                            pty.resize(size)
+                            record(.resize(cols: Int(size.ws_col), rows: Int(size.ws_row)))
+                        }
+                    case SIGCHLD:
+                        break
+                    default:
+                        // Terminated from outside (connection dropped): hang up the session,
+                        // which ends it; the recording is closed below with its trailer.
+                        if hangupSent == nil {
+                            kill(-pty.child, SIGHUP)
+                            kill(pty.child, SIGHUP)
+                            hangupSent = .now
+                        }
+                    }
+                }
+            }
+            if childStatus == nil {
+                var status: Int32 = 0
+                if waitpid(pty.child, &status, WNOHANG) == pty.child {
+                    childStatus = status
+                    // Output may still be in flight: read until the pty is quiet.
+                    drainDeadline = .now + .milliseconds(300)
+                }
+            }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(pty.master, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    let bytes = Array(buffer.prefix(n))
+                    writeAll(1, bytes)
+                    record(.output(bytes))
+                    if drainDeadline != nil { drainDeadline = .now + .milliseconds(300) }
+                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    masterOpen = false
+                }
+            }
+            if fds[2].revents & Int16(POLLIN | POLLHUP) != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    let bytes = Array(buffer.prefix(n))
+                    let secret = pty.isReadingSecret
+                    writeAll(pty.master, bytes)
+                    for event in interpreter.interpret(bytes, secret: secret) { record(event) }
+                } else if n == 0 {
+                    stdinOpen = false
+                    // No terminal on our side and its input ended: pass the end on.
+                    if userSize == nil { writeAll(pty.master, [0x04]) }
+                }
+            }
+            if recordingError == nil {
+                do { try writer.flushIfDue(nowMicros: now) } catch { recordingError = error }
+            }
+            if let deadline = drainDeadline, ContinuousClock.now >= deadline { break loop }
+            if let sent = hangupSent, childStatus == nil, ContinuousClock.now - sent > .seconds(3) {
+                kill(-pty.child, SIGKILL)
+                kill(pty.child, SIGKILL)
+            }
+        }
+        if childStatus == nil {
+            var status: Int32 = 0
+            waitpid(pty.child, &status, 0)
+            childStatus = status
+        }
+        let status = childStatus ?? 0
+        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        record(.exit((status & 0x7F) == 0 ? Int64(exitCode) : -Int64(status & 0x7F)))
+        if recordingError == nil {
+            do { try writer.close(endMicros: now) } catch { recordingError = error }
+        }
+        return Outcome(exitStatus: exitCode, recordingError: recordingError)
+    }
+
+    func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN { usleep(1000); continue }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/// An application (target system) whose sessions are recorded.
+public struct Application: Sendable, Equatable {
+    public var name: String
+    /// `ssh` or `rdp`.
+    public var sessionProtocol: String
+    /// Whether capture tools should record its sessions.
+    public var recordingEnabled: Bool
+    /// Recordings older than this many days are deleted by `prune`; nil keeps them.
+    public var retentionDays: Int?
+    /// Users with the right to manage its recordings.
+    public var managers: [String]
+    /// Users assigned to audit all its recordings.
+    public var auditors: [String]
+}

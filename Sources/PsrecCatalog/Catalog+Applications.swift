@@ -1,0 +1,60 @@
+import GRDB
+
+extension Catalog {
+    /// Adds an application.
+    /// - Throws: `.invalidArgument` when it exists already or the protocol is unknown.
+    public func addApplication(_ name: String, sessionProtocol: String, recordingEnabled: Bool, retentionDays: Int?, by principal: Principal) throws(CatalogError) {
+        guard ["ssh", "rdp"].contains(sessionProtocol) else {
+            throw CatalogError(.invalidArgument, "--protocol '\(sessionProtocol)' is not known; use ssh or rdp.")
+        }
+        try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM applications WHERE name = ?)", arguments: [name]) == true {
+                throw CatalogError(.invalidArgument, "The application \(name) is already in the catalog; use `psrec app enable|disable|set-retention` to change it.")
+            }
+            try db.execute(sql: "INSERT INTO applications (name, protocol, recording_enabled, retention_days, created_us) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, sessionProtocol, recordingEnabled, retentionDays, Self.nowMicros])
+            try Self.audit(db, actor: principal.auditName, action: "app", recording: nil,
+                           detail: "add \(name) (\(sessionProtocol), recording \(recordingEnabled ? "enabled" : "disabled"), retention \(retentionDays.map { "\($0) days" } ?? "none"))")
+        }
+    }
+
+    /// Switches recording on or off for an application.
+    public func setRecording(_ enabled: Bool, application name: String, by principal: Principal) throws(CatalogError) {
+        try updateApplication(name, sql: "recording_enabled = ?", value: enabled, detail: "\(enabled ? "enable" : "disable") \(name)", by: principal)
+    }
+
+    /// Sets an application's retention period (nil: keep recordings forever).
+    public func setRetention(days: Int?, application name: String, by principal: Principal) throws(CatalogError) {
+        try updateApplication(name, sql: "retention_days = ?", value: days, detail: "set-retention \(name) \(days.map { "\($0) days" } ?? "none")", by: principal)
+    }
+
+    private func updateApplication(_ name: String, sql: String, value: (any DatabaseValueConvertible)?, detail: String, by principal: Principal) throws(CatalogError) {
+        try write { db in
+            try db.execute(sql: "UPDATE applications SET \(sql) WHERE name = ?", arguments: [value, name])
+            guard db.changesCount == 1 else {
+                throw CatalogError(.notFound, "The application \(name) is not in the catalog; `psrec app add \(name)` adds it.")
+            }
+            try Self.audit(db, actor: principal.auditName, action: "app", recording: nil, detail: detail)
+        }
+    }
+
+    /// The application named `name`, or nil.
+    public func application(_ name: String) throws(CatalogError) -> Application? {
+        try applications().first { $0.name == name }
+    }
+
+    /// Every application, by name.
+    public func applications() throws(CatalogError) -> [Application] {
+        try read { db in
+            let rights = try Row.fetchAll(db, sql: "SELECT application, user, \"right\" FROM app_rights ORDER BY user")
+            return try Row.fetchAll(db, sql: "SELECT name, protocol, recording_enabled, retention_days FROM applications ORDER BY name").map { row in
+                let name: String = row["name"]
+                let mine = rights.filter { $0["application"] == name }
+                return Application(name: name, sessionProtocol: row["protocol"], recordingEnabled: row["recording_enabled"],
+                                   retentionDays: row["retention_days"],
+                                   managers: mine.filter { $0["right"] == "manage" }.map { $0["user"] },
+                                   auditors: mine.filter { $0["right"] == "audit" }.map { $0["user"] })
+            }
+        }
+    }
+}

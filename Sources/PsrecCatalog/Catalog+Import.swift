@@ -1,0 +1,262 @@
+import Crypto
+import Foundation
+import GRDB
+import PsrecFormat
+
+extension Catalog {
+    /// Imports one psrec file: its metadata, indicators, terminal text and content.
+    ///
+    /// Complete and truncated files are imported; corrupt and invalid ones are skipped (the
+    /// outcome says why). Importing a file already in the catalog changes nothing; importing
+    /// a longer copy of a truncated recording (same UUID, the same first chunks) appends the
+    /// new chunks. Everything for one file is one transaction: a crash or an error leaves
+    /// the catalog without any of it.
+    ///
+    /// Memory is bounded by one chunk and the file's index: content is streamed chunk by
+    /// chunk into one reused prepared statement.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - actor: who imports, for the audit log.
+    /// - Throws: `CatalogError.database` when SQLite fails; file problems are outcomes.
+    public func importRecording(path: String, actor: String) throws(CatalogError) -> ImportOutcome {
+        let source: FileSource
+        do {
+            source = try FileSource(path: path)
+        } catch {
+            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")
+        }
+        let verdict = Validator.verify(source)
+        switch verdict.status {
+        case .invalid:
+            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size,
+                                 reason: "\(path) is invalid: \(verdict.problems.first?.message ?? "unreadable").")
+        case .corrupt:
+            let first = verdict.problems.first
+            let at = first?.offset.map { " at byte \($0)" } ?? ""
+            return ImportOutcome(kind: .skipped, verdict: .corrupt, recordingID: verdict.recordingID, fileBytes: source.size,
+                                 reason: "\(path) is corrupt (\(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s"), the first\(at): \(first?.message ?? "damaged")); `psrec repair` makes an importable copy.")
+        case .complete, .truncated:
+            break
+        }
+        let prepared: PreparedImport
+        do {
+            prepared = try PreparedImport(source: source, verdict: verdict, path: path)
+        } catch {
+            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)
+        }
+        do {
+            return try database.write { db in try prepared.store(db, actor: actor) }
+        } catch let error as CatalogError where error.code == .unimportable || error.code == .conflict {
+            return ImportOutcome(kind: .skipped, verdict: verdict.status, recordingID: prepared.uuid, fileBytes: source.size, reason: error.message)
+        } catch {
+            throw Self.wrap(error, path: self.path)
+        }
+    }
+}
+
+/// A validated file, read and ready to be stored in one transaction.
+struct PreparedImport {
+    let source: FileSource
+    let reader: RecordingReader
+    let metadata: RecordingMetadata
+    let layout: FileLayout
+    let status: Verdict.Status
+    let path: String
+    let sha256: String
+    var uuid: String { metadata.recordingID.uuidString.lowercased() }
+
+    /// Texts are stored in rows of about this many bytes.
+    static let textRowBytes = 4096
+
+    init(source: FileSource, verdict: Verdict, path: String) throws(CatalogError) {
+        self.source = source
+        self.path = path
+        status = verdict.status
+        do {
+            reader = try RecordingReader(source: source)
+        } catch {
+            throw CatalogError(.unimportable, "\(path) cannot be read: \(error.description).")
+        }
+        guard let metadata = reader.metadata else {
+            throw CatalogError(.unimportable, "\(path) ends before its metadata is complete; there is nothing to import.")
+        }
+        self.metadata = metadata
+        let size = source.size
+        let chunksEnd = verdict.status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
+        layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: verdict.status == .complete, name: path)
+        sha256 = try Self.digest(source, name: path)
+    }
+
+    /// SHA-256 of the whole file, read in 1 MiB blocks.
+    static func digest(_ source: any ByteSource, name: String) throws(CatalogError) -> String {
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        while offset < source.size {
+            let block: [UInt8]
+            do {
+                block = try source.read(at: offset, count: 1 << 20)
+            } catch {
+                throw CatalogError(.unimportable, "\(name) cannot be read: \(error.description).")
+            }
+            if block.isEmpty { break }
+            hasher.update(data: block)
+            offset += Int64(block.count)
+        }
+        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// Decides between adding, extending and leaving alone, and writes.
+    func store(_ db: Database, actor: String) throws -> ImportOutcome {
+        let now = Catalog.nowMicros
+        func outcome(_ kind: ImportOutcome.Kind, _ reason: String? = nil) -> ImportOutcome {
+            ImportOutcome(kind: kind, verdict: status, recordingID: uuid, fileBytes: source.size, reason: reason)
+        }
+        guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
+            let rowID = try insertRecording(db, now: now)
+            try insertSegments(db, rowID: rowID, from: 0)
+            try insertDerived(db, rowID: rowID)
+            try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "added from \(path)")
+            return outcome(.added)
+        }
+        let rowID: Int64 = existing["id"]
+        if existing["sha256"] == sha256 { return outcome(.unchanged, "\(path) is already in the catalog.") }
+        let stored = try Row.fetchAll(db, sql: "SELECT file_offset, kind, length(bytes) AS length FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID])
+            .map { FileLayout.Segment(offset: $0["file_offset"], length: $0["length"], kind: FileLayout.Segment.Kind(rawValue: $0["kind"]) ?? .tail) }
+        let storedSettled = stored.prefix { $0.kind != .tail }
+        if try sameSegments(db, rowID: rowID, stored: storedSettled, theirs: layout.segments) {
+            // The catalog holds a truncated prefix of this file: append what follows.
+            guard layout.settled.count > storedSettled.count else {
+                return outcome(.unchanged, "\(path) holds no chunk beyond what the catalog already has of recording \(uuid).")
+            }
+            try db.execute(sql: "DELETE FROM chunks WHERE recording_id = ? AND file_offset >= ?", arguments: [rowID, storedSettled.last?.end ?? 0])
+            try insertSegments(db, rowID: rowID, from: storedSettled.count)
+            try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
+            try db.execute(sql: "DELETE FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
+            try updateRecording(db, rowID: rowID)
+            try insertDerived(db, rowID: rowID)
+            try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))")
+            return outcome(.extended)
+        }
+        if try sameSegments(db, rowID: rowID, stored: stored[...], theirs: Array(layout.settled)) {
+            return outcome(.unchanged, "\(path) is a shorter copy of recording \(uuid), which the catalog already holds in full.")
+        }
+        throw CatalogError(.conflict, "\(path) has recording ID \(uuid), which the catalog already holds with different content; it was not imported.")
+    }
+
+    /// True when `stored` (rows in the catalog) are the first segments of `theirs` (this
+    /// file), with the same bytes.
+    private func sameSegments(_ db: Database, rowID: Int64, stored: ArraySlice<FileLayout.Segment>, theirs: [FileLayout.Segment]) throws -> Bool {
+        guard stored.count <= theirs.count else { return false }
+        for (mine, other) in zip(stored, theirs) where mine.offset != other.offset || mine.length != other.length || mine.kind != other.kind {
+            return false
+        }
+        let select = try db.cachedStatement(sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = ?")
+        for segment in stored {
+            guard let bytes = try Data.fetchOne(select, arguments: [rowID, segment.offset]) else { return false }
+            if [UInt8](bytes) != (try source.read(at: segment.offset, count: segment.length)) { return false }
+        }
+        return true
+    }
+
+    private var columnValues: [String: (any DatabaseValueConvertible)?] {
+        let m = metadata
+        return [
+            "protocol": m.sessionProtocol.rawValue, "user": m.user, "application": m.application, "host": m.host,
+            "remote_address": m.remoteAddress, "command": m.command, "title": m.title, "owner": m.owner ?? m.user,
+            "start_us": m.startUnixMicros, "end_us": m.startUnixMicros + reader.durationMicros, "duration_us": reader.durationMicros,
+            "status": status.rawValue, "file_size": source.size, "sha256": sha256, "chunk_count": layout.segments.count { $0.kind == .chunk },
+            "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
+            "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": path,
+        ]
+    }
+
+    private func insertRecording(_ db: Database, now: Int64) throws -> Int64 {
+        var values = columnValues
+        values["uuid"] = uuid
+        values["imported_us"] = now
+        values["text_bytes"] = 0
+        let names = values.keys.sorted()
+        try db.execute(sql: "INSERT INTO recordings (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                       arguments: StatementArguments(names.map { values[$0]! }))
+        let rowID = db.lastInsertedRowID
+        let now = Catalog.nowMicros
+        if let application = metadata.application {
+            try db.execute(sql: "INSERT OR IGNORE INTO applications (name, protocol, created_us) VALUES (?, ?, ?)", arguments: [application, metadata.sessionProtocol.rawValue, now])
+        }
+        for user in Set([metadata.user, metadata.owner].compactMap { $0 } + metadata.auditors) {
+            try db.execute(sql: "INSERT OR IGNORE INTO users (name, created_us) VALUES (?, ?)", arguments: [user, now])
+        }
+        for auditor in Set(metadata.auditors) {
+            try db.execute(sql: "INSERT OR IGNORE INTO recording_auditors (recording_id, user, source) VALUES (?, ?, 'metadata')", arguments: [rowID, auditor])
+        }
+        return rowID
+    }
+
+    private func updateRecording(_ db: Database, rowID: Int64) throws {
+        let values = columnValues
+        let names = values.keys.sorted()
+        var arguments = StatementArguments(names.map { values[$0]! })
+        arguments += [rowID]
+        try db.execute(sql: "UPDATE recordings SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+    }
+
+    /// Streams segments `from...` into `chunks`, re-hashing the whole file to prove the stored
+    /// bytes are the bytes validated.
+    private func insertSegments(_ db: Database, rowID: Int64, from first: Int) throws {
+        let insert = try db.cachedStatement(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, ?, ?, ?)")
+        for segment in layout.segments[first...] {
+            let bytes = try readSegment(segment)
+            try insert.execute(arguments: [rowID, segment.offset, segment.kind.rawValue, segment.sequence.map { Int64($0) }, Data(bytes)])
+        }
+        let storedSize = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(bytes)), 0) FROM chunks WHERE recording_id = ?", arguments: [rowID]) ?? 0
+        guard storedSize == source.size else {
+            throw CatalogError(.unimportable, "\(path) changed while it was being imported (\(storedSize) bytes stored of \(source.size)); it was not imported.")
+        }
+    }
+
+    private func readSegment(_ segment: FileLayout.Segment) throws -> [UInt8] {
+        let bytes: [UInt8]
+        do {
+            bytes = try source.read(at: segment.offset, count: segment.length)
+        } catch {
+            throw CatalogError(.unimportable, "\(path) cannot be read: \(error.description).")
+        }
+        guard bytes.count == segment.length else {
+            throw CatalogError(.unimportable, "\(path) changed while it was being imported: it is shorter than before.")
+        }
+        return bytes
+    }
+
+    /// Indicators and terminal text, from the reader.
+    private func insertDerived(_ db: Database, rowID: Int64) throws {
+        let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
+        for i in reader.indicators {
+            try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
+        }
+        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text) VALUES (?, ?, ?)")
+        var text = TerminalText()
+        var rowStart: Int64?
+        var total = 0
+        func flush(final: Bool) throws {
+            let chunk = text.take(final: final)
+            guard let start = rowStart, !chunk.isEmpty else { return }
+            try textRow.execute(arguments: [rowID, start, chunk])
+            total += chunk.utf8.count
+            rowStart = nil
+        }
+        for entry in reader.entries {
+            let (header, payload) = try reader.readEvents(entry)
+            try payload.withUnsafeBytes { raw in
+                try EventsPayload.forEach(in: raw, header: header, offset: entry.offset) { event in
+                    guard event.type == .output else { return }
+                    if rowStart == nil { rowStart = event.timeMicros }
+                    text.append(event.body)
+                }
+            }
+            if text.count >= Self.textRowBytes { try flush(final: false) }
+        }
+        try flush(final: true)
+        try db.execute(sql: "UPDATE recordings SET text_bytes = ? WHERE id = ?", arguments: [total, rowID])
+    }
+}

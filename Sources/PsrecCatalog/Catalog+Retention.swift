@@ -1,0 +1,102 @@
+import GRDB
+
+/// A recording `prune` deleted, or would delete, or kept because of a legal hold.
+public struct PruneCandidate: Sendable {
+    public var recording: CatalogRecording
+    /// Why it is due: the application's retention period or the age given.
+    public var reason: String
+}
+
+/// What `prune` did.
+public struct PruneReport: Sendable {
+    /// Recordings deleted (or, in a dry run, that would be).
+    public var deleted: [PruneCandidate]
+    /// Recordings due but kept under legal hold.
+    public var held: [PruneCandidate]
+    /// Catalog file size before and after (equal in a dry run).
+    public var bytesBefore: Int64
+    public var bytesAfter: Int64
+}
+
+extension Catalog {
+    /// Deletes recordings older than their application's retention period, or than
+    /// `olderThanMicros` when given, with their content, indicators and text, except those
+    /// under legal hold; then gives the freed pages back to the file system
+    /// (`PRAGMA incremental_vacuum`, or `VACUUM` for a catalog made without auto_vacuum).
+    /// Each deletion is its own transaction and is recorded in the audit log.
+    public func prune(olderThanMicros: Int64?, nowMicros: Int64, dryRun: Bool, by principal: Principal) throws(CatalogError) -> PruneReport {
+        let day: Int64 = 86_400_000_000
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(CatalogRecording.columns), a.retention_days FROM recordings r
+                LEFT JOIN applications a ON a.name = r.application
+                WHERE (:age IS NOT NULL AND r.start_us < :now - :age)
+                   OR (:age IS NULL AND a.retention_days IS NOT NULL AND r.start_us < :now - a.retention_days * :day)
+                ORDER BY r.start_us
+                """, arguments: ["age": olderThanMicros, "now": nowMicros, "day": day])
+        }
+        var report = PruneReport(deleted: [], held: [], bytesBefore: try fileBytes(), bytesAfter: 0)
+        for row in rows {
+            let recording = CatalogRecording(row: row)
+            let reason: String
+            if let age = olderThanMicros {
+                reason = "started more than \(CatalogTime.duration(age)) ago"
+            } else {
+                let days: Int = row["retention_days"]
+                reason = "older than the \(days)-day retention period of application \(recording.application ?? "")"
+            }
+            let candidate = PruneCandidate(recording: recording, reason: reason)
+            if recording.legalHold {
+                report.held.append(candidate)
+                continue
+            }
+            report.deleted.append(candidate)
+            if !dryRun { try delete(recording, reason: "retention: \(reason)", by: principal) }
+        }
+        if !dryRun && !report.deleted.isEmpty { try reclaimSpace() }
+        report.bytesAfter = try fileBytes()
+        return report
+    }
+
+    /// Deletes one recording with everything stored for it, and records the deletion.
+    public func delete(_ recording: CatalogRecording, reason: String, by principal: Principal) throws(CatalogError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM recordings WHERE id = ?", arguments: [recording.rowID])
+            try Self.audit(db, actor: principal.auditName, action: "delete", recording: recording.uuid,
+                           detail: "\(reason); user \(recording.user ?? "-"), application \(recording.application ?? "-"), started \(CatalogTime.iso(recording.startMicros)), \(recording.fileBytes) bytes")
+        }
+    }
+
+    /// Returns free pages to the file system.
+    public func reclaimSpace() throws(CatalogError) {
+        do {
+            try database.writeWithoutTransaction { db in
+                let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
+                if mode == 2 {
+                    try db.execute(sql: "PRAGMA incremental_vacuum")
+                } else {
+                    try db.execute(sql: "VACUUM")
+                }
+            }
+        } catch {
+            throw Self.wrap(error, path: path)
+        }
+    }
+
+    /// Sets or clears a recording's legal hold, which exempts it from `prune`.
+    public func setLegalHold(_ hold: Bool, on recording: CatalogRecording, reason: String?, by principal: Principal) throws(CatalogError) {
+        try write { db in
+            try db.execute(sql: "UPDATE recordings SET legal_hold = ? WHERE id = ?", arguments: [hold, recording.rowID])
+            try Self.audit(db, actor: principal.auditName, action: hold ? "hold" : "release", recording: recording.uuid, detail: reason)
+        }
+    }
+
+    /// Size of the catalog: pages in use times page size.
+    public func fileBytes() throws(CatalogError) -> Int64 {
+        try read { db in
+            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return pages * size
+        }
+    }
+}

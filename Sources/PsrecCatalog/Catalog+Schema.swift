@@ -1,0 +1,139 @@
+import GRDB
+
+/// The catalog schema, created and upgraded by named migrations (GRDB's
+/// `DatabaseMigrator` records which ran in `grdb_migrations`).
+///
+/// ```
+/// applications ─┐            users
+///   name        │  app_rights (application, user, right: manage | audit)
+///               │
+/// recordings ───┼── chunks          (recording_id, file_offset, kind, sequence, bytes)
+///   id, uuid    ├── indicators      (recording_id, time_us, kind, detail)
+///   user, owner ├── terminal_text   (recording_id, time_us, text) ── terminal_text_fts (FTS5)
+///   …           └── recording_auditors (recording_id, user)
+///
+/// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
+/// ```
+///
+/// Times are integers in microseconds since 1970 (UTC) with generated, readable text
+/// columns beside them (`start_time`, `end_time`, `imported_at`) for the `sqlite3` shell.
+/// A recording's file is the concatenation of its `chunks` rows in `file_offset` order.
+extension Catalog {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: recordings, content, indicators, terminal text, rights, audit log") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    created_us INTEGER NOT NULL
+                );
+                CREATE TABLE applications (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    protocol TEXT NOT NULL DEFAULT 'ssh',
+                    recording_enabled INTEGER NOT NULL DEFAULT 1 CHECK (recording_enabled IN (0, 1)),
+                    retention_days INTEGER CHECK (retention_days IS NULL OR retention_days > 0),
+                    created_us INTEGER NOT NULL
+                );
+                CREATE TABLE recordings (
+                    id INTEGER PRIMARY KEY,
+                    uuid TEXT NOT NULL UNIQUE,
+                    protocol TEXT NOT NULL,
+                    user TEXT,
+                    application TEXT,
+                    host TEXT,
+                    remote_address TEXT,
+                    command TEXT,
+                    title TEXT,
+                    owner TEXT,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    duration_us INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('complete', 'truncated', 'corrupt')),
+                    file_size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    event_count INTEGER NOT NULL,
+                    indicator_count INTEGER NOT NULL,
+                    text_bytes INTEGER NOT NULL,
+                    metadata_json TEXT NOT NULL,
+                    source_path TEXT,
+                    imported_us INTEGER NOT NULL,
+                    legal_hold INTEGER NOT NULL DEFAULT 0 CHECK (legal_hold IN (0, 1)),
+                    start_time TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', start_us / 1000000, 'unixepoch')) VIRTUAL,
+                    end_time TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', end_us / 1000000, 'unixepoch')) VIRTUAL,
+                    imported_at TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', imported_us / 1000000, 'unixepoch')) VIRTUAL
+                );
+                CREATE INDEX recordings_by_start ON recordings(start_us);
+                CREATE INDEX recordings_by_user ON recordings(user, start_us);
+                CREATE INDEX recordings_by_application ON recordings(application, start_us);
+                CREATE INDEX recordings_by_owner ON recordings(owner);
+
+                CREATE TABLE chunks (
+                    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                    file_offset INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('header', 'chunk', 'trailer', 'tail')),
+                    sequence INTEGER,
+                    bytes BLOB NOT NULL,
+                    PRIMARY KEY (recording_id, file_offset)
+                );
+
+                CREATE TABLE indicators (
+                    id INTEGER PRIMARY KEY,
+                    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                    time_us INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX indicators_by_recording ON indicators(recording_id, time_us);
+                CREATE INDEX indicators_by_kind ON indicators(kind, recording_id);
+
+                CREATE TABLE terminal_text (
+                    id INTEGER PRIMARY KEY,
+                    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                    time_us INTEGER NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE INDEX terminal_text_by_recording ON terminal_text(recording_id);
+                CREATE VIRTUAL TABLE terminal_text_fts USING fts5(text, content = 'terminal_text', content_rowid = 'id');
+                CREATE TRIGGER terminal_text_insert AFTER INSERT ON terminal_text BEGIN
+                    INSERT INTO terminal_text_fts(rowid, text) VALUES (new.id, new.text);
+                END;
+                CREATE TRIGGER terminal_text_delete AFTER DELETE ON terminal_text BEGIN
+                    INSERT INTO terminal_text_fts(terminal_text_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                END;
+
+                CREATE TABLE app_rights (
+                    application TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,
+                    user TEXT NOT NULL REFERENCES users(name),
+                    "right" TEXT NOT NULL CHECK ("right" IN ('manage', 'audit')),
+                    granted_us INTEGER NOT NULL,
+                    PRIMARY KEY (application, user, "right")
+                );
+                CREATE TABLE recording_auditors (
+                    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                    user TEXT NOT NULL REFERENCES users(name),
+                    source TEXT NOT NULL CHECK (source IN ('metadata', 'grant')),
+                    PRIMARY KEY (recording_id, user)
+                );
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    time_us INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    recording_uuid TEXT,
+                    detail TEXT,
+                    time TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', time_us / 1000000, 'unixepoch')) VIRTUAL
+                );
+                CREATE INDEX audit_log_by_recording ON audit_log(recording_uuid);
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+                    SELECT RAISE(ABORT, 'the audit log is append-only');
+                END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+                    SELECT RAISE(ABORT, 'the audit log is append-only');
+                END;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,111 @@
+import GRDB
+
+extension Catalog {
+    /// Columns of the `recordings` table, including the generated time columns.
+    public func recordingColumns() throws(CatalogError) -> [String] {
+        try read { db in try Row.fetchAll(db, sql: "PRAGMA table_xinfo(recordings)").map { $0["name"] as String } }
+    }
+
+    /// Recordings matching `query` that `principal` may see, newest first. The search is
+    /// recorded in the audit log.
+    /// - Throws: `.invalidArgument` for an unknown column, status or indicator kind.
+    public func search(_ query: RecordingQuery, as principal: Principal) throws(CatalogError) -> [CatalogRecording] {
+        var conditions: [String] = []
+        var arguments: [String: (any DatabaseValueConvertible)?] = [:]
+        func equal(_ column: String, _ value: String?, _ name: String) {
+            guard let value else { return }
+            conditions.append("r.\"\(column)\" = :\(name)")
+            arguments[name] = value
+        }
+        equal("user", query.user, "user")
+        equal("application", query.application, "application")
+        equal("protocol", query.sessionProtocol, "protocol")
+        equal("host", query.host, "host")
+        if let status = query.status {
+            guard ["complete", "truncated", "corrupt"].contains(status) else {
+                throw CatalogError(.invalidArgument, "--status '\(status)' is not a status; use complete or truncated.")
+            }
+            equal("status", status, "status")
+        }
+        if let from = query.fromMicros {
+            conditions.append("r.start_us >= :from")
+            arguments["from"] = from
+        }
+        if let to = query.toMicros {
+            conditions.append("r.start_us < :to")
+            arguments["to"] = to
+        }
+        if let minimum = query.minDurationMicros {
+            conditions.append("r.duration_us >= :minDuration")
+            arguments["minDuration"] = minimum
+        }
+        if let kind = query.indicatorKind {
+            guard RecordingQuery.indicatorKinds.contains(kind) else {
+                throw CatalogError(.invalidArgument, "--indicator '\(kind)' is not an indicator kind; use \(RecordingQuery.indicatorKinds.joined(separator: ", ")).")
+            }
+            conditions.append("EXISTS (SELECT 1 FROM indicators i WHERE i.recording_id = r.id AND i.kind = :kind)")
+            arguments["kind"] = kind
+        }
+        if !query.columnEquals.isEmpty {
+            let known = try recordingColumns()
+            for (n, (column, value)) in query.columnEquals.enumerated() {
+                guard known.contains(column) else {
+                    throw CatalogError(.invalidArgument, "--where: the recordings table has no column '\(column)'; its columns are \(known.joined(separator: ", ")).")
+                }
+                conditions.append("r.\"\(column)\" = :where\(n)")
+                arguments["where\(n)"] = value
+            }
+        }
+        if let user = principal.user {
+            conditions.append(Self.visibleToUser)
+            arguments["as"] = user
+        }
+        var select = "SELECT \(CatalogRecording.columns)"
+        var from = "FROM recordings r"
+        if let text = query.text {
+            let words = Self.ftsPhrase(text)
+            guard !words.isEmpty else {
+                throw CatalogError(.invalidArgument, "--text needs at least one letter or digit to search for.")
+            }
+            from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid WHERE terminal_text_fts MATCH :text GROUP BY t.recording_id) m ON m.recording_id = r.id"
+            select += ", m.match_us"
+            arguments["text"] = words
+        }
+        var sql = "\(select) \(from)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY r.start_us DESC, r.id DESC"
+        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        let statementArguments = StatementArguments(arguments)
+        let found = try read { db in try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
+        try audit(principal, action: "search", detail: query.description)
+        return found
+    }
+
+    /// An FTS5 query for `text` as one phrase: its words, in order, each quoted so that no
+    /// FTS5 operator in the text takes effect (https://www.sqlite.org/fts5.html#fts5_strings).
+    static func ftsPhrase(_ text: String) -> String {
+        let words = text.split { !($0.isLetter || $0.isNumber) }
+        guard !words.isEmpty else { return "" }
+        return "\"" + words.joined(separator: " ") + "\""
+    }
+}
+
+extension RecordingQuery: CustomStringConvertible {
+    /// The filters as a short text, for the audit log.
+    public var description: String {
+        var parts: [String] = []
+        func add(_ name: String, _ value: String?) { if let value { parts.append("\(name)=\(value)") } }
+        add("user", user)
+        add("app", application)
+        add("protocol", sessionProtocol)
+        add("host", host)
+        add("from_us", fromMicros.map(String.init))
+        add("to_us", toMicros.map(String.init))
+        add("status", status)
+        add("min_duration_us", minDurationMicros.map(String.init))
+        add("indicator", indicatorKind)
+        add("text", text)
+        for (column, value) in columnEquals { parts.append("where \(column)=\(value)") }
+        return parts.isEmpty ? "all" : parts.joined(separator: " ")
+    }
+}

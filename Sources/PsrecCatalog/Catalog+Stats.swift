@@ -1,0 +1,60 @@
+import GRDB
+
+/// Storage used by a group of recordings (one application or one user).
+public struct UsageRow: Sendable, Equatable {
+    /// The application or user (nil: none recorded).
+    public var name: String?
+    public var recordings: Int
+    public var durationMicros: Int64
+    /// Bytes of recording content (the files as imported).
+    public var contentBytes: Int64
+    /// Bytes of terminal text kept for full-text search (the FTS index adds to this).
+    public var textBytes: Int64
+    public var indicators: Int
+}
+
+/// What `stats` shows.
+public struct CatalogUsage: Sendable {
+    public var byApplication: [UsageRow]
+    public var byUser: [UsageRow]
+    /// Pages in use times page size.
+    public var fileBytes: Int64
+    /// Bytes in free pages (given back by `prune`).
+    public var freeBytes: Int64
+    /// Bytes per table and index, from SQLite's dbstat table when available.
+    public var tables: [(name: String, bytes: Int64)]
+}
+
+extension Catalog {
+    /// Disk usage per application and per user, for the recordings `principal` may see.
+    public func usage(as principal: Principal) throws(CatalogError) -> CatalogUsage {
+        try read { db in
+            var arguments: StatementArguments = [:]
+            var filter = ""
+            if let user = principal.user {
+                filter = "WHERE " + Self.visibleToUser
+                arguments = ["as": user]
+            }
+            func group(_ column: String) throws -> [UsageRow] {
+                try Row.fetchAll(db, sql: """
+                    SELECT r.\(column) AS name, count(*) AS n, sum(r.duration_us) AS duration, sum(r.file_size) AS content,
+                           sum(r.text_bytes) AS text, sum(r.indicator_count) AS indicators
+                    FROM recordings r \(filter) GROUP BY r.\(column) ORDER BY content DESC, name
+                    """, arguments: arguments).map {
+                    UsageRow(name: $0["name"], recordings: $0["n"], durationMicros: $0["duration"], contentBytes: $0["content"],
+                             textBytes: $0["text"], indicators: $0["indicators"])
+                }
+            }
+            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            var tables: [(String, Int64)] = []
+            if principal.user == nil,
+               let rows = try? Row.fetchAll(db, sql: "SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC") {
+                tables = rows.map { ($0["name"], $0["bytes"]) }
+            }
+            return CatalogUsage(byApplication: try group("application"), byUser: try group("user"),
+                                fileBytes: pages * pageSize, freeBytes: free * pageSize, tables: tables)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+/// A recording as the catalog lists it.
+public struct CatalogRecording: Sendable, Equatable {
+    /// Row ID inside the catalog.
+    public var rowID: Int64
+    /// The recording's UUID, lowercase.
+    public var uuid: String
+    public var sessionProtocol: String
+    public var user: String?
+    public var application: String?
+    public var host: String?
+    public var remoteAddress: String?
+    public var owner: String?
+    /// Microseconds since 1970 (UTC).
+    public var startMicros: Int64
+    public var durationMicros: Int64
+    /// `complete` or `truncated`.
+    public var status: String
+    public var fileBytes: Int64
+    public var sha256: String
+    public var legalHold: Bool
+    public var importedMicros: Int64
+    public var indicatorCount: Int
+    /// For a text search: session time of the first matching text.
+    public var matchMicros: Int64?
+
+    /// The columns `init(row:)` reads.
+    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count"
+
+    init(row: Row) {
+        rowID = row["id"]
+        uuid = row["uuid"]
+        sessionProtocol = row["protocol"]
+        user = row["user"]
+        application = row["application"]
+        host = row["host"]
+        remoteAddress = row["remote_address"]
+        owner = row["owner"]
+        startMicros = row["start_us"]
+        durationMicros = row["duration_us"]
+        status = row["status"]
+        fileBytes = row["file_size"]
+        sha256 = row["sha256"]
+        legalHold = row["legal_hold"]
+        importedMicros = row["imported_us"]
+        indicatorCount = row["indicator_count"]
+        matchMicros = row.hasColumn("match_us") ? row["match_us"] : nil
+    }
+}

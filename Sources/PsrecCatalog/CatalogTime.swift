@@ -1,0 +1,152 @@
+/// Dates and periods as catalog commands take and print them; all in UTC.
+public enum CatalogTime {
+    /// Parses a point in time into microseconds since 1970 (UTC):
+    ///
+    /// - relative to `now`: `30s`, `15m`, `12h`, `7d`, `2w` (that long ago), `now`, `today`
+    ///   (midnight UTC), `yesterday`;
+    /// - a date `2025-11-24` (midnight UTC at its start, or with `endOfDay` the next
+    ///   midnight, so that `--to 2025-11-24` includes that day);
+    /// - a date and time `2025-11-24T16:30`, `2025-11-24 16:30:05`, `…05.250`, with an
+    ///   optional `Z` or `+01:00` offset (UTC when none).
+    ///
+    /// Returns nil for anything else, including impossible dates such as `2025-02-30`.
+    public static func parse(_ text: String, nowMicros: Int64, endOfDay: Bool = false) -> Int64? {
+        let s = text.trimmingCharacters(in: " ")
+        let day: Int64 = 86_400_000_000
+        switch s.lowercased() {
+        case "now": return nowMicros
+        case "today": return floorDiv(nowMicros, day) * day + (endOfDay ? day : 0)
+        case "yesterday": return (floorDiv(nowMicros, day) - 1) * day + (endOfDay ? day : 0)
+        default: break
+        }
+        if let period = parsePeriod(s) { return nowMicros - period }
+        return parseAbsolute(s, endOfDay: endOfDay)
+    }
+
+    /// Parses a length of time: `90s`, `15m`, `12h`, `7d`, `2w`, or a bare number of days.
+    /// Returns microseconds, or nil.
+    public static func parsePeriod(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000), ("d", 86_400_000_000), ("w", 604_800_000_000)]
+        var number = Substring(text)
+        var scale: Int64 = 86_400_000_000
+        if let (suffix, unit) = units.first(where: { text.hasSuffix($0.0) }) {
+            number = number.dropLast(suffix.count)
+            scale = unit
+        }
+        guard !number.isEmpty, number.count <= 9, number.allSatisfy(\.isASCIIDigit), let value = Int64(number) else { return nil }
+        return value * scale
+    }
+
+    private static func parseAbsolute(_ s: String, endOfDay: Bool) -> Int64? {
+        let bytes = Array(s.utf8)
+        var i = 0
+        func digits(_ n: Int) -> Int64? {
+            guard i + n <= bytes.count else { return nil }
+            var v: Int64 = 0
+            for b in bytes[i..<(i + n)] {
+                guard b >= 48 && b <= 57 else { return nil }
+                v = v * 10 + Int64(b - 48)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: Character) -> Bool {
+            guard i < bytes.count, bytes[i] == c.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let dayOfMonth = digits(2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(dayOfMonth) else { return nil }
+        let midnight = daysFromCivil(year, month, dayOfMonth) * 86_400_000_000
+        if i == bytes.count { return midnight + (endOfDay ? 86_400_000_000 : 0) }
+        guard expect("T") || expect("t") || expect(" "), let hour = digits(2), hour < 24, expect(":"), let minute = digits(2), minute < 60 else { return nil }
+        var micros = (hour * 3600 + minute * 60) * 1_000_000
+        if expect(":") {
+            guard let second = digits(2), second < 60 else { return nil }
+            micros += second * 1_000_000
+            if expect(".") {
+                var scale: Int64 = 100_000
+                var any = false
+                while i < bytes.count, bytes[i] >= 48 && bytes[i] <= 57 {
+                    micros += Int64(bytes[i] - 48) * scale
+                    scale /= 10
+                    i += 1
+                    any = true
+                }
+                guard any else { return nil }
+            }
+        }
+        var offset: Int64 = 0
+        if expect("Z") || expect("z") {
+        } else if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+            let sign: Int64 = bytes[i] == UInt8(ascii: "+") ? 1 : -1
+            i += 1
+            guard let oh = digits(2), oh < 24, expect(":"), let om = digits(2), om < 60 else { return nil }
+            offset = sign * (oh * 3600 + om * 60) * 1_000_000
+        }
+        guard i == bytes.count else { return nil }
+        return midnight + micros - offset
+    }
+
+    /// `2025-11-24T16:00:00Z` (seconds), or with `micros` `…:00.000000Z`.
+    public static func iso(_ unixMicros: Int64, micros: Bool = false) -> String {
+        let seconds = floorDiv(unixMicros, 1_000_000)
+        let fraction = unixMicros - seconds * 1_000_000
+        let days = floorDiv(seconds, 86_400)
+        let rest = seconds - days * 86_400
+        let (y, m, d) = civilFromDays(days)
+        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        let time = "\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))"
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(time)" + (micros ? ".\(pad(fraction, 6))" : "") + "Z"
+    }
+
+    /// `1:02:03` or `2:03` (whole seconds).
+    public static func duration(_ micros: Int64) -> String {
+        let total = max(0, micros) / 1_000_000
+        let h = total / 3600, m = total / 60 % 60, s = total % 60
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return h > 0 ? "\(h):\(two(m)):\(two(s))" : "\(m):\(two(s))"
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // H. Hinnant's days_from_civil and civil_from_days.
+    private static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+public import PsrecFormat
+
+/// A recording's bytes read from the catalog's `chunks` table, so that `RecordingReader` and
+/// `Validator` work on a stored recording exactly as on a file.
+///
+/// Each read fetches the row holding the offset (one indexed lookup) and keeps it, so the
+/// header read and the payload read of one chunk cost one query.
+public final class StoredRecordingSource: ByteSource {
+    private let database: DatabaseQueue
+    private let rowID: Int64
+    /// The recording's UUID, for messages.
+    public let recordingID: String
+    public let size: Int64
+    private var cachedOffset: Int64 = 0
+    private var cached: [UInt8] = []
+
+    init(database: DatabaseQueue, rowID: Int64, recordingID: String, size: Int64) {
+        self.database = database
+        self.rowID = rowID
+        self.recordingID = recordingID
+        self.size = size
+    }
+
+    public func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
+        guard offset >= 0, count > 0, offset < size else { return [] }
+        let end = min(size, offset + Int64(count))
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(end - offset))
+        var position = offset
+        while position < end {
+            if position < cachedOffset || position >= cachedOffset + Int64(cached.count) {
+                try fetch(containing: position)
+            }
+            let start = Int(position - cachedOffset)
+            let stop = Int(min(end, cachedOffset + Int64(cached.count)) - cachedOffset)
+            out.append(contentsOf: cached[start..<stop])
+            position = cachedOffset + Int64(stop)
+        }
+        return out
+    }
+
+    private func fetch(containing position: Int64) throws(FormatError) {
+        let row: (Int64, Data)?
+        do {
+            row = try database.read { db -> (Int64, Data)? in
+                guard let r = try Row.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND file_offset <= ? ORDER BY file_offset DESC LIMIT 1", arguments: [rowID, position]) else { return nil }
+                return (r[0], r[1])
+            }
+        } catch {
+            throw FormatError(.io, "Reading recording \(recordingID) from the catalog failed at byte \(position): \(error)", offset: position)
+        }
+        guard let (offset, data) = row, offset + Int64(data.count) > position else {
+            throw FormatError(.io, "The catalog holds no bytes of recording \(recordingID) at byte \(position); its content is incomplete", offset: position)
+        }
+        cachedOffset = offset
+        cached = [UInt8](data)
+    }
+}
