@@ -38,7 +38,7 @@ let package = Package(
             swiftSettings: upcoming),
         .target(
             name: "PsrecInterop",
-            dependencies: ["PsrecFormat"],
+            dependencies: ["PsrecFormat", "CZlib"],
             swiftSettings: upcoming),
         .target(
             name: "PsrecCatalog",
@@ -48,10 +48,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming),
+        .systemLibrary(name: "CPty"),
+        .target(
+            name: "PsrecCapture",
+            dependencies: ["PsrecFormat", "CPty"],
+            swiftSettings: upcoming),
         .target(
             name: "PsrecCLI",
             dependencies: [
-                "PsrecFormat", "PsrecInterop", "PsrecCatalog",
+                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -66,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "PsrecInteropTests",
             dependencies: ["PsrecInterop", "PsrecFormat"],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "PsrecCaptureTests",
+            dependencies: ["PsrecCapture", "PsrecFormat"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
