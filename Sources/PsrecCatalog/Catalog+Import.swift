@@ -124,7 +124,7 @@ struct PreparedImport {
         let stored = try Row.fetchAll(db, sql: "SELECT file_offset, kind, length(bytes) AS length FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID])
             .map { FileLayout.Segment(offset: $0["file_offset"], length: $0["length"], kind: FileLayout.Segment.Kind(rawValue: $0["kind"]) ?? .tail) }
         let storedSettled = stored.prefix { $0.kind != .tail }
-        if try sameSegments(db, rowID: rowID, stored: storedSettled, theirs: layout.segments) {
+        if try samePrefix(db, rowID: rowID, count: storedSettled.count, stored: stored) {
             // The catalog holds a truncated prefix of this file: append what follows.
             guard layout.settled.count > storedSettled.count else {
                 return outcome(.unchanged, "\(path) holds no chunk beyond what the catalog already has of recording \(uuid).")
@@ -138,23 +138,24 @@ struct PreparedImport {
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))")
             return outcome(.extended)
         }
-        if try sameSegments(db, rowID: rowID, stored: stored[...], theirs: Array(layout.settled)) {
+        if try samePrefix(db, rowID: rowID, count: layout.settled.count, stored: stored) {
             return outcome(.unchanged, "\(path) is a shorter copy of recording \(uuid), which the catalog already holds in full.")
         }
         throw CatalogError(.conflict, "\(path) has recording ID \(uuid), which the catalog already holds with different content; it was not imported.")
     }
 
-    /// True when `stored` (rows in the catalog) are the first segments of `theirs` (this
-    /// file), with the same bytes.
-    private func sameSegments(_ db: Database, rowID: Int64, stored: ArraySlice<FileLayout.Segment>, theirs: [FileLayout.Segment]) throws -> Bool {
-        guard stored.count <= theirs.count else { return false }
-        for (mine, other) in zip(stored, theirs) where mine.offset != other.offset || mine.length != other.length || mine.kind != other.kind {
+    /// True when the first `count` segments of the catalog's rows (`stored`) and of this
+    /// file are the same: same offsets, lengths, kinds and bytes.
+    private func samePrefix(_ db: Database, rowID: Int64, count: Int, stored: [FileLayout.Segment]) throws -> Bool {
+        let theirs = layout.segments
+        guard count <= stored.count, count <= theirs.count else { return false }
+        for i in 0..<count where stored[i] != FileLayout.Segment(offset: theirs[i].offset, length: theirs[i].length, kind: theirs[i].kind) {
             return false
         }
         let select = try db.cachedStatement(sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = ?")
-        for segment in stored {
+        for segment in stored.prefix(count) {
             guard let bytes = try Data.fetchOne(select, arguments: [rowID, segment.offset]) else { return false }
-            if [UInt8](bytes) != (try source.read(at: segment.offset, count: segment.length)) { return false }
+            if [UInt8](bytes) != (try readSegment(segment)) { return false }
         }
         return true
     }

@@ -25,6 +25,8 @@ public struct TerminalText {
     /// Longer OSC/DCS strings are taken as garbage and the text after them is kept.
     private static let maxStringLength = 8192
     private var pending: [UInt8] = []
+    /// True right after a carriage return, so that CR LF makes one line break.
+    private var afterCarriageReturn = false
 
     /// Creates an extractor in the ground state.
     public init() {}
@@ -63,12 +65,17 @@ public struct TerminalText {
     }
 
     private mutating func step(_ byte: UInt8) {
+        let carriageReturn = afterCarriageReturn
+        afterCarriageReturn = false
         switch state {
         case .text:
             switch byte {
             case 0x1B: state = .escape
-            case 0x0A: pending.append(0x0A)
-            case 0x0D, 0x0C, 0x0B: newline()
+            case 0x0A: if !carriageReturn { pending.append(0x0A) }
+            case 0x0D:
+                newline()
+                afterCarriageReturn = true
+            case 0x0C, 0x0B: newline()
             case 0x09: space()
             case 0x08: backspace()
             case 0..<0x20, 0x7F: break
