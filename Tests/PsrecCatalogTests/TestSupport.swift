@@ -1,0 +1,119 @@
+import Foundation
+import PsrecCatalog
+import PsrecFormat
+import PsrecInterop
+import Testing
+
+/// A fresh temporary directory, removed by the caller.
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("psrec-catalog-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A workspace with a catalog path and a place for files.
+final class Workspace {
+    let directory: URL
+    var dbPath: String { directory.appendingPathComponent("catalog.db").path }
+
+    init() throws { directory = try temporaryDirectory() }
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    func catalog() throws -> Catalog { try Catalog(path: dbPath, create: true) }
+}
+
+let admin = Principal.administrator(login: "test")
+
+/// Bytes of a psrec file written with the library.
+func recordingBytes(user: String? = "alice", application: String? = "db-prod", host: String? = "web1",
+                    sessionProtocol: RecordingMetadata.SessionProtocol = .ssh, start: Int64 = 1_700_000_000_000_000,
+                    id: UUID = UUID(), owner: String? = nil, auditors: [String] = [],
+                    seconds: Int = 5, outputs: [String] = [], indicators: [Event] = [], codec: Codec = .zstd) throws -> [UInt8] {
+    let sink = MemorySink()
+    let meta = RecordingMetadata(recordingID: id, sessionProtocol: sessionProtocol, startUnixMicros: start, user: user, application: application,
+                                 host: host, owner: owner, auditors: auditors)
+    let writer = try RecordingWriter(sink: sink, metadata: meta, options: WriterOptions(codec: codec))
+    var t: Int64 = 0
+    for second in 0..<seconds {
+        t = Int64(second) * 1_000_000
+        try writer.output(Array("$ line \(second) of the session\r\n".utf8), atMicros: t)
+    }
+    for (i, text) in outputs.enumerated() { try writer.output(Array(text.utf8), atMicros: t + Int64(i + 1) * 10_000) }
+    for (i, event) in indicators.enumerated() { try writer.append(event, atMicros: t + Int64(i + 1) * 20_000) }
+    try writer.close()
+    return sink.bytes
+}
+
+func write(_ bytes: [UInt8], to path: String) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+func readFile(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+/// The content stored for a recording, exported into memory.
+func exported(_ catalog: Catalog, _ recording: CatalogRecording) throws -> [UInt8] {
+    let sink = MemorySink()
+    try catalog.export(recording, into: sink)
+    return sink.bytes
+}
+
+/// The real recorders on this machine (asciinema, ttyrec), run inside `script`'s terminal.
+enum Recorders {
+    static func path(of tool: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static let script: String? = path(of: "script")
+    static let asciinema: String? = {
+        guard script != nil, let path = path(of: "asciinema"), let result = try? run(path, ["--version"]), result.status == 0 else { return nil }
+        return path
+    }()
+    static let ttyrec: String? = script != nil ? path(of: "ttyrec") : nil
+    static let sqlite3: String? = path(of: "sqlite3")
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func inTerminal(_ command: String) throws -> (status: Int32, output: String) {
+        guard let script else { throw CocoaError(.executableNotLoadable) }
+        return try run(script, ["-qec", "stty cols 100 rows 30; " + command, "/dev/null"])
+    }
+
+    /// Records `command` with asciinema and converts it to `psrec`.
+    static func asciinemaRecording(_ command: String, in directory: URL, name: String, options: ConversionOptions) throws -> String {
+        let cast = directory.appendingPathComponent(name + ".cast").path
+        let out = directory.appendingPathComponent(name + ".psrec").path
+        let result = try inTerminal("\(try #require(asciinema)) rec --overwrite -q -c \(quoted(command)) \(cast)")
+        try #require(result.status == 0, "asciinema failed: \(result.output)")
+        _ = try Converter.convert(inputPath: cast, outputPath: out, options: options)
+        return out
+    }
+
+    /// Records `command` with ttyrec and converts it to `psrec`.
+    static func ttyrecRecording(_ command: String, in directory: URL, name: String, options: ConversionOptions) throws -> String {
+        let file = directory.appendingPathComponent(name + ".ttyrec").path
+        let out = directory.appendingPathComponent(name + ".psrec").path
+        let result = try inTerminal("\(try #require(ttyrec)) -e \(quoted(command)) \(file)")
+        try #require(result.status == 0, "ttyrec failed: \(result.output)")
+        _ = try Converter.convert(inputPath: file, outputPath: out, options: options)
+        return out
+    }
+
+    static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
