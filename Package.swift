@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PsrecFormat", targets: ["PsrecFormat"]),
         .library(name: "PsrecInterop", targets: ["PsrecInterop"]),
         .library(name: "PsrecCatalog", targets: ["PsrecCatalog"]),
+        .library(name: "PsrecScreen", targets: ["PsrecScreen"]),
         .library(name: "PsrecCLI", targets: ["PsrecCLI"]),
         .executable(name: "psrec", targets: ["psrec"]),
     ],
@@ -29,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
         .target(
             name: "PsrecFormat",
             dependencies: [
@@ -54,6 +58,10 @@ let package = Package(
             dependencies: ["PsrecFormat", "CPty"],
             swiftSettings: upcoming),
         .target(
+            name: "PsrecScreen",
+            dependencies: ["PsrecFormat", "CPNG"],
+            swiftSettings: upcoming),
+        .target(
             name: "PsrecCLI",
             dependencies: [
                 "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture",
@@ -75,6 +83,10 @@ let package = Package(
         .testTarget(
             name: "PsrecCaptureTests",
             dependencies: ["PsrecCapture", "PsrecFormat"],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "PsrecScreenTests",
+            dependencies: ["PsrecScreen", "PsrecFormat"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
