@@ -132,7 +132,7 @@ struct PreparedImport {
             try db.execute(sql: "DELETE FROM chunks WHERE recording_id = ? AND file_offset >= ?", arguments: [rowID, storedSettled.last?.end ?? 0])
             try insertSegments(db, rowID: rowID, from: storedSettled.count)
             try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
-            try db.execute(sql: "DELETE FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
+            try Catalog.deleteText(db, recording: rowID)
             try updateRecording(db, rowID: rowID)
             try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))")
@@ -235,14 +235,19 @@ struct PreparedImport {
         for i in reader.indicators {
             try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
         }
-        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text) VALUES (?, ?, ?)")
+        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?)")
+        let indexRow = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (rowid, text) VALUES (?, ?)")
+        let compressor = Compressor()
         var text = TerminalText()
         var rowStart: Int64?
         var total = 0
         func flush(final: Bool) throws {
             let chunk = text.take(final: final)
             guard let start = rowStart, !chunk.isEmpty else { return }
-            try textRow.execute(arguments: [rowID, start, chunk])
+            let utf8 = Array(chunk.utf8)
+            let packed = try utf8.withUnsafeBytes { try compressor.compress($0, codec: .zstd, level: 3) }
+            try textRow.execute(arguments: [rowID, start, utf8.count, Data(packed)])
+            try indexRow.execute(arguments: [db.lastInsertedRowID, chunk])
             total += chunk.utf8.count
             rowStart = nil
         }

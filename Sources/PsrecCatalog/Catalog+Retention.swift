@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import PsrecFormat
 
 /// A recording `prune` deleted, or would delete, or kept because of a legal hold.
 public struct PruneCandidate: Sendable {
@@ -40,7 +42,7 @@ extension Catalog {
             let recording = CatalogRecording(row: row)
             let reason: String
             if let age = olderThanMicros {
-                reason = "started more than \(CatalogTime.duration(age)) ago"
+                reason = "started more than \(CatalogTime.period(age)) ago"
             } else {
                 let days: Int = row["retention_days"]
                 reason = "older than the \(days)-day retention period of application \(recording.application ?? "")"
@@ -61,16 +63,33 @@ extension Catalog {
     /// Deletes one recording with everything stored for it, and records the deletion.
     public func delete(_ recording: CatalogRecording, reason: String, by principal: Principal) throws(CatalogError) {
         try write { db in
+            try Self.deleteText(db, recording: recording.rowID)
             try db.execute(sql: "DELETE FROM recordings WHERE id = ?", arguments: [recording.rowID])
             try Self.audit(db, actor: principal.auditName, action: "delete", recording: recording.uuid,
                            detail: "\(reason); user \(recording.user ?? "-"), application \(recording.application ?? "-"), started \(CatalogTime.iso(recording.startMicros)), \(recording.fileBytes) bytes")
         }
     }
 
-    /// Returns free pages to the file system.
+    /// Removes a recording's terminal text and its entries in the full-text index, which a
+    /// contentless FTS5 table can only remove given the indexed text.
+    static func deleteText(_ db: Database, recording rowID: Int64) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, text_length, text_zstd FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
+        let remove = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (terminal_text_fts, rowid, text) VALUES ('delete', ?, ?)")
+        let compressor = Compressor()
+        while let row = try rows.next() {
+            let packed = row["text_zstd"] as Data
+            let text = try packed.withUnsafeBytes { try compressor.decompress($0, codec: .zstd, decodedLength: row["text_length"]) }
+            try remove.execute(arguments: [row["id"] as Int64, String(decoding: text, as: UTF8.self)])
+        }
+        try db.execute(sql: "DELETE FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
+    }
+
+    /// Returns free pages to the file system, after merging the full-text index so that the
+    /// entries of deleted text stop taking space (https://www.sqlite.org/fts5.html#the_optimize_command).
     public func reclaimSpace() throws(CatalogError) {
         do {
             try database.writeWithoutTransaction { db in
+                try db.execute(sql: "INSERT INTO terminal_text_fts (terminal_text_fts) VALUES ('optimize')")
                 let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
                 if mode == 2 {
                     try db.execute(sql: "PRAGMA incremental_vacuum")

@@ -9,7 +9,7 @@ import GRDB
 ///               │
 /// recordings ───┼── chunks          (recording_id, file_offset, kind, sequence, bytes)
 ///   id, uuid    ├── indicators      (recording_id, time_us, kind, detail)
-///   user, owner ├── terminal_text   (recording_id, time_us, text) ── terminal_text_fts (FTS5)
+///   user, owner ├── terminal_text   (recording_id, time_us, text_zstd) ── terminal_text_fts (FTS5)
 ///   …           └── recording_auditors (recording_id, user)
 ///
 /// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
@@ -18,6 +18,11 @@ import GRDB
 /// Times are integers in microseconds since 1970 (UTC) with generated, readable text
 /// columns beside them (`start_time`, `end_time`, `imported_at`) for the `sqlite3` shell.
 /// A recording's file is the concatenation of its `chunks` rows in `file_offset` order.
+///
+/// The terminal text is kept zstd-compressed (it is mostly what the recordings hold, less
+/// compressed) and indexed by a contentless FTS5 table whose rowids are `terminal_text.id`;
+/// removing a row from the index needs its text, which `Catalog.deleteText` decompresses
+/// (https://www.sqlite.org/fts5.html#contentless_tables).
 extension Catalog {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -91,16 +96,11 @@ extension Catalog {
                     id INTEGER PRIMARY KEY,
                     recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
                     time_us INTEGER NOT NULL,
-                    text TEXT NOT NULL
+                    text_length INTEGER NOT NULL,
+                    text_zstd BLOB NOT NULL
                 );
                 CREATE INDEX terminal_text_by_recording ON terminal_text(recording_id);
-                CREATE VIRTUAL TABLE terminal_text_fts USING fts5(text, content = 'terminal_text', content_rowid = 'id');
-                CREATE TRIGGER terminal_text_insert AFTER INSERT ON terminal_text BEGIN
-                    INSERT INTO terminal_text_fts(rowid, text) VALUES (new.id, new.text);
-                END;
-                CREATE TRIGGER terminal_text_delete AFTER DELETE ON terminal_text BEGIN
-                    INSERT INTO terminal_text_fts(terminal_text_fts, rowid, text) VALUES ('delete', old.id, old.text);
-                END;
+                CREATE VIRTUAL TABLE terminal_text_fts USING fts5(text, content = '');
 
                 CREATE TABLE app_rights (
                     application TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,

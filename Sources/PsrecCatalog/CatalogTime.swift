@@ -100,6 +100,15 @@ public enum CatalogTime {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(time)" + (micros ? ".\(pad(fraction, 6))" : "") + "Z"
     }
 
+    /// A period in the largest whole unit: `90 days`, `36 hours`, `15 minutes`, `1:02:03`.
+    public static func period(_ micros: Int64) -> String {
+        for (unit, name) in [(Int64(86_400_000_000), "day"), (3_600_000_000, "hour"), (60_000_000, "minute")] where micros >= unit && micros % unit == 0 {
+            let n = micros / unit
+            return "\(n) \(name)\(n == 1 ? "" : "s")"
+        }
+        return duration(micros)
+    }
+
     /// `1:02:03` or `2:03` (whole seconds).
     public static func duration(_ micros: Int64) -> String {
         let total = max(0, micros) / 1_000_000

@@ -77,6 +77,14 @@ struct CatalogImportTests {
         #expect(recording.status == "complete")
         #expect(try exported(catalog, recording) == full)
         #expect(recording.durationMicros == reader.durationMicros)
+        let (matches, rows) = try catalog.database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text_fts WHERE terminal_text_fts MATCH 'session'"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text"))
+        }
+        #expect(matches == rows)
+        var query = RecordingQuery()
+        query.text = "line 39 of the session"
+        #expect(try catalog.search(query, as: admin).count == 1)
         #expect(try catalog.importRecording(path: ws.path("part.psrec"), actor: "t").kind == .unchanged)
         #expect(try exported(catalog, try catalog.recording(id)) == full)
     }

@@ -38,10 +38,19 @@ struct CatalogRetentionTests {
         #expect(report.deleted.count == 2)
         #expect(try remaining(c) == ["kept", "new"])
         #expect(report.bytesAfter < report.bytesBefore)
+        #expect(report.deleted.allSatisfy { $0.reason.contains("30-day retention period of application db-prod") })
         let leftovers = try c.database.read { db in
             try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM chunks WHERE recording_id NOT IN (SELECT id FROM recordings)) + (SELECT count(*) FROM terminal_text WHERE recording_id NOT IN (SELECT id FROM recordings)) + (SELECT count(*) FROM indicators WHERE recording_id NOT IN (SELECT id FROM recordings))")
         }
         #expect(leftovers == 0)
+        // The full-text index forgot the deleted recordings' text, and nothing else.
+        let (matches, rows) = try c.database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text_fts WHERE terminal_text_fts MATCH 'session'"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text"))
+        }
+        #expect(matches == rows)
+        #expect(rows ?? 0 > 0)
+        try c.database.write { db in try db.execute(sql: "INSERT INTO terminal_text_fts (terminal_text_fts) VALUES ('integrity-check')") }
         let deletions = try c.database.read { db in try String.fetchAll(db, sql: "SELECT recording_uuid FROM audit_log WHERE action = 'delete'") }
         #expect(Set(deletions) == [r["old"]!.uuid, r["ancient"]!.uuid])
         let free = try c.database.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") }

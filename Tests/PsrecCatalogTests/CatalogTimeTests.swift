@@ -44,5 +44,8 @@ struct CatalogTimeTests {
         #expect(CatalogTime.iso(1_764_000_000_250_000, micros: true) == "2025-11-24T16:00:00.250000Z")
         #expect(CatalogTime.iso(-1) == "1969-12-31T23:59:59Z")
         #expect(CatalogTime.duration(3_723_000_000) == "1:02:03")
+        #expect(CatalogTime.period(90 * 86_400_000_000) == "90 days")
+        #expect(CatalogTime.period(3_600_000_000) == "1 hour")
+        #expect(CatalogTime.period(90_000_000) == "1:30")
     }
 }
