@@ -1,0 +1,113 @@
+import ArgumentParser
+import PsrecFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `psrec play FILE`: plays the recorded terminal output at the recorded pace.
+struct PlayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "play",
+        abstract: "Play a terminal recording in the terminal, with speed, skip-inactivity and indicator jumps.",
+        discussion: """
+        Keys while playing: space pause/resume, . one step (up to the next output) while \
+        paused, ] and [ next and previous indicator, + and - double and halve the speed, \
+        q quit. The status (time, speed, next indicator) is shown in the terminal's window \
+        title (tmux: the pane title), never on the played screen; the previous title is \
+        restored at exit.
+
+        --skip-inactivity alone caps every pause at 1 second; --skip-inactivity=2.5 (or \
+        =500ms, =1m) at the time given. The cap applies to recording time, before the speed.
+
+        When stdout is not a terminal, the output is written on the same schedule with no \
+        keys, no status and no control sequences of the player's own: byte for byte what \
+        psrec cat writes.
+
+        Truncated files play to their last complete chunk, with a note on stderr. Exit \
+        status: 0 complete, 1 truncated, 2 damaged (damaged chunks skipped), 3 not a psrec \
+        file or unreadable, 64 usage error.
+        """)
+
+    @OptionGroup var input: FileArgument
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Speed factor (0.015625 to 1024): 2 plays twice as fast.", valueName: "speed"))
+    var speed: Double = 1
+
+    @Option(name: .customLong("skip-inactivity"), defaultAsFlag: IdleCap(micros: PlaybackSchedule.defaultIdleCapMicros),
+            help: ArgumentHelp("Cap every pause at this many seconds (1 when given without a value: --skip-inactivity or --skip-inactivity=2.5).", valueName: "seconds"))
+    var skipInactivity: IdleCap? = nil
+
+    @Option(help: ArgumentHelp("Start at this session time (e.g. 90, 1:30, 2m, 500ms); the screen is rebuilt as it was then.", valueName: "time"))
+    var from: String?
+
+    func validate() throws {
+        guard (PlaybackSchedule.minimumSpeed...PlaybackSchedule.maximumSpeed).contains(speed) else {
+            throw ValidationError("--speed \(speed) is out of range; use 0.015625 to 1024.")
+        }
+        if let invalid = skipInactivity?.invalid {
+            throw ValidationError("--skip-inactivity=\(TerminalSafe.escape(invalid)) is not a time; use seconds (2.5) or a unit (500ms, 1m).")
+        }
+        if let from, TimeFormat.parseMicros(from) == nil {
+            throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
+        }
+    }
+
+    var schedule: PlaybackSchedule { PlaybackSchedule(speed: speed, idleCapMicros: skipInactivity?.micros) }
+    var fromMicros: Int64 { from.flatMap(TimeFormat.parseMicros) ?? 0 }
+
+    func run() throws {
+        try reporting {
+            let (reader, name) = try openRecording()
+            return Self.play(reader, name: name, schedule: schedule, fromMicros: fromMicros)
+        }
+    }
+
+    /// The recording to play and the name to show for it. Any `RecordingReader` will do: a
+    /// catalog (`--db`) opens one over its stored content (`RecordingReader(source:)`).
+    func openRecording() throws -> (RecordingReader, String) {
+        (try RecordingFile.open(input.file), input.file)
+    }
+
+    /// Plays `reader` on stdout, with keys from stdin when both are terminals; returns the
+    /// exit status.
+    static func play(_ reader: RecordingReader, name: String, schedule: PlaybackSchedule, fromMicros: Int64) -> Int32 {
+        let output = TerminalPlayerOutput.standardOutput()
+        let keys = output.isTerminal && isatty(0) == 1
+        if output.isTerminal { TerminalModes.enter(keyFd: keys ? 0 : nil, titleFd: 1) }
+        defer { TerminalModes.restore() }
+        let player = Player(reader: reader, schedule: schedule, input: TerminalPlayerInput(keysEnabled: keys), output: output)
+        _ = player.run(fromMicros: fromMicros)
+        TerminalModes.restore()
+        if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
+        for problem in player.damage { Console.error("\(TerminalSafe.escape(name)): \(problem)") }
+        return player.damage.isEmpty ? ExitStatus.of(reader.status) : ExitStatus.damaged
+    }
+}
+
+/// A `--skip-inactivity` value: a time such as `2.5`, `500ms` or `1m`.
+///
+/// swift-argument-parser's `defaultAsFlag` gives `--skip-inactivity` its optional value: a
+/// value that does not parse makes the option act as a bare flag and stay for the file
+/// argument, which is what lets `play --skip-inactivity FILE` work. So only text that is
+/// not a number at all (`FILE`) is refused here; a malformed number (`=2x`, `=-1`) is kept as
+/// `invalid` and rejected by `PlayCommand.validate()` with a usage error.
+struct IdleCap: ExpressibleByArgument, CustomStringConvertible {
+    var micros: Int64
+    /// The text given, when it looked like a time but is not one.
+    var invalid: String?
+
+    init(micros: Int64) { self.micros = micros }
+
+    init?(argument: String) {
+        if let micros = TimeFormat.parseMicros(argument) {
+            self.micros = micros
+        } else if let first = argument.unicodeScalars.first, "0123456789.-+".unicodeScalars.contains(first) {
+            self.micros = 0
+            self.invalid = argument
+        } else {
+            return nil
+        }
+    }
+
+    var description: String { Player.secondsText(micros) }
+}

@@ -1,0 +1,103 @@
+@testable import PsrecCLI
+import PsrecFormat
+
+/// A clock that moves only when the player waits, and keys pressed at set times: a key is
+/// delivered by the first wait that reaches its time.
+final class ScriptedInput: PlayerInput {
+    private(set) var now: Int64 = 0
+    private var keys: [(at: Int64, byte: UInt8)]
+    /// Called before every wait, with the wait's deadline (to look at the player between steps).
+    var beforeWait: (Int64?) -> Void = { _ in }
+
+    init(keys: [(at: Int64, key: Character)] = []) {
+        self.keys = keys.map { ($0.at, $0.key.asciiValue!) }.sorted { $0.0 < $1.0 }
+    }
+
+    func nowMicros() -> Int64 { now }
+
+    func wait(until deadline: Int64?) -> PlayerWake {
+        beforeWait(deadline)
+        if let key = keys.first, deadline.map({ key.at <= $0 }) ?? true {
+            keys.removeFirst()
+            now = max(now, key.at)
+            return .key(key.byte)
+        }
+        guard let deadline else { return .closed }
+        now = max(now, deadline)
+        return .deadline
+    }
+}
+
+/// Everything the player drew, with the wall time it happened.
+final class CapturedOutput: PlayerOutput {
+    enum Item: Equatable {
+        case bytes(Int64, [UInt8])
+        case reset(Int64)
+        case status(Int64, String)
+
+        var isReset: Bool {
+            if case .reset = self { return true }
+            return false
+        }
+    }
+
+    let isTerminal: Bool
+    let size: (cols: Int, rows: Int)?
+    let clock: ScriptedInput
+    private(set) var items: [Item] = []
+
+    init(clock: ScriptedInput, isTerminal: Bool = true, size: (cols: Int, rows: Int)? = (80, 24)) {
+        self.clock = clock
+        self.isTerminal = isTerminal
+        self.size = size
+    }
+
+    func write(_ bytes: [UInt8]) { items.append(.bytes(clock.now, bytes)) }
+    func resetScreen() { items.append(.reset(clock.now)) }
+    func showStatus(_ text: String) { items.append(.status(clock.now, text)) }
+
+    /// Output bytes as text, all of them.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var bytes: [UInt8] { Self.bytes(in: items[...]) }
+    /// Output after the last reset.
+    var textSinceReset: String {
+        let start = (items.lastIndex { $0.isReset } ?? -1) + 1
+        return String(decoding: Self.bytes(in: items[start...]), as: UTF8.self)
+    }
+    /// (wall time, text) for each write.
+    var writes: [(Int64, String)] {
+        items.compactMap { item -> (Int64, String)? in
+            guard case .bytes(let t, let b) = item else { return nil }
+            return (t, String(decoding: b, as: UTF8.self))
+        }
+    }
+
+    private static func bytes(in items: ArraySlice<Item>) -> [UInt8] {
+        var out: [UInt8] = []
+        for case .bytes(_, let b) in items { out += b }
+        return out
+    }
+
+    var resets: Int { items.filter(\.isReset).count }
+    var statuses: [String] {
+        items.compactMap { item -> String? in
+            guard case .status(_, let s) = item else { return nil }
+            return s
+        }
+    }
+}
+
+enum PlayerFixture {
+    /// A recording in memory from (time, event) pairs.
+    static func reader(_ events: [(Int64, Event)], chunkIntervalMicros: Int64 = 1_000_000) throws -> RecordingReader {
+        let sink = MemorySink()
+        var options = WriterOptions(codec: .none)
+        options.chunkIntervalMicros = chunkIntervalMicros
+        let writer = try RecordingWriter(sink: sink, metadata: RecordingMetadata(startUnixMicros: 0, user: "alice"), options: options)
+        for (time, event) in events { try writer.append(event, atMicros: time) }
+        try writer.close()
+        return try RecordingReader(source: MemorySource(sink.bytes))
+    }
+
+    static func out(_ text: String) -> Event { .output(Array(text.utf8)) }
+}
