@@ -9,4 +9,8 @@ static inline int psrec_deflateInit(z_streamp strm, int level) {
 static inline int psrec_inflateInit(z_streamp strm) {
     return inflateInit(strm);
 }
+/* windowBits 16 + 15: a gzip stream (RFC 1952) with the largest window. */
+static inline int psrec_inflateInit2(z_streamp strm, int windowBits) {
+    return inflateInit2(strm, windowBits);
+}
 #endif

@@ -20,6 +20,9 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
         case malformedFrame
         /// The input ends inside a ttyrec frame.
         case truncatedFrame
+        /// A data file (script typescript, sudo `ttyout`) ends before the bytes its timing
+        /// file counts.
+        case truncatedData
         /// The recording cannot be written.
         case outputFailed
     }

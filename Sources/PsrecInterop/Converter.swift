@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Converts asciicast (v1, v2, v3) and ttyrec recordings to psrec.
+/// Converts asciicast (v1, v2, v3), ttyrec, util-linux `script` and sudo I/O log recordings
+/// to psrec (the last two span several files: see `Converter+MultiFile.swift`).
 ///
 /// ```swift
 /// let report = try Converter.convert(inputPath: "demo.cast", outputPath: "demo.psrec",
@@ -97,6 +98,9 @@ public enum Converter {
     ///   input cannot be read or is malformed, or the output cannot be written.
     public static func convert(inputPath: String, outputPath: String, options: ConversionOptions,
                                overwrite: Bool = false) throws(ConversionError) -> ConversionReport {
+        if let report = try convertMultiFile(inputPath: inputPath, outputPath: outputPath, options: options, overwrite: overwrite) {
+            return report
+        }
         let input = try FileInput(path: inputPath)
         var inputInfo = stat(), outputInfo = stat()
         if stat(inputPath, &inputInfo) == 0, stat(outputPath, &outputInfo) == 0,
@@ -153,6 +157,10 @@ public enum Converter {
         let buffer = InputBuffer(input: input)
         let format: InputFormat
         if let forced = context.options.format {
+            if forced.isMultiFile {
+                throw ConversionError(.unknownFormat, file: context.inputName,
+                                      reason: "cannot be read as \(forced.rawValue) alone: that format spans several files (give the timing file with --timing, or the I/O log directory)")
+            }
             format = forced
         } else {
             // Detect as soon as the bytes that arrived allow it, so a live stream (stdin) is
@@ -172,8 +180,12 @@ public enum Converter {
                 throw ConversionError(.unknownFormat, file: context.inputName, reason: "is empty, so its format cannot be detected")
             }
             guard let detected = detectedEarly ?? detect(head) else {
+                if head.starts(with: ScriptLog.startedPrefix) {
+                    throw ConversionError(.unknownFormat, file: context.inputName,
+                                          reason: "is a util-linux script typescript; give its timing file too (--timing FILE)")
+                }
                 throw ConversionError(.unknownFormat, file: context.inputName,
-                                      reason: "is not an asciicast (v1, v2, v3) or ttyrec recording")
+                                      reason: "is not an asciicast (v1, v2, v3), ttyrec, script or sudo I/O log recording")
             }
             format = detected
         }
@@ -181,6 +193,8 @@ public enum Converter {
         case .asciicastV1: return try AsciicastV1Importer(context: context).run(buffer)
         case .asciicastV2, .asciicastV3: return try AsciicastLinesImporter(format: format, context: context).run(buffer)
         case .ttyrec: return try TtyrecImporter(context: context).run(buffer)
+        case .script, .scriptAdvanced, .sudoIOLog:
+            throw ConversionError(.unknownFormat, file: context.inputName, reason: "spans several files and cannot be read from one stream")
         }
     }
 }

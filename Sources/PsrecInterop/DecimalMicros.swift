@@ -11,7 +11,14 @@ enum DecimalMicros {
     /// JSON number or its magnitude exceeds `Limits.maxMicros`.
     ///
     /// - Complexity: O(text.count), no allocation.
-    static func parse(_ text: UnsafeRawBufferPointer) -> Int64? {
+    static func parse(_ text: UnsafeRawBufferPointer) -> Int64? { parse(text, decimals: 6) }
+
+    /// Nanoseconds for a decimal number of seconds (sudo's timing delays have nine
+    /// decimals), exact like `parse`; nil beyond ±`Limits.maxMicros` nanoseconds.
+    static func parseNanos(_ text: UnsafeRawBufferPointer) -> Int64? { parse(text, decimals: 9) }
+
+    /// The number in `text` times 10^`decimals`, rounded half away from zero.
+    private static func parse(_ text: UnsafeRawBufferPointer, decimals: Int) -> Int64? {
         var i = 0
         let n = text.count
         var negative = false
@@ -49,7 +56,7 @@ enum DecimalMicros {
 
         // The digits, integer then fraction, form D; the value in µs is D × 10^scale.
         let digitCount = (integerEnd - integerStart) + (fractionEnd - fractionStart)
-        let scale = exponent - (fractionEnd - fractionStart) + 6
+        let scale = exponent - (fractionEnd - fractionStart) + decimals
         // Digits before position `keep` are whole microseconds; the one at `keep` rounds.
         let keep = digitCount + scale
         var micros: Int64 = 0

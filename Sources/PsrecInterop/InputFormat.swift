@@ -12,4 +12,18 @@ public enum InputFormat: String, Sendable, CaseIterable {
     /// ttyrec: frames of a 12-byte little-endian header (seconds, microseconds, length)
     /// followed by that many bytes of output; no file header.
     case ttyrec
+    /// util-linux `script` classic timing: `DELAY BYTES` lines counting the bytes of a
+    /// typescript file (`script -t 2>TIMING TYPESCRIPT`); two files.
+    case script
+    /// util-linux `script` advanced timing: `O|I|S|H DELAY …` lines counting the bytes of
+    /// the `--log-out`/`--log-in`/`--log-io` files (`script --log-timing`); two or three files.
+    case scriptAdvanced = "script-advanced"
+    /// A sudo I/O log directory (sudo 1.9): `log.json` or `log`, `timing`, and the
+    /// `ttyout`/`ttyin`/`stdout`/`stdin`/`stderr` files, each possibly gzip-compressed.
+    /// <https://www.sudo.ws/docs/man/sudoers.man/#I/O_LOG_FILES>
+    case sudoIOLog = "sudo-iolog"
+
+    /// True for the formats whose recording spans several files (`Converter.convertScript`,
+    /// `Converter.convertSudoIOLog`), which a single stream cannot hold.
+    public var isMultiFile: Bool { self == .script || self == .scriptAdvanced || self == .sudoIOLog }
 }

@@ -27,7 +27,7 @@ struct ConverterTests {
     func unknownFormat() throws {
         let error = try #require(conversionError("hello, world\n", name: "notes.txt"))
         #expect(error.code == .unknownFormat)
-        #expect(error.description == "notes.txt: is not an asciicast (v1, v2, v3) or ttyrec recording")
+        #expect(error.description == "notes.txt: is not an asciicast (v1, v2, v3), ttyrec, script or sudo I/O log recording")
         #expect(conversionError([], name: "empty.cast")?.code == .unknownFormat)
     }
 
@@ -95,7 +95,7 @@ struct ConverterTests {
             _ = try Converter.convert(inputPath: dir.path, outputPath: dir.appendingPathComponent("x.psrec").path, options: ConversionOptions())
             Issue.record("must fail")
         } catch {
-            #expect(error.description == "\(dir.path): is a directory, not a recording")
+            #expect(error.description == "\(dir.path): is a directory but not a sudo I/O log (it needs a timing file and log.json or log)")
         }
     }
 

@@ -1,0 +1,169 @@
+/// A small VT100/xterm screen emulator that turns recorded output into the text a person
+/// would read on the terminal afterwards: lines scrolled off the top are kept as
+/// scrollback, the rest is the final screen.
+///
+/// ```
+/// ┌ scrollback (lines scrolled off the top of the main screen, oldest first) ┐
+/// │ …                                                                         │
+/// ├ main screen (rows × columns) ──────────────────────────────────────────────┤
+/// │ $ ls                                                                      │
+/// └──────────────────────────────────────────────────────────────────────────┘
+/// ```
+/// Understood: printable text (UTF-8; East Asian wide and emoji characters take two cells,
+/// combining marks join the previous cell — an approximation of `wcwidth`), CR, LF, VT, FF,
+/// BS, TAB, IND/NEL/RI, DECSC/DECRC, cursor movement (CUU CUD CUF CUB CNL CPL CHA HPA HPR
+/// CUP HVP VPA VPR), ED, EL, ECH, ICH, DCH, IL, DL, SU, SD, DECSTBM scrolling regions,
+/// autowrap (DECAWM), insert mode (IRM), and the alternate screen (modes 47, 1047, 1048,
+/// 1049). Text drawn on the alternate screen (vim, less, top) never reaches the scrollback,
+/// and `text()` shows the main screen, as a terminal does after such a program exits.
+/// Colours and other attributes (SGR), OSC, DCS, SOS, PM and APC strings and unknown
+/// sequences are consumed and ignored. `ED 3` (erase saved lines) is ignored so that a
+/// transcript keeps the whole session.
+///
+/// Memory: the two screens and at most `maxScrollbackLines` lines of scrollback (the
+/// oldest are dropped and counted in `droppedScrollbackLines`).
+public final class TerminalScreen {
+    /// Width of the screen in cells.
+    public private(set) var columns: Int
+    /// Height of the screen in rows.
+    public private(set) var rows: Int
+    /// Most scrollback lines kept.
+    public let maxScrollbackLines: Int
+    /// Scrollback lines dropped because there were more than `maxScrollbackLines`.
+    public private(set) var droppedScrollbackLines = 0
+
+    /// One cell: its text (a character, possibly with combining marks) or nil for the
+    /// right half of a wide character.
+    typealias Cell = String?
+    static let blank: Cell = " "
+
+    var main: [[Cell]]
+    var alternate: [[Cell]]
+    var onAlternate = false
+    var scrollback: [String] = []
+    var scrollbackStart = 0
+
+    /// When set, lines leaving the top of the main screen are handed here (oldest first)
+    /// instead of being kept, so a transcript of any length streams out in bounded memory.
+    public var scrollbackHandler: ((String) -> Void)?
+
+    var x = 0
+    var y = 0
+    var top = 0
+    var bottom: Int
+    var autowrap = true
+    var insertMode = false
+    var originMode = false
+    var savedCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
+    var savedMainCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
+
+    var parser = Parser()
+    var utf8Pending: [UInt8] = []
+
+    /// Creates a blank screen.
+    /// - Parameters:
+    ///   - columns: width in cells (at least 1).
+    ///   - rows: height in rows (at least 1).
+    ///   - maxScrollbackLines: scrollback kept; older lines are dropped.
+    public init(columns: Int, rows: Int, maxScrollbackLines: Int = 1_000_000) {
+        self.columns = max(1, min(columns, 4096))
+        self.rows = max(1, min(rows, 4096))
+        self.maxScrollbackLines = max(0, maxScrollbackLines)
+        bottom = self.rows - 1
+        main = Self.blankGrid(columns: self.columns, rows: self.rows)
+        alternate = Self.blankGrid(columns: self.columns, rows: self.rows)
+    }
+
+    static func blankGrid(columns: Int, rows: Int) -> [[Cell]] {
+        Array(repeating: Array(repeating: blank, count: columns), count: rows)
+    }
+
+    /// The screen being drawn on.
+    var grid: [[Cell]] {
+        get { onAlternate ? alternate : main }
+        _modify {
+            if onAlternate { yield &alternate } else { yield &main }
+        }
+    }
+
+    // MARK: - Reading the text
+
+    /// The visible rows of the screen being drawn on (the alternate one while a full-screen
+    /// program runs), trailing spaces trimmed.
+    public var displayLines: [String] { grid.map(Self.lineText) }
+
+    /// The rows of the main screen, trailing spaces trimmed, whichever screen is shown.
+    public var mainLines: [String] { main.map(Self.lineText) }
+
+    /// Scrollback lines, oldest first, trailing spaces trimmed.
+    public var scrollbackLines: ArraySlice<String> { scrollback[scrollbackStart...] }
+
+    /// The session as a person would read it: scrollback, then the main screen; trailing
+    /// spaces and trailing empty lines trimmed; each line ends with a line feed.
+    public func text() -> String {
+        var lines = Array(scrollbackLines) + main.map(Self.lineText)
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    static func lineText(_ row: [Cell]) -> String {
+        var text = ""
+        for cell in row { if let cell { text += cell } }
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+
+    // MARK: - Resizing
+
+    /// Changes the size. Rows that no longer fit above the cursor go to the scrollback
+    /// (main screen); lines are cut or padded on the right, not re-wrapped.
+    public func resize(columns newColumns: Int, rows newRows: Int) {
+        let newColumns = max(1, min(newColumns, 4096)), newRows = max(1, min(newRows, 4096))
+        func fit(_ grid: inout [[Cell]], keepScrollback: Bool) -> Int {
+            var shift = 0
+            if newRows < grid.count {
+                // Drop empty rows below the cursor first, then rows from the top.
+                while grid.count > newRows, grid.count - 1 > y, Self.lineText(grid[grid.count - 1]).isEmpty { grid.removeLast() }
+                while grid.count > newRows {
+                    let line = grid.removeFirst()
+                    if keepScrollback { pushScrollback(Self.lineText(line)) }
+                    shift += 1
+                }
+            }
+            while grid.count < newRows { grid.append(Array(repeating: Self.blank, count: newColumns)) }
+            for r in grid.indices {
+                if grid[r].count > newColumns {
+                    grid[r].removeLast(grid[r].count - newColumns)
+                    if grid[r].last == Self.blank, newColumns > 0, grid[r][newColumns - 1] == nil { grid[r][newColumns - 1] = Self.blank }
+                } else if grid[r].count < newColumns {
+                    grid[r] += Array(repeating: Self.blank, count: newColumns - grid[r].count)
+                }
+                if let first = grid[r].first, first == nil { grid[r][0] = Self.blank }
+            }
+            return shift
+        }
+        let shiftMain = fit(&main, keepScrollback: true)
+        let shiftAlternate = fit(&alternate, keepScrollback: false)
+        columns = newColumns
+        rows = newRows
+        y = max(0, y - (onAlternate ? shiftAlternate : shiftMain))
+        x = min(x, columns - 1)
+        y = min(y, rows - 1)
+        top = 0
+        bottom = rows - 1
+    }
+
+    func pushScrollback(_ line: String) {
+        if let scrollbackHandler { scrollbackHandler(line); return }
+        guard maxScrollbackLines > 0 else { droppedScrollbackLines += 1; return }
+        scrollback.append(line)
+        if scrollback.count - scrollbackStart > maxScrollbackLines {
+            scrollbackStart += 1
+            droppedScrollbackLines += 1
+            if scrollbackStart > 4096 && scrollbackStart * 2 > scrollback.count {
+                scrollback.removeFirst(scrollbackStart)
+                scrollbackStart = 0
+            }
+        }
+    }
+}
