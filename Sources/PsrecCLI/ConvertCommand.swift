@@ -6,17 +6,32 @@ import PsrecInterop
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert an asciicast (v1, v2, v3) or ttyrec recording to .psrec.",
+        abstract: "Convert an asciicast (v1, v2, v3), ttyrec, util-linux script or sudo I/O log recording to .psrec.",
         discussion: """
-        The input format is detected from the content. Timing is kept to the microsecond; \
+        The input format is detected from the content; a directory is read as a sudo I/O log. \
+        A script recording is given as its typescript with --timing, or with script's own \
+        flags (--log-io, or --log-out and --log-in, with --log-timing); an advanced timing \
+        file alone is enough when the logs it names are beside it. Timing is kept to the microsecond; \
         asciicast markers become marker indicators and input stays input. A malformed input \
         line is an error naming the line, unless --lenient skips such lines and reports how many. \
         Exit status: 0 converted, 3 the input cannot be converted (nothing is left at OUT), \
         64 usage error.
         """)
 
-    @Argument(help: "The recording to convert; - reads standard input (a live stream is written as it arrives).")
-    var input: String
+    @Argument(help: "The recording to convert (a file, a sudo I/O log directory, or a script typescript with --timing); - reads standard input (a live stream is written as it arrives).")
+    var input: String?
+
+    @Option(name: [.customLong("timing"), .customLong("log-timing")], help: ArgumentHelp("The timing file of a util-linux script recording.", valueName: "file"))
+    var timing: String?
+
+    @Option(name: .customLong("log-io"), help: ArgumentHelp("script's --log-io file (output and input in one file).", valueName: "file"))
+    var logIO: String?
+
+    @Option(name: .customLong("log-out"), help: ArgumentHelp("script's --log-out file.", valueName: "file"))
+    var logOut: String?
+
+    @Option(name: .customLong("log-in"), help: ArgumentHelp("script's --log-in file.", valueName: "file"))
+    var logIn: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The .psrec file to write.", valueName: "out"))
     var output: String
@@ -38,21 +53,25 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOptions
 
+    func validate() throws { try validateScriptFiles() }
+
     func run() throws {
         try reporting {
             var options = ConversionOptions(user: user, application: app, host: host, lenient: lenient)
             options.writer = compression.writerOptions
             let report: ConversionReport
             do {
-                if input == "-" {
-                    report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
-                } else {
+                if let timing {
+                    report = try convertScript(timing: timing, options: options)
+                } else if let input, input != "-" {
                     report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
+                } else {
+                    report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
                 }
             } catch let error as ConversionError {
                 throw CommandFailure(TerminalSafe.escape(error.description))
             }
-            var summary = "Converted \(TerminalSafe.escape(input)) (\(report.format.rawValue)) to \(TerminalSafe.escape(output)): \(report.events) events, \(TimeFormat.clock(report.durationMicros))"
+            var summary = "Converted \(TerminalSafe.escape(shownInput)) (\(report.format.rawValue)) to \(TerminalSafe.escape(output)): \(report.events) events, \(TimeFormat.clock(report.durationMicros))"
             if report.skippedLines > 0 { summary += "; skipped \(report.skippedLines) malformed line(s)" }
             Console.error(summary + ".")
             for warning in report.warnings { Console.error("warning: " + TerminalSafe.escape(warning)) }
