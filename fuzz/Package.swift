@@ -21,6 +21,8 @@ let harnesses = [
     "events",
     "index",
     "file",
+    "verify",
+    "convert",
 ]
 
 let package = Package(
@@ -29,7 +31,10 @@ let package = Package(
     targets: [
         .target(
             name: "FuzzSupport",
-            dependencies: [.product(name: "PsrecFormat", package: "psrec")],
+            dependencies: [
+                .product(name: "PsrecFormat", package: "psrec"),
+                .product(name: "PsrecInterop", package: "psrec"),
+            ],
             swiftSettings: upcoming),
     ] + harnesses.map { name in
         .executableTarget(

@@ -80,6 +80,18 @@ public final class Compressor {
     /// `Limits.maxDecodedLength`), so a decompression bomb fails instead of growing memory.
     /// - Throws: `FormatError` (`.badCompression`) when the data is damaged or its size differs.
     public func decompress(_ input: UnsafeRawBufferPointer, codec: Codec, decodedLength: Int) throws(FormatError) -> [UInt8] {
+        if codec == .zstd {
+            // A zstd frame states its content size: a lie is caught before the output buffer
+            // is allocated and zero-filled.
+            // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are macros Swift does not import.
+            let unknown = UInt64.max, error = UInt64.max - 1
+            let stated = ZSTD_getFrameContentSize(input.baseAddress, input.count)
+            if stated != unknown && stated != UInt64(decodedLength) {
+                throw FormatError(.badCompression, stated == error
+                    ? "The zstd payload does not start with a valid frame header"
+                    : "The zstd frame holds \(stated) bytes but the chunk declares \(decodedLength)")
+            }
+        }
         var output = [UInt8](repeating: 0, count: decodedLength)
         do {
             try output.withUnsafeMutableBytes { out in try decompress(input, codec: codec, into: out) }

@@ -1,0 +1,8 @@
+import FuzzSupport
+
+/// libFuzzer entry point: see `FuzzExercise.verify`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FuzzExercise.verify(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
