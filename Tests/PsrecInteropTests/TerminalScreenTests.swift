@@ -159,3 +159,29 @@ struct TerminalScreenPyteTests {
         #expect(screen.displayLines == (try Self.pyteDisplay(output, columns: 100, rows: 30, in: dir)))
     }
 }
+
+/// A real full-screen program: what vim draws on the alternate screen stays out of the
+/// transcript, as it is gone from the terminal once vim exits.
+@Suite("TerminalScreen with vim", .serialized)
+struct TerminalScreenVimTests {
+    @Test("vim's alternate screen is left out of the txt export",
+          .enabled(if: Recorders.script != nil && Recorders.path(of: "vim") != nil, "script and vim are needed"))
+    func vim() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("notes.txt").path
+        try Data((1...50).map { "distinctive line \($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: file))
+        let commands = dir.appendingPathComponent("run.sh").path
+        try Data("export TERM=xterm-256color; echo before; vim -u NONE -i NONE -c 'redraw' -c 'sleep 200m' -c q \(shellQuoted(file)); echo after\n".utf8)
+            .write(to: URL(fileURLWithPath: commands))
+        let ts = dir.appendingPathComponent("typescript").path, timing = dir.appendingPathComponent("timing").path
+        let result = try Recorders.inTerminal("script -q --timing=\(timing) -c \(shellQuoted("sh " + commands)) \(ts)")
+        try #require(result.status == 0, "script failed: \(result.output)")
+        let typescript = String(decoding: try Data(contentsOf: URL(fileURLWithPath: ts)), as: UTF8.self)
+        try #require(typescript.contains("\u{1b}[?1049h") && typescript.contains("distinctive line 7"), "vim did not draw on the alternate screen")
+        let sink = MemorySink()
+        _ = try Converter.convertScript(timing: FileInput(path: timing), outputLog: FileInput(path: ts), sink: sink, options: ConversionOptions())
+        let (text, _) = try exported(try RecordingReader(source: MemorySource(sink.bytes)), .txt)
+        #expect(text == "before\nafter\n")
+    }
+}
