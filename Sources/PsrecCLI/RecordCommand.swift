@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PsrecCapture
+import PsrecCatalog
 import PsrecFormat
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +24,11 @@ struct RecordCommand: ParsableCommand {
         /var/lib/psrec`): the user, remote address and requested command come from the SSH \
         environment (USER, SSH_CONNECTION, SSH_ORIGINAL_COMMAND).
 
+        With --db DB --app A, the catalog decides: the session is recorded only if recording \
+        is enabled for A (`psrec app enable A`), otherwise the command just runs; a finished \
+        recording is imported into the catalog. So recording starts at the next connection \
+        once it is switched on.
+
         Exit status: the command's own (128 + N when killed by signal N); 3 when the session \
         cannot start or the file cannot be created; 64 usage error. A recording that fails \
         mid-session is reported on stderr and the session goes on.
@@ -43,6 +49,9 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Host the session runs on (default: this host's name).")
     var host: String?
 
+    @Option(help: ArgumentHelp("A catalog that says whether --app is recorded, and receives the recording.", valueName: "db"))
+    var db: String?
+
     @Flag(help: "Record keystrokes too (never while echo is off, as at password prompts).")
     var input = false
 
@@ -51,9 +60,17 @@ struct RecordCommand: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (default: the SSH command, else $SHELL).")
     var command: [String] = []
 
+    func validate() throws {
+        if db != nil && app == nil { throw ValidationError("--db needs --app: the catalog decides per application whether to record.") }
+    }
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let argv = Self.command(explicit: command.first == "--" ? Array(command.dropFirst()) : command, environment: environment)
+        if let db, let app, !(try Self.recordingEnabled(db: db, app: app)) {
+            // Not recorded: become the command, so the session is exactly as without psrec.
+            Self.exec(argv)
+        }
         let size = SessionRecorder.initialSize(fallback: (80, 24))
         let meta = Self.metadata(user: user, app: app, host: host, argv: argv, environment: environment, size: size)
         let path = output ?? (dir as NSString).appendingPathComponent(Self.defaultName(meta))
@@ -80,7 +97,37 @@ struct RecordCommand: ParsableCommand {
         if let failure = outcome.recordingError {
             Console.error("Recording stopped early: \(TerminalSafe.escape(failure.description)). The session itself was not interrupted.")
         }
+        if let db {
+            do {
+                _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
+            } catch {
+                Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+            }
+        }
         throw ExitCode(outcome.exitStatus)
+    }
+
+    /// Whether the catalog has recording switched on for `app`; an unknown application is
+    /// not recorded (and said so on stderr), an unreadable catalog is an error.
+    static func recordingEnabled(db: String, app: String) throws -> Bool {
+        let catalog: Catalog
+        do { catalog = try Catalog(path: db) } catch {
+            Console.error("Cannot open the catalog \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        guard let application = try? catalog.application(app) else {
+            Console.error("Application \(TerminalSafe.escape(app)) is not in \(TerminalSafe.escape(db)); the session is not recorded.")
+            return false
+        }
+        return application.recordingEnabled
+    }
+
+    /// Replaces this process with `argv` (searched in PATH); returns only on failure, by exiting.
+    static func exec(_ argv: [String]) -> Never {
+        let cArgs = argv.map { strdup($0) } + [nil]
+        execvp(argv[0], cArgs)
+        Console.error("Cannot start \(TerminalSafe.escape(argv[0])): \(String(cString: strerror(errno))).")
+        Foundation.exit(127)
     }
 
     /// The program to run: explicit arguments, else the SSH-requested command through the
