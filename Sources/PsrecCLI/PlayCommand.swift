@@ -28,7 +28,7 @@ struct PlayCommand: ParsableCommand {
         file or unreadable, 64 usage error.
         """)
 
-    @OptionGroup var input: FileArgument
+    @OptionGroup var input: RecordingLocator
 
     @Option(name: [.short, .long], help: ArgumentHelp("Speed factor (0.015625 to 1024): 2 plays twice as fast.", valueName: "speed"))
     var speed: Double = 1
@@ -65,7 +65,7 @@ struct PlayCommand: ParsableCommand {
     /// The recording to play and the name to show for it. Any `RecordingReader` will do: a
     /// catalog (`--db`) opens one over its stored content (`RecordingReader(source:)`).
     func openRecording() throws -> (RecordingReader, String) {
-        (try RecordingFile.open(input.file), input.file)
+        try input.open()
     }
 
     /// Plays `reader` on stdout, with keys from stdin when both are terminals; returns the
