@@ -67,6 +67,13 @@ enum SignalPipe {
             action.sa_flags = SA_RESTART
             sigaction(signal, &action, nil)
         }
+        // A parent may start us with these blocked (a signal mask survives exec: Foundation's
+        // Process passes on its thread's, which blocks SIGTERM, SIGHUP and SIGINT); blocked,
+        // they would never reach the pipe and a hang-up would never end the session.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in signals { sigaddset(&handled, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
     /// Signal numbers waiting on the pipe.

@@ -52,6 +52,33 @@ struct RecordKillTests {
         #expect(!events.text.contains(" exit "), "a killed recorder cannot have recorded an exit status")
     }
 
+    /// SIGTERM (a gateway ending a dropped connection) hangs up the session and closes the
+    /// file complete, with the exit status. psrec is started with Foundation's `Process`,
+    /// which passes on the test thread's signal mask, SIGTERM and SIGHUP blocked: the
+    /// recorder must unblock the signals it handles.
+    @Test func aTerminatedRecorderHangsUpTheSessionAndClosesTheFile() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rec = dir.appendingPathComponent("terminated.psrec").path
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["record", "-o", rec, "--", "sh", "-c", "echo started; sleep 600"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(ExternalTool.waitUntil(timeout: .seconds(30)) { (try? CLI.run(["cat", rec]).text.contains("started")) == true })
+
+        kill(process.processIdentifier, SIGTERM)
+        let ended = ExternalTool.waitUntil(timeout: .seconds(20)) { !process.isRunning }
+        #expect(ended, "psrec went on after SIGTERM")
+        guard ended else { return }
+        #expect(process.terminationStatus == 128 + SIGHUP)
+        #expect(try CLI.run(["verify", "--quiet", rec]).status == 0)
+        #expect(try CLI.run(["events", rec]).text.contains(" exit status=-\(SIGHUP)"))
+    }
+
     static func lineNumber(_ text: String) -> Int? {
         text.hasPrefix("line ") ? Int(text.dropFirst(5)) : nil
     }
