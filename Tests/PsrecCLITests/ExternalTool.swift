@@ -14,9 +14,6 @@ enum ExternalTool {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// The folder of helper scripts beside the tests.
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
-
     /// The executable `name` in PATH (or the absolute path itself), if present.
     static func path(_ name: String) -> String? {
         if name.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
@@ -132,12 +129,22 @@ enum ExternalTool {
     }
 
     /// The screen that `bytes` draw in pyte, an independent terminal emulator: `rows` lines,
-    /// trailing spaces removed, trailing empty lines dropped.
+    /// trailing spaces removed, trailing empty lines dropped (as `tmux capture-pane -p` prints).
     static func pyteScreen(_ bytes: [UInt8], cols: Int, rows: Int) throws -> [String] {
-        let result = try run("python3", [scripts.appendingPathComponent("pyte_screen.py").path, "\(cols)", "\(rows)"], stdin: bytes)
-        guard result.status == 0 else { throw ToolError(message: "pyte_screen.py failed: \(result.stderr)") }
+        let result = try run("python3", ["-c", pyteReplay, "\(cols)", "\(rows)"], stdin: bytes)
+        guard result.status == 0 else { throw ToolError(message: "pyte replay failed: \(result.stderr)") }
         return normalizedLines(result.text)
     }
+
+    /// Feeds standard input to a `pyte.Screen(COLS, ROWS)` through a `ByteStream` (UTF-8
+    /// decoded incrementally, as a terminal does) and prints the screen's lines. Kept inline:
+    /// a script file in the test target's folder would be an unhandled SwiftPM resource.
+    static let pyteReplay = """
+        import sys, pyte
+        screen = pyte.Screen(int(sys.argv[1]), int(sys.argv[2]))
+        pyte.ByteStream(screen).feed(sys.stdin.buffer.read())
+        sys.stdout.buffer.write("".join(line.rstrip() + "\\n" for line in screen.display).encode("utf-8"))
+        """
 
     /// Lines with trailing spaces removed and trailing empty lines dropped.
     static func normalizedLines(_ text: String) -> [String] {

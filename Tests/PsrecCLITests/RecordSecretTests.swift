@@ -29,7 +29,8 @@ struct RecordSecretTests {
         try tmux.type(command)
         try tmux.press("Enter")
         // Typeahead before the prompt cannot be known to be secret (echo is still on), so the
-        // secret is typed only once the prompt shows, as a person would.
+        // secret is typed only once the prompt shows, as a person would. bash's `read -s` and
+        // getpass both switch echo off before they print the prompt, so no wait beyond it.
         // The command line itself contains the prompt's text; the prompt starts a line.
         try #require(try tmux.waitForScreen("the prompt") { $0.contains { $0.hasPrefix(prompt) } } != nil)
         try tmux.type(secret)
