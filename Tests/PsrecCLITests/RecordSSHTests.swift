@@ -74,7 +74,7 @@ struct RecordSSHTests {
         #expect(output.contains("one\r\n"))
     }
 
-    @Test(.enabled(if: canRun, "needs /usr/sbin/sshd, ssh, ssh-keygen and root"))
+    @Test(.enabled(if: LocalSSHServer.isAvailable, "needs /usr/sbin/sshd, ssh, ssh-keygen and root"))
     func aRequestedCommandIsRecordedAsTheSessionsCommand() throws {
         let setup = try Setup()
         defer { setup.stop() }

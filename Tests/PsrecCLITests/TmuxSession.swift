@@ -4,14 +4,17 @@ import Testing
 import Glibc
 #endif
 
-/// A detached tmux session on a private server (its own `-L` socket, so tests never touch
-/// anyone else's tmux), running one command in one pane: a person at a real terminal.
+/// A detached tmux session on a private server (its own `-S` socket in a temporary folder,
+/// so tests never touch anyone else's tmux, and nothing is left behind: tmux 3.3 does not
+/// remove its socket on `kill-server`), running one command in one pane: a person at a real
+/// terminal.
 ///
 /// The pane runs the command directly (several arguments: tmux executes them without a
 /// shell), so `panePID` is the command itself. `remain-on-exit` keeps a finished pane around
 /// to ask whether it is dead; the status line is off, so the pane is exactly `cols`×`rows`.
 final class TmuxSession {
-    let socket = "psrec-test-\(UUID().uuidString.prefix(12))"
+    let folder: URL
+    let socketPath: String
     let configPath: String
     let cols: Int
     let rows: Int
@@ -21,7 +24,11 @@ final class TmuxSession {
     init(_ command: [String], cols: Int = 100, rows: Int = 30, directory: String? = nil) throws {
         self.cols = cols
         self.rows = rows
-        configPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket).conf").path
+        // Short: a socket path must fit in sun_path (108 bytes).
+        folder = URL(fileURLWithPath: "/tmp/psrec-tmux-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        socketPath = folder.appendingPathComponent("socket").path
+        configPath = folder.appendingPathComponent("tmux.conf").path
         try "set -g status off\nset -g remain-on-exit on\nset -g history-limit 100\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         var arguments = ["new-session", "-d", "-x", "\(cols)", "-y", "\(rows)", "-s", "rec"]
         if let directory { arguments += ["-c", directory] }
@@ -34,14 +41,14 @@ final class TmuxSession {
     /// Stops the private tmux server and everything still running in it.
     func close() {
         _ = try? tmux(["kill-server"])
-        try? FileManager.default.removeItem(atPath: configPath)
+        try? FileManager.default.removeItem(at: folder)
     }
 
     @discardableResult
     func tmux(_ arguments: [String]) throws -> ExternalTool.Result {
         var environment = ProcessInfo.processInfo.environment
         environment["TMUX"] = nil
-        return try ExternalTool.run("tmux", ["-L", socket, "-f", configPath] + arguments, environment: environment, timeout: .seconds(60))
+        return try ExternalTool.run("tmux", ["-S", socketPath, "-f", configPath] + arguments, environment: environment, timeout: .seconds(60))
     }
 
     /// Types `text` literally, as a person would.
