@@ -62,7 +62,7 @@ struct RecordKillTests {
         let rec = dir.appendingPathComponent("terminated.psrec").path
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["record", "-o", rec, "--", "sh", "-c", "echo started; sleep 600"]
+        process.arguments = ["record", "-o", rec, "--", "/bin/sh", "-c", "echo started; exec /bin/sleep 600"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
