@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CX11", pkgConfig: "x11",
+            providers: [.apt(["libx11-dev", "libxext-dev", "libxdamage-dev", "libxfixes-dev", "libxi-dev"])]),
         .target(
             name: "PsrecFormat",
             dependencies: [
@@ -62,9 +65,13 @@ let package = Package(
             dependencies: ["PsrecFormat", "CPNG"],
             swiftSettings: upcoming),
         .target(
+            name: "PsrecScreenCapture",
+            dependencies: ["PsrecScreen", "CX11"],
+            swiftSettings: upcoming),
+        .target(
             name: "PsrecCLI",
             dependencies: [
-                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture",
+                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecScreen", "PsrecScreenCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -90,7 +97,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecCLI", "PsrecFormat", "PsrecInterop"],
+            dependencies: ["PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

@@ -1,0 +1,46 @@
+import ArgumentParser
+import PsrecFormat
+import PsrecScreen
+
+/// `psrec render FILE --at TIME -o frame.png`.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Draw a screen recording at one moment into a PNG file.",
+        discussion: """
+        The screen is drawn from the nearest keyframe before the moment plus the changes after \
+        it, found through the file's index: the cost does not grow with the recording's length. \
+        Truncated files render up to their last complete chunk. Exit status: 0 complete, \
+        1 truncated, 2 damaged (damaged chunks skipped), 3 not a psrec file, unreadable, or \
+        nothing to draw, 64 usage error.
+        """)
+
+    @OptionGroup var input: RecordingLocator
+
+    @Option(help: ArgumentHelp("Session time to draw (e.g. 90, 1:30, 2m, 500ms), or 'end'.", valueName: "time"))
+    var at: String = "end"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The PNG file to write.", valueName: "file"))
+    var output: String
+
+    func validate() throws {
+        if at != "end" && TimeFormat.parseMicros(at) == nil {
+            throw ValidationError("--at '\(TerminalSafe.escape(at))' is not a time; use seconds (90), m:ss (1:30), a unit (2m, 500ms) or 'end'.")
+        }
+    }
+
+    func run() throws {
+        try reporting {
+            let (reader, name) = try input.open()
+            let time = at == "end" ? reader.endMicros : TimeFormat.parseMicros(at)!
+            let image = ScreenRenderer(reader: reader).render(at: time)
+            do {
+                try PNGFile.write(image, to: output)
+            } catch let error as PNGFile.Failure {
+                throw CommandFailure(TerminalSafe.escape(error.description) + ".")
+            }
+            if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
+            return ExitStatus.of(reader.status)
+        }
+    }
+}
