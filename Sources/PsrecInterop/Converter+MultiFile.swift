@@ -104,7 +104,8 @@ extension Converter {
         if (info.st_mode & S_IFMT) == S_IFDIR {
             return try convertSudoIOLog(directoryPath: inputPath, outputPath: outputPath, options: options, overwrite: overwrite)
         }
-        guard options.format == nil || options.format == .scriptAdvanced,
+        // Only a regular file is peeked at: reading a FIFO here would take bytes from the import.
+        guard (info.st_mode & S_IFMT) == S_IFREG, options.format == nil || options.format == .scriptAdvanced,
               let headers = try? ScriptTimingHeaders.read(path: inputPath), headers["TIMING_LOG"] != nil else { return nil }
         let directory = inputPath.contains("/") ? String(inputPath[..<inputPath.lastIndex(of: "/")!]) : "."
         func locate(_ named: String?) -> String? {
