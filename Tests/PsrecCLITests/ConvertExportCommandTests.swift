@@ -15,11 +15,15 @@ struct ConvertExportCommandTests {
         process.executableURL = URL(fileURLWithPath: try #require(script))
         process.currentDirectoryURL = dir
         process.arguments = ["-qec", "stty cols 100 rows 30; script -q \(logging) -c '\(command)'", "/dev/null"]
-        process.standardInput = FileHandle.nullDevice
+        // An input that stays open: at end of input script(1) sends the terminal's EOF
+        // character, which a pty set up without a terminal echoes into the log as "^@".
+        let input = Pipe()
+        process.standardInput = input
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
+        try? input.fileHandleForWriting.close()
         try #require(process.terminationStatus == 0)
         return dir
     }
