@@ -1,16 +1,25 @@
 import ArgumentParser
+import Foundation
+import PsrecFormat
 import PsrecInterop
 
 /// `--format`: the `ExportFormat` names.
 struct ExportFormatArgument: ExpressibleByArgument {
-    let format: ExportFormat
+    /// A terminal format, or nil for `mp4` (a video of a screen recording).
+    let format: ExportFormat?
+
+    var isVideo: Bool { format == nil }
 
     init?(argument: String) {
+        if argument == "mp4" {
+            format = nil
+            return
+        }
         guard let format = ExportFormat(rawValue: argument) else { return nil }
         self.format = format
     }
 
-    static var allValueStrings: [String] { ExportFormat.allCases.map(\.rawValue) }
+    static var allValueStrings: [String] { ExportFormat.allCases.map(\.rawValue) + ["mp4"] }
 }
 
 /// `psrec export FILE --format asciicast-v2|asciicast-v3|txt -o OUT`: a .psrec file in
@@ -22,7 +31,9 @@ extension ExportCommand {
     warning), or txt, the final text of the session as a person would read it: lines \
     scrolled off the screen, then the final screen, with full-screen programs (vim, less, \
     top) left out as the terminal leaves them out. Exit status: 0 written, 3 the input \
-    cannot be read or OUT cannot be written (nothing is left at OUT), 64 usage error.
+    cannot be read or OUT cannot be written (nothing is left at OUT), 64 usage error. \
+    mp4 is a video of a screen (RDP) recording, drawn at --fps frames per second and encoded \
+    by ffmpeg (which must be installed); --speed and --skip-inactivity[=S] shorten it.
     """
 
     func validateForms() throws {
@@ -37,7 +48,27 @@ extension ExportCommand {
         }
     }
 
+    func runVideoExport() throws {
+        try reporting {
+            if !force && FileManager.default.fileExists(atPath: output) {
+                throw CommandFailure("\(TerminalSafe.escape(output)) exists; give --force to replace it.", status: ExitStatus.usage)
+            }
+            let reader = try RecordingFile.open(id)
+            guard reader.metadata?.sessionProtocol != .ssh else {
+                throw CommandFailure("\(TerminalSafe.escape(id)) is a terminal recording; export it as asciicast-v2, asciicast-v3 or txt.")
+            }
+            var exporter = VideoExporter(reader: reader)
+            exporter.framesPerSecond = fps
+            exporter.speed = speed
+            exporter.skipInactivityMicros = skipInactivity?.micros
+            let frames = try exporter.write(to: output)
+            Console.error("Exported \(TerminalSafe.escape(id)) as mp4 to \(TerminalSafe.escape(output)): \(frames) frames at \(fps) fps.")
+            return ExitStatus.of(reader.status) == ExitStatus.damaged ? ExitStatus.damaged : ExitStatus.ok
+        }
+    }
+
     func runFormatExport() throws {
+        if format?.isVideo == true { return try runVideoExport() }
         guard let format = format?.format else { return }
         try reporting {
             let report: ExportReport

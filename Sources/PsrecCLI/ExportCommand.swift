@@ -35,7 +35,26 @@ struct ExportCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace OUT if it exists.")
     var force = false
 
-    func validate() throws { try validateForms() }
+    @Option(help: ArgumentHelp("With --format mp4: frames per second (1-60).", valueName: "n"))
+    var fps: Int = 10
+
+    @Option(name: [.long], help: ArgumentHelp("With --format mp4: speed factor (0.015625 to 1024).", valueName: "speed"))
+    var speed: Double = 1
+
+    @Option(name: .customLong("skip-inactivity"), defaultAsFlag: IdleCap(micros: PlaybackSchedule.defaultIdleCapMicros),
+            help: ArgumentHelp("With --format mp4: shorten every idle stretch to SECONDS (1 s when given alone).", valueName: "seconds"))
+    var skipInactivity: IdleCap? = nil
+
+    func validate() throws {
+        try validateForms()
+        guard (1...60).contains(fps) else { throw ValidationError("--fps \(fps) is out of range; use 1 to 60.") }
+        guard (PlaybackSchedule.minimumSpeed...PlaybackSchedule.maximumSpeed).contains(speed) else {
+            throw ValidationError("--speed \(speed) is out of range; use 0.015625 to 1024.")
+        }
+        if let invalid = skipInactivity?.invalid {
+            throw ValidationError("--skip-inactivity=\(TerminalSafe.escape(invalid)) is not a time; use seconds (2.5) or a unit (500ms, 1m).")
+        }
+    }
 
     func run() throws {
         if format != nil { return try runFormatExport() }
