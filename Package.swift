@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PsrecCatalog", targets: ["PsrecCatalog"]),
         .library(name: "PsrecScreen", targets: ["PsrecScreen"]),
         .library(name: "PsrecCLI", targets: ["PsrecCLI"]),
+        // What each fuzz harness does with an input; used by fuzz/ and by FuzzRegressionTests.
+        .library(name: "PsrecFuzzExercises", targets: ["PsrecFuzzExercises"]),
         .executable(name: "psrec", targets: ["psrec"]),
     ],
     dependencies: [
@@ -79,9 +81,13 @@ let package = Package(
             name: "psrec",
             dependencies: ["PsrecCLI"],
             swiftSettings: upcoming),
+        .target(
+            name: "PsrecFuzzExercises",
+            dependencies: ["PsrecFormat", "PsrecInterop"],
+            swiftSettings: upcoming),
         .testTarget(
             name: "PsrecFormatTests",
-            dependencies: ["PsrecFormat"],
+            dependencies: ["PsrecFormat", "PsrecFuzzExercises"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecInteropTests",

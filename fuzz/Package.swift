@@ -28,18 +28,10 @@ let harnesses = [
 let package = Package(
     name: "psrec-fuzz",
     dependencies: [.package(name: "psrec", path: "..")],
-    targets: [
-        .target(
-            name: "FuzzSupport",
-            dependencies: [
-                .product(name: "PsrecFormat", package: "psrec"),
-                .product(name: "PsrecInterop", package: "psrec"),
-            ],
-            swiftSettings: upcoming),
-    ] + harnesses.map { name in
+    targets: harnesses.map { name in
         .executableTarget(
             name: "fuzz-\(name)",
-            dependencies: ["FuzzSupport"],
+            dependencies: [.product(name: "PsrecFuzzExercises", package: "psrec")],
             path: "Harnesses/\(name)",
             swiftSettings: upcoming)
     },

@@ -1,4 +1,4 @@
-import FuzzSupport
+import PsrecFuzzExercises
 
 /// libFuzzer entry point: see `FuzzExercise.convert`.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,21 +1,19 @@
 import Foundation
 import PsrecFormat
 
-// The block between the MIRROR lines is copied verbatim into
-// Tests/PsrecFormatTests/FuzzRegressionTests.swift, so that every saved crash case is replayed
-// by `swift test` through exactly the code the harness ran; `fuzz/run --replay` fails when the
-// two copies differ.
+// The fuzz harnesses (fuzz/Harnesses/NAME) and FuzzRegressionTests both call this code, so
+// every saved crash case is replayed by `swift test` through exactly the code the harness ran.
 
-// MIRROR-BEGIN
 /// What the fuzz harnesses do with one input: decode it every way the public API allows.
 ///
 /// Malformed bytes must throw `FormatError` or give nil; a trap, a hang or a huge allocation
 /// is a bug. Round trips that must hold are checked with `precondition`, so that libFuzzer
 /// reports a broken one as a crash.
-package enum FuzzExercise {
+public enum FuzzExercise {
     /// Harness name to body, for replaying saved cases by folder name.
-    package static let harnesses: [String: @Sendable ([UInt8]) -> Void] = [
+    public static let harnesses: [String: @Sendable ([UInt8]) -> Void] = [
         "trailer": trailer, "chunk": chunk, "events": events, "index": index, "file": file,
+        "verify": verify, "convert": convert,
     ]
 
     /// Salts tried where the input gives none: zero, the sample recording's, all ones.
@@ -24,7 +22,7 @@ package enum FuzzExercise {
     /// `Trailer.decode` on the input's ends, then the trailer locator: the input appended to
     /// a complete recording cut before its trailer, as is, with a trailer-shaped tail's CRC
     /// fixed, and as a well-formed trailer whose fields the input picks.
-    package static func trailer(_ input: [UInt8]) {
+    public static func trailer(_ input: [UInt8]) {
         for salt in salts + [le64(input, 0)] {
             for window in [Array(input.prefix(Trailer.size)), Array(input.suffix(Trailer.size))] {
                 guard let found = window.withUnsafeBytes({ Trailer.decode($0, salt: salt) }) else { continue }
@@ -50,7 +48,7 @@ package enum FuzzExercise {
     /// fixed), then the chunk stream: a valid file header followed by the input (without its
     /// own file header, if it has one), scanned, every chunk's payload read and every event
     /// decoded; then again with every chunk CRC fixed.
-    package static func chunk(_ input: [UInt8]) {
+    public static func chunk(_ input: [UInt8]) {
         var head = Array(input.prefix(ChunkHeader.size))
         for salt in salts {
             _ = try? head.withUnsafeBytes { raw throws(FormatError) in try ChunkHeader.decode(raw, salt: salt, offset: 32) }
@@ -74,7 +72,7 @@ package enum FuzzExercise {
     /// `EventsPayload.forEach` over the input after a 20-byte prefix that gives the chunk's
     /// start, span and event count, and `Event.decode` of every event, which must survive an
     /// encode and decode round trip.
-    package static func events(_ input: [UInt8]) {
+    public static func events(_ input: [UInt8]) {
         guard input.count >= 20 else { return }
         let start = Int64(le64(input, 0) % UInt64(Limits.maxMicros + 1))
         let end = start + Int64(le64(input, 8) % UInt64(Limits.maxMicros - start + 1))
@@ -102,7 +100,7 @@ package enum FuzzExercise {
 
     /// `IndexPayload.decode` of the input at two chunk offsets; what decodes must survive an
     /// encode and decode round trip.
-    package static func index(_ input: [UInt8]) {
+    public static func index(_ input: [UInt8]) {
         for offset: Int64 in [4096, 1 << 40] {
             let decoded = try? input.withUnsafeBytes { raw throws(FormatError) in try IndexPayload.decode(raw, offset: offset) }
             guard let decoded else { continue }
@@ -112,7 +110,7 @@ package enum FuzzExercise {
     }
 
     /// The whole-file reader on the input, then on the input with every checksum fixed.
-    package static func file(_ input: [UInt8]) {
+    public static func file(_ input: [UInt8]) {
         open(input)
         guard input.count >= FileHeader.size, input.starts(with: FileHeader.signature) else { return }
         var fixed = input
@@ -259,4 +257,3 @@ enum FuzzSample {
     /// Sequence number of the sample's last chunk (its final index).
     static let lastSequence = UInt32(chunkOffsets.count - 1)
 }
-// MIRROR-END

@@ -2,11 +2,11 @@ import PsrecFormat
 import PsrecInterop
 
 /// The harnesses for the tools built on the format: the validator and the converters.
-/// Their saved cases are replayed by `fuzz/run --replay` (run in CI).
+/// Their saved cases are replayed by `fuzz/run --replay` and by FuzzRegressionTests.
 extension FuzzExercise {
     /// `psrec verify` on the input, then on the input with every checksum fixed: a verdict,
     /// never a trap, and a verdict that agrees with its own problem list.
-    package static func verify(_ input: [UInt8]) {
+    public static func verify(_ input: [UInt8]) {
         check(Validator.verify(MemorySource(input)))
         guard input.count >= FileHeader.size, input.starts(with: FileHeader.signature) else { return }
         var fixed = input
@@ -25,7 +25,7 @@ extension FuzzExercise {
 
     /// Every converter, strict and lenient, on the input: an error or a recording that reads
     /// back as complete.
-    package static func convert(_ input: [UInt8]) {
+    public static func convert(_ input: [UInt8]) {
         let formats: [InputFormat?] = [nil] + InputFormat.allCases
         for format in formats {
             for lenient in [false, true] {
