@@ -1,4 +1,5 @@
 import Foundation
+import PsrecFormat
 
 /// Parsing and printing session times.
 public enum TimeFormat {
@@ -63,26 +64,7 @@ public enum TimeFormat {
     }
 
     /// RFC 3339 UTC with microseconds, e.g. `2025-11-24T16:00:00.000000Z`.
-    public static func iso(unixMicros: Int64) -> String {
-        var seconds = unixMicros / 1_000_000
-        var micros = unixMicros % 1_000_000
-        if micros < 0 { micros += 1_000_000; seconds -= 1 }
-        var days = seconds / 86_400
-        var rest = seconds % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
-        // Civil-from-days (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let mo = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (mo <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2)).\(pad(micros, 6))Z"
-    }
+    public static func iso(unixMicros: Int64) -> String { CivilDate.iso(unixMicros: unixMicros) }
 }
 
 extension Character {

@@ -1,3 +1,5 @@
+import PsrecFormat
+
 /// Dates and periods as catalog commands take and print them; all in UTC.
 public enum CatalogTime {
     /// Parses a point in time into microseconds since 1970 (UTC):
@@ -57,7 +59,7 @@ public enum CatalogTime {
         }
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let dayOfMonth = digits(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(dayOfMonth) else { return nil }
-        let midnight = daysFromCivil(year, month, dayOfMonth) * 86_400_000_000
+        let midnight = CivilDate.days(year: year, month: month, day: dayOfMonth) * 86_400_000_000
         if i == bytes.count { return midnight + (endOfDay ? 86_400_000_000 : 0) }
         guard expect("T") || expect("t") || expect(" "), let hour = digits(2), hour < 24, expect(":"), let minute = digits(2), minute < 60 else { return nil }
         var micros = (hour * 3600 + minute * 60) * 1_000_000
@@ -90,14 +92,7 @@ public enum CatalogTime {
 
     /// `2025-11-24T16:00:00Z` (seconds), or with `micros` `…:00.000000Z`.
     public static func iso(_ unixMicros: Int64, micros: Bool = false) -> String {
-        let seconds = floorDiv(unixMicros, 1_000_000)
-        let fraction = unixMicros - seconds * 1_000_000
-        let days = floorDiv(seconds, 86_400)
-        let rest = seconds - days * 86_400
-        let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let time = "\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))"
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(time)" + (micros ? ".\(pad(fraction, 6))" : "") + "Z"
+        CivilDate.iso(unixMicros: unixMicros, micros: micros)
     }
 
     /// A period in the largest whole unit: `90 days`, `36 hours`, `15 minutes`, `1:02:03`.
@@ -125,28 +120,6 @@ public enum CatalogTime {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    // H. Hinnant's days_from_civil and civil_from_days.
-    private static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
 
