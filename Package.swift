@@ -85,13 +85,18 @@ let package = Package(
             name: "PsrecFuzzExercises",
             dependencies: ["PsrecFormat", "PsrecInterop"],
             swiftSettings: upcoming),
+        // Runs the built psrec and the real tools the tests drive; shared by the test targets.
+        .target(
+            name: "PsrecTestSupport",
+            path: "Tests/PsrecTestSupport",
+            swiftSettings: upcoming),
         .testTarget(
             name: "PsrecFormatTests",
             dependencies: ["PsrecFormat", "PsrecFuzzExercises"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecInteropTests",
-            dependencies: ["PsrecInterop", "PsrecFormat"],
+            dependencies: ["PsrecTestSupport", "PsrecInterop", "PsrecFormat"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCaptureTests",
@@ -103,11 +108,12 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen"],
+            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",
-            dependencies: ["PsrecCatalog", "PsrecCLI", "PsrecFormat", "PsrecInterop"],
+            dependencies: ["PsrecTestSupport", "PsrecCatalog", "PsrecCLI", "PsrecFormat", "PsrecInterop",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PsrecFormat
+import PsrecTestSupport
 
 @Suite struct CatCommandTests {
     func output(_ name: String) throws -> [UInt8] {

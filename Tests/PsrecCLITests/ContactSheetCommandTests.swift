@@ -1,6 +1,7 @@
 import Foundation
 import PsrecScreen
 import Testing
+import PsrecTestSupport
 
 @Suite struct ContactSheetCommandTests {
     @Test func oneThumbnailPerIndicatorWithCaptions() throws {

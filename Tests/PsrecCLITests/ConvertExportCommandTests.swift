@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PsrecTestSupport
 
 /// `psrec convert` with script and sudo recordings, and `psrec export FILE --format`.
 @Suite("convert script/sudo and export --format", .serialized)
@@ -88,7 +89,7 @@ struct ConvertExportCommandTests {
         (["convert", "--timing", "t", "--log-io", "a", "--log-in", "b", "-o", "x.psrec"], "--log-io holds both"),
         (["export", "f.psrec", "-o", "x"], "Give --db DB to export a catalog recording, or --format"),
         (["export", "f.psrec", "--format", "txt", "--db", "d", "-o", "x"], "give one or the other"),
-        (["export", "f.psrec", "--format", "mp4", "-o", "x"], "asciicast-v2"),
+        (["export", "f.psrec", "--format", "webm", "-o", "x"], "asciicast-v2"),
     ])
     func usage(arguments: [String], message: String) throws {
         let result = try CLI.run(arguments)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PsrecFormat
+import PsrecTestSupport
 
 /// `psrec export FILE --format mp4` on a screen recording, checked with ffprobe.
 @Suite struct ExportVideoTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PsrecFormat
+import PsrecTestSupport
 
 @Suite struct InfoCommandTests {
     @Test func showsMetadataCountsAndStatus() throws {

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import PsrecTestSupport
 #endif
 
 /// A real OpenSSH server on 127.0.0.1 for one test: its own host key, one authorized client

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import PsrecCLI
+import PsrecTestSupport
 
 @Suite struct PlayCommandTests {
     @Test func playsTheVectorToAPipeExactlyAsCatWritesIt() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PsrecFormat
+import PsrecTestSupport
 
 enum TmuxBinary {
     static let path: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -1,6 +1,7 @@
 import Testing
 @testable import PsrecCLI
 import PsrecFormat
+import PsrecTestSupport
 
 @Suite struct PlaybackScheduleTests {
     @Test func recordedPaceAtSpeedOne() {

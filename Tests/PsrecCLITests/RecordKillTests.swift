@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import PsrecTestSupport
 #endif
 
 /// Killing `psrec record` mid-session (issue 5, "Done when", third point): the file it

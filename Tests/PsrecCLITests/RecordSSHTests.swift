@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PsrecTestSupport
 
 /// `psrec record` as a real sshd's `ForceCommand` (issue 5, "Done when", second point): a
 /// key login runs commands, and the recording appears with the session's metadata from the

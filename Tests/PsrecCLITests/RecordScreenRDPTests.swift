@@ -4,6 +4,7 @@ import PsrecScreen
 import Testing
 #if canImport(Glibc)
 import Glibc
+import PsrecTestSupport
 #endif
 
 /// A real RDP session on loopback (/work/shared/recipes/rdp-loopback.md): xrdp and its session

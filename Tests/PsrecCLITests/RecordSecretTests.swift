@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PsrecTestSupport
 
 /// No typed secret in a recording made with `--input` (issue 5, "Done when", last point):
 /// a shell's `read -s` and a `passwd`-style prompt (Python's `getpass`, which turns echo off

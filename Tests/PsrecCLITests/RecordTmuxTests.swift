@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PsrecTestSupport
 
 /// `psrec record` of real programs (vim, less, top, a shell) driven through tmux as a person
 /// would (issue 5, "Done when", first point).

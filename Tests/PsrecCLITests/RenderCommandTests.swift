@@ -2,6 +2,7 @@ import Foundation
 import PsrecFormat
 import PsrecScreen
 import Testing
+import PsrecTestSupport
 
 /// Screen recordings made with `ScreenRecorder`, for the render, contact-sheet and export tests.
 enum ScreenFixture {

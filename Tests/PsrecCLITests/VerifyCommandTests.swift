@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PsrecFormat
+import PsrecTestSupport
 
 @Suite struct VerifyCommandTests {
     func makeDir() throws -> URL {

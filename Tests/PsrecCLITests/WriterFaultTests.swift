@@ -3,6 +3,7 @@ import Testing
 import PsrecFormat
 #if canImport(Glibc)
 import Glibc
+import PsrecTestSupport
 #endif
 
 /// Writer faults for real (issue 3, section 4): a writing process killed with SIGKILL at

@@ -1,6 +1,7 @@
 import Foundation
 import PsrecFormat
 import Testing
+import PsrecTestSupport
 
 /// The catalog commands, run as the `psrec` binary.
 @Suite("Catalog commands", .serialized)

@@ -1,6 +1,7 @@
 import Foundation
 import PsrecFormat
 import Testing
+import PsrecTestSupport
 
 /// `psrec import` killed with SIGKILL in the middle of a large import.
 @Suite("Crash during import", .serialized)

@@ -1,4 +1,5 @@
 import Foundation
+import PsrecTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,13 +64,7 @@ func exported(_ catalog: Catalog, _ recording: CatalogRecording) throws -> [UInt
 
 /// The real recorders on this machine (asciinema, ttyrec), run inside `script`'s terminal.
 enum Recorders {
-    static func path(of tool: String) -> String? {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func path(of tool: String) -> String? { Tools.path(of: tool) }
 
     static let script: String? = path(of: "script")
     static let asciinema: String? = {
@@ -79,47 +74,12 @@ enum Recorders {
     static let ttyrec: String? = script != nil ? path(of: "ttyrec") : nil
     static let sqlite3: String? = path(of: "sqlite3")
 
-    /// Runs a program to completion with no input; returns its exit status and output.
-    ///
-    /// The program is started from a thread with no signal blocked: a child inherits the
-    /// signal mask of the thread that spawns it, test-runner threads block most signals,
-    /// and ttyrec with SIGCHLD blocked never notices its shell has exited.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        final class Outcome: @unchecked Sendable {
-            var value: Result<(status: Int32, output: String), any Error> = .failure(CocoaError(.executableNotLoadable))
-        }
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            var none = sigset_t()
-            sigemptyset(&none)
-            pthread_sigmask(SIG_SETMASK, &none, nil)
-            outcome.value = Result { try spawn(executable, arguments) }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return try outcome.value.get()
+        try Tools.run(executable, arguments)
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static func inTerminal(_ command: String) throws -> (status: Int32, output: String) {
-        guard let script else { throw CocoaError(.executableNotLoadable) }
-        return try run(script, ["-qec", "stty cols 100 rows 30; " + command, "/dev/null"])
-    }
+    /// Runs a shell command line inside a pseudo-terminal of 100x30 made by `script`.
+    static func inTerminal(_ command: String) throws -> (status: Int32, output: String) { try Tools.inTerminal(command) }
 
     /// Records `command` with asciinema and converts it to `psrec`.
     static func asciinemaRecording(_ command: String, in directory: URL, name: String, options: ConversionOptions) throws -> String {

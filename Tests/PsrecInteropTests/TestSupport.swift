@@ -1,4 +1,5 @@
 import Foundation
+import PsrecTestSupport
 import PsrecFormat
 import PsrecInterop
 import Testing
@@ -68,14 +69,7 @@ func temporaryDirectory() throws -> URL {
 
 /// The real recorders on this machine, found on PATH and checked to run.
 enum Recorders {
-    static func path(of tool: String) -> String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        for directory in directories {
-            let candidate = "\(directory)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func path(of tool: String) -> String? { Tools.path(of: tool) }
 
     /// `script` from util-linux provides the pseudo-terminal the recorders need.
     static let script: String? = path(of: "script")
@@ -94,52 +88,12 @@ enum Recorders {
     static var hasAsciinema: Bool { asciinema != nil }
     static var hasTtyrec: Bool { ttyrec != nil }
 
-    /// Runs a program to completion with no input; returns its exit status and output.
-    ///
-    /// The program is started from a thread with no signal blocked: a child inherits the
-    /// signal mask of the thread that spawns it, test-runner threads block most signals,
-    /// and ttyrec with SIGCHLD blocked never notices its shell has exited.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        final class Outcome: @unchecked Sendable {
-            var value: Result<(status: Int32, output: String), any Error> = .failure(CocoaError(.executableNotLoadable))
-        }
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            var none = sigset_t()
-            sigemptyset(&none)
-            pthread_sigmask(SIG_SETMASK, &none, nil)
-            outcome.value = Result { try spawn(executable, arguments) }
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return try outcome.value.get()
-    }
-
-    private static func spawn(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        // An input that stays open: at end of input script(1) sends the terminal's EOF
-        // character, which a pty set up without a terminal echoes into the log as "^@".
-        let input = Pipe()
-        process.standardInput = input
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? input.fileHandleForWriting.close()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Tools.run(executable, arguments)
     }
 
     /// Runs a shell command line inside a pseudo-terminal of 100x30 made by `script`.
-    static func inTerminal(_ command: String) throws -> (status: Int32, output: String) {
-        guard let script else { throw CocoaError(.executableNotLoadable) }
-        return try run(script, ["-qec", "stty cols 100 rows 30; " + command, "/dev/null"])
-    }
+    static func inTerminal(_ command: String) throws -> (status: Int32, output: String) { try Tools.inTerminal(command) }
 }
 
 /// Quotes a string for sh.

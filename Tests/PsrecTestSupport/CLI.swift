@@ -1,19 +1,18 @@
-import Foundation
-import Testing
+public import Foundation
 
 /// Runs the built `psrec` executable as a user would.
-enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
+public enum CLI {
+    public struct Result {
+        public var status: Int32
+        public var stdout: [UInt8]
+        public var stderr: String
+        public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The psrec binary beside the test bundle (same build folder).
-    static let binary: URL = {
+    public static let binary: URL = {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = dir.appendingPathComponent("psrec")
@@ -24,15 +23,23 @@ enum CLI {
     }()
 
     @discardableResult
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Result {
+    public static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
+        if let input, let stdin {
+            let writer = input.fileHandleForWriting
+            DispatchQueue.global().async {
+                writer.write(Data(stdin))
+                try? writer.close()
+            }
+        }
         // Read both pipes concurrently so a full pipe never blocks the child.
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
@@ -47,11 +54,11 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: [UInt8](outData), stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func vector(_ name: String) -> String {
+    public static func vector(_ name: String) -> String {
         packageRoot.appendingPathComponent("Spec/vectors/\(name)").path
     }
 
-    static func tempDir() -> URL {
+    public static func tempDir() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("psrec-cli-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
