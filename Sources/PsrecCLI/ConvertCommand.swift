@@ -53,12 +53,31 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOptions
 
-    func validate() throws { try validateScriptFiles() }
+    @Option(help: ArgumentHelp("Close a chunk once it spans this much session time (default 1m from a file, 1s from a live stream on standard input).", valueName: "time"))
+    var chunkInterval: String?
+
+    /// A converted file is complete before psrec sees it, so its chunks need not close every
+    /// second as a live capture's must (a crash loses nothing that cannot be converted again):
+    /// longer chunks compress like the whole stream, where one-second chunks of an interactive
+    /// session hold a few hundred bytes each and cost 3× the size and time (Benchmarks/).
+    static let fileChunkIntervalMicros: Int64 = 60_000_000
+
+    func validate() throws {
+        try validateScriptFiles()
+        if let chunkInterval, (TimeFormat.parseMicros(chunkInterval) ?? 0) <= 0 {
+            throw ValidationError("--chunk-interval '\(TerminalSafe.escape(chunkInterval))' is not a positive time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
+        }
+    }
+
+    /// Standard input may be a session still being recorded: its chunks close every second.
+    var readsLiveStream: Bool { timing == nil && (input == nil || input == "-") }
 
     func run() throws {
         try reporting {
             var options = ConversionOptions(user: user, application: app, host: host, lenient: lenient)
             options.writer = compression.writerOptions
+            options.writer.chunkIntervalMicros = chunkInterval.flatMap(TimeFormat.parseMicros)
+                ?? (readsLiveStream ? options.writer.chunkIntervalMicros : Self.fileChunkIntervalMicros)
             let report: ConversionReport
             do {
                 if let timing {

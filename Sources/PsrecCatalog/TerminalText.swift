@@ -36,12 +36,27 @@ public struct TerminalText {
 
     /// Feeds output bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { step(byte) }
+        var i = 0
+        while i < bytes.count {
+            // Runs of plain text (most of any output) are copied whole, not byte by byte.
+            if state == .text {
+                var end = i
+                while end < bytes.count, bytes[end] >= 0x20, bytes[end] != 0x7F { end += 1 }
+                if end > i {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<end]))
+                    afterCarriageReturn = false
+                    i = end
+                    continue
+                }
+            }
+            step(bytes[i])
+            i += 1
+        }
     }
 
     /// Feeds output bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        for byte in bytes { step(byte) }
+        bytes.withUnsafeBytes { append($0) }
     }
 
     /// Takes the text collected so far. An incomplete UTF-8 character at the end stays for

@@ -50,10 +50,10 @@ public final class FileSource: ByteSource {
     public func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
         let wanted = max(0, min(Int64(count), size - offset))
         guard wanted > 0 else { return [] }
-        var buffer = [UInt8](repeating: 0, count: Int(wanted))
-        var filled = 0
+        // Not zero-filled first: only the bytes read count as initialised.
         do {
-            try buffer.withUnsafeMutableBytes { raw in
+            return try [UInt8](unsafeUninitializedCapacity: Int(wanted)) { buffer, filled in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
                 while filled < raw.count {
                     let n = try fd.read(fromAbsoluteOffset: offset + Int64(filled), into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
                     if n == 0 { break }
@@ -63,7 +63,5 @@ public final class FileSource: ByteSource {
         } catch {
             throw FormatError(.io, "Reading \(path) at byte \(offset) failed: \((error as? Errno)?.description ?? "\(error)")", offset: offset)
         }
-        if filled < buffer.count { buffer.removeSubrange(filled...) }
-        return buffer
     }
 }

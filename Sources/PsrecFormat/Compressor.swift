@@ -92,13 +92,16 @@ public final class Compressor {
                     : "The zstd frame holds \(stated) bytes but the chunk declares \(decodedLength)")
             }
         }
-        var output = [UInt8](repeating: 0, count: decodedLength)
+        // Not zero-filled first: a successful decompression writes every byte (it checks the
+        // produced size), and a failed one leaves no element initialised.
         do {
-            try output.withUnsafeMutableBytes { out in try decompress(input, codec: codec, into: out) }
+            return try [UInt8](unsafeUninitializedCapacity: decodedLength) { buffer, initialized in
+                try decompress(UnsafeRawBufferPointer(input), codec: codec, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = decodedLength
+            }
         } catch {
             throw FormatError.from(error)
         }
-        return output
     }
 
     /// Decompresses `input` into `output`, which must be exactly the declared decoded size.
