@@ -220,3 +220,25 @@ def large(directory, bulk_info, target_bytes, name="large"):
     start = 1_760_000_000 * 1_000_000
     return {"name": name, "events": events, "bytes": written, "duration_s": (last_us - start) / 1e6,
             "paths": {"raw": raw_out.name, "ttyrec": tty_out.name, "cast": None}}
+
+
+# Screen workloads (issue 7 §3): what happens on an Xvfb display while `psrec record-screen`
+# and ffmpeg's x11grab record it. Each is an xterm filling the screen (the default 6x13 font:
+# 210 columns, 68 rows on 1280x900), the program it runs, and an optional driver run beside it.
+
+SCREEN_SIZE = (1280, 900)
+XTERM_GEOMETRY = "210x68+0+0"
+TYPED_TEXT = ("The quick brown fox jumps over the lazy dog. Deploying release 4.2 to the staging "
+              "cluster, then checking the payments service logs for errors.\n"
+              "select count(*) from orders where created_at > now() - interval '1 day';\n")
+
+SCREEN_WORKLOADS = {
+    # Nothing happens: a prompt, nothing else.
+    "idle": {"xterm": ["bash", "--norc", "--noprofile"], "driver": None},
+    # Text typed at a human speed (120 ms per key) into `cat`, echoed by the terminal.
+    "typing": {"xterm": ["sh", "-c", "stty -ixon; exec cat >/dev/null"],
+               "driver": lambda duration_s: ["xdotool", "type", "--delay", "120",
+                                             TYPED_TEXT * (int(duration_s * 8 / len(TYPED_TEXT)) + 1)]},
+    # Output scrolling as fast as the terminal draws it: `find /usr`, again and again.
+    "scrolling": {"xterm": ["sh", "-c", "while :; do find /usr; done"], "driver": None},
+}
