@@ -1,3 +1,4 @@
+import ArgumentParser
 import PsrecFormat
 
 /// Opening recordings for commands, with errors phrased for people.
@@ -33,14 +34,6 @@ enum RecordingFile {
             return "\(shown) is damaged: \(reader.damage.count) problem(s), the first at byte \(first.offset): \(TerminalSafe.escape(first.error.message)); damaged parts were skipped."
         }
     }
-}
-
-/// Options naming one recording file.
-import ArgumentParser
-
-struct FileArgument: ParsableArguments {
-    @Argument(help: "The .psrec file.")
-    var file: String
 }
 
 /// `--from` / `--to` time bounds.

@@ -166,23 +166,32 @@ public final class RecordingReader {
     /// - Throws: only what `visit` throws.
     /// - Complexity: reads only the chunks overlapping the range.
     public func forEachEvent(fromMicros: Int64 = 0, toMicros: Int64 = .max, _ visit: (RawEvent) throws -> Void) throws {
+        // A chunk is visited all or nothing: its event list is walked (and checked) once into
+        // `framed`, reused across chunks, and visited only when the whole list is valid.
+        var framed: [(type: EventType, timeMicros: Int64, body: Range<Int>)] = []
         var i = entryIndex(atOrAfter: fromMicros)
         while i < entries.count, entries[i].startMicros <= toMicros {
             let entry = entries[i]
             i += 1
-            let chunk: ChunkHeader, payload: [UInt8]
+            let payload: [UInt8]
+            framed.removeAll(keepingCapacity: true)
             do {
+                let chunk: ChunkHeader
                 (chunk, payload) = try readEvents(entry)
                 try payload.withUnsafeBytes { raw in
-                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { _ in }
+                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                        guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
+                        let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
+                        framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
+                    }
                 }
             } catch let error as FormatError {
                 record(error, at: entry.offset, sequence: entry.sequence)
                 continue
             }
             try payload.withUnsafeBytes { raw in
-                try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                    if event.timeMicros >= fromMicros && event.timeMicros <= toMicros { try visit(event) }
+                for event in framed {
+                    try visit(RawEvent(type: event.type, timeMicros: event.timeMicros, body: UnsafeRawBufferPointer(rebasing: raw[event.body])))
                 }
             }
         }

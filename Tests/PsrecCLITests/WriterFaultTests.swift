@@ -75,7 +75,7 @@ import PsrecTestSupport
                 usleep(UInt32.random(in: 0...20_000, using: &rng))
             }
             // The file exists once the writer has started; wait for it before killing.
-            for _ in 0..<200 where (FileDiscovery_size(path) ?? 0) == 0 { usleep(10_000) }
+            for _ in 0..<200 where (fileSize(path) ?? 0) == 0 { usleep(10_000) }
             writer.kill()
 
             let verdict = Validator.verify(path: path)
@@ -148,7 +148,7 @@ import PsrecTestSupport
         #expect(throws: FormatError.self) { try writer.close() }
         let verdict = Validator.verify(path: path)
         #expect(verdict.status == .truncated)
-        #expect(verdict.lastGoodOffset == Int64(FileDiscovery_size(path) ?? -1))
+        #expect(verdict.lastGoodOffset == Int64(fileSize(path) ?? -1))
         let reader = try RecordingReader(path: path)
         let kept = reader.events().compactMap { if case .output(let b) = $0.event { b } else { nil } }
         #expect(!kept.isEmpty)
@@ -156,6 +156,6 @@ import PsrecTestSupport
     }
 }
 
-func FileDiscovery_size(_ path: String) -> Int? {
+func fileSize(_ path: String) -> Int? {
     (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
 }
