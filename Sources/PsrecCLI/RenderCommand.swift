@@ -32,6 +32,9 @@ struct RenderCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let (reader, name) = try input.open()
+            if reader.metadata?.sessionProtocol == .ssh {
+                throw CommandFailure("\(TerminalSafe.escape(name)) is a terminal recording, so render has only an empty screen to draw; use psrec export --format txt or psrec play for it.")
+            }
             let time = at == "end" ? reader.endMicros : TimeFormat.parseMicros(at)!
             let image = ScreenRenderer(reader: reader).render(at: time)
             do {
