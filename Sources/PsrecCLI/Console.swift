@@ -17,47 +17,62 @@ enum Console {
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += n
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
             }
+            offset += n
         }
     }
 }
 
 /// Collects stdout bytes and writes them in large blocks.
 final class OutputBuffer {
-    private var buffer: [UInt8] = []
+    // Raw storage rather than an array: `psrec cat` appends a million small event bodies,
+    // and each array append on a class property costs an exclusivity check and a
+    // uniqueness check.
+    private let storage: UnsafeMutableRawBufferPointer
+    private var count = 0
     private let fd: Int32
-    private let blockSize: Int
 
     init(fd: Int32 = 1, blockSize: Int = 1 << 16) {
         self.fd = fd
-        self.blockSize = blockSize
-        buffer.reserveCapacity(blockSize * 2)
+        storage = .allocate(byteCount: blockSize, alignment: 1)
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= blockSize { flush() }
+        if bytes.count > storage.count - count {
+            flush()
+            if bytes.count >= storage.count {
+                Console.writeAll(fd, bytes)
+                return
+            }
+        }
+        guard let source = bytes.baseAddress else { return }
+        (storage.baseAddress! + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
     }
 
     func append(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= blockSize { flush() }
+        var text = text
+        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     func flush() {
-        guard !buffer.isEmpty else { return }
-        Console.writeAll(fd, buffer)
-        buffer.removeAll(keepingCapacity: true)
+        guard count > 0 else { return }
+        Console.writeAll(fd, UnsafeRawBufferPointer(rebasing: storage[..<count]))
+        count = 0
     }
 
-    deinit { flush() }
+    deinit {
+        flush()
+        storage.deallocate()
+    }
 }

@@ -6,6 +6,13 @@ public protocol ByteSource: AnyObject {
     var size: Int64 { get }
     /// Reads up to `count` bytes at `offset` (fewer only at the end of the source).
     func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8]
+    /// True when `read` may be called from two threads at once (a reader then reads ahead
+    /// on a second thread). False unless a source says so.
+    var concurrentReads: Bool { get }
+}
+
+extension ByteSource {
+    public var concurrentReads: Bool { false }
 }
 
 /// Bytes held in memory.
@@ -14,6 +21,8 @@ public final class MemorySource: ByteSource {
     public let bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
     public var size: Int64 { Int64(bytes.count) }
+    /// Immutable bytes: safe to read from any thread.
+    public var concurrentReads: Bool { true }
     public func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
         guard offset >= 0, offset <= Int64(bytes.count), count >= 0 else { return [] }
         let start = Int(offset)
@@ -46,6 +55,9 @@ public final class FileSource: ByteSource {
     }
 
     deinit { try? fd.close() }
+
+    /// `pread(2)` keeps no file position: safe to read from two threads.
+    public var concurrentReads: Bool { true }
 
     public func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
         let wanted = max(0, min(Int64(count), size - offset))

@@ -111,9 +111,13 @@ public final class RecordingReader {
 
     /// Reads and checks a chunk header at `offset`.
     public func readHeader(at offset: Int64) throws(FormatError) -> ChunkHeader {
+        try Self.readHeader(at: offset, source: source, salt: header.salt)
+    }
+
+    static func readHeader(at offset: Int64, source: any ByteSource, salt: UInt64) throws(FormatError) -> ChunkHeader {
         let bytes = try source.read(at: offset, count: ChunkHeader.size)
         return try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in
-            try ChunkHeader.decode(raw, salt: header.salt, offset: offset)
+            try ChunkHeader.decode(raw, salt: salt, offset: offset)
         }
     }
 
@@ -121,13 +125,19 @@ public final class RecordingReader {
     /// - Throws: `.truncatedChunk`, `.badPayloadChecksum`, `.badCompression`.
     public func readPayload(_ chunk: ChunkHeader, at offset: Int64) throws(FormatError) -> [UInt8] {
         chunkReads += 1
+        return try Self.readPayload(chunk, at: offset, source: source, salt: header.salt, compressor: compressor)
+    }
+
+    /// `readPayload(_:at:)` without the reader's state, for `ChunkReadAhead`'s thread.
+    static func readPayload(_ chunk: ChunkHeader, at offset: Int64, source: any ByteSource, salt: UInt64,
+                            compressor: Compressor) throws(FormatError) -> [UInt8] {
         let payloadOffset = offset + Int64(ChunkHeader.size)
         let stored = try source.read(at: payloadOffset, count: chunk.storedLength)
         guard stored.count == chunk.storedLength else {
             throw FormatError(.truncatedChunk, "The file ends inside a chunk payload", offset: payloadOffset)
         }
         return try stored.withBytes { (raw) throws(FormatError) -> [UInt8] in
-            guard Checksum.salted(raw, salt: header.salt) == chunk.payloadCRC else {
+            guard Checksum.salted(raw, salt: salt) == chunk.payloadCRC else {
                 throw FormatError(.badPayloadChecksum, "A chunk payload fails its checksum (sequence \(chunk.sequence))", offset: payloadOffset)
             }
             if chunk.codec == .none { return stored }
@@ -152,12 +162,19 @@ public final class RecordingReader {
 
     /// Reads and checks the EVENTS chunk an entry points to, returning its decoded payload.
     public func readEvents(_ entry: SeekEntry) throws(FormatError) -> (ChunkHeader, [UInt8]) {
-        let chunk = try readHeader(at: entry.offset)
+        chunkReads += 1
+        return try Self.readEvents(entry, source: source, salt: header.salt, compressor: compressor)
+    }
+
+    /// `readEvents(_:)` without the reader's state, for `ChunkReadAhead`'s thread.
+    static func readEvents(_ entry: SeekEntry, source: any ByteSource, salt: UInt64,
+                           compressor: Compressor) throws(FormatError) -> (ChunkHeader, [UInt8]) {
+        let chunk = try readHeader(at: entry.offset, source: source, salt: salt)
         guard chunk.type == .events, chunk.sequence == entry.sequence, chunk.startMicros == entry.startMicros,
               chunk.endMicros == entry.endMicros, chunk.itemCount == entry.eventCount else {
             throw FormatError(.badIndex, "The index entry for chunk \(entry.sequence) does not match the chunk at byte \(entry.offset)", offset: entry.offset)
         }
-        return (chunk, try readPayload(chunk, at: entry.offset))
+        return (chunk, try readPayload(chunk, at: entry.offset, source: source, salt: salt, compressor: compressor))
     }
 
     /// Visits every event from `fromMicros` to `toMicros` (inclusive), seeking through the
@@ -169,15 +186,15 @@ public final class RecordingReader {
         // A chunk is visited all or nothing: its event list is walked (and checked) once into
         // `framed`, reused across chunks, and visited only when the whole list is valid.
         var framed: [(type: EventType, timeMicros: Int64, body: Range<Int>)] = []
-        var i = entryIndex(atOrAfter: fromMicros)
-        while i < entries.count, entries[i].startMicros <= toMicros {
-            let entry = entries[i]
-            i += 1
+        let first = entryIndex(atOrAfter: fromMicros)
+        var end = first
+        while end < entries.count, entries[end].startMicros <= toMicros { end += 1 }
+        try forEachChunk(first..<end) { entry, read in
             let payload: [UInt8]
             framed.removeAll(keepingCapacity: true)
             do {
                 let chunk: ChunkHeader
-                (chunk, payload) = try readEvents(entry)
+                (chunk, payload) = try read.get()
                 try payload.withUnsafeBytes { raw in
                     try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
                         guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
@@ -187,12 +204,32 @@ public final class RecordingReader {
                 }
             } catch let error as FormatError {
                 record(error, at: entry.offset, sequence: entry.sequence)
-                continue
+                return
             }
             try payload.withUnsafeBytes { raw in
                 for event in framed {
                     try visit(RawEvent(type: event.type, timeMicros: event.timeMicros, body: UnsafeRawBufferPointer(rebasing: raw[event.body])))
                 }
+            }
+        }
+    }
+
+    /// Reads, checks and decompresses the EVENTS chunks of `entries[range]` in order, handing
+    /// each to `body` with its entry. Two chunks or more from a source that allows it are
+    /// read ahead on other threads (`ChunkReadAhead`) while `body` works.
+    ///
+    /// - Throws: only what `body` throws; read errors are handed to it.
+    public func forEachChunk(_ range: Range<Int>,
+                             _ body: (SeekEntry, Result<(ChunkHeader, [UInt8]), FormatError>) throws -> Void) rethrows {
+        let readAhead = range.count >= 2 && source.concurrentReads
+            ? ChunkReadAhead(source: source, salt: header.salt, entries: entries, first: range.lowerBound, end: range.upperBound) : nil
+        defer { readAhead?.stop() }
+        for i in range {
+            if let readAhead {
+                chunkReads += 1
+                try body(entries[i], readAhead.take(i))
+            } else {
+                try body(entries[i], Result { () throws(FormatError) in try readEvents(entries[i]) })
             }
         }
     }
