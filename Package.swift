@@ -81,6 +81,12 @@ let package = Package(
             name: "psrec",
             dependencies: ["PsrecCLI"],
             swiftSettings: upcoming),
+        // The seek row of Benchmarks/run measured inside one process; run only by the benchmarks.
+        .executableTarget(
+            name: "psrec-seek-benchmark",
+            dependencies: ["PsrecFormat"],
+            path: "Benchmarks/SeekBenchmark",
+            swiftSettings: upcoming),
         .target(
             name: "PsrecFuzzExercises",
             dependencies: ["PsrecFormat", "PsrecInterop"],
