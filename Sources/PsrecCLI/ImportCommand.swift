@@ -14,7 +14,10 @@ struct ImportCommand: ParsableCommand {
         truncated files are imported; corrupt and invalid ones are reported and skipped. \
         Importing a file twice adds nothing; importing a longer copy of a truncated recording \
         (same ID, same first chunks) extends it. Directories are searched for *.psrec files. \
-        The catalog is created when missing.
+        The catalog is created when missing. With --defer-text the terminal text is \
+        neither stored nor indexed (most of an import's time): the recordings are marked \
+        text-pending, `search --text` cannot find them until `psrec index` builds their text, \
+        and a longer copy of a truncated recording leaves its text pending too.
 
         Prints one line per file on stdout (added, extended, unchanged or skipped, the \
         recording ID and the file) and a summary on stderr. Exit status: 0 nothing skipped, \
@@ -30,6 +33,9 @@ struct ImportCommand: ParsableCommand {
 
     @Flag(help: "Print only skipped files, and the summary.")
     var quiet = false
+
+    @Flag(help: "Store the recordings without their terminal text, for `psrec index` to build later.")
+    var deferText = false
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Give at least one file or directory to import.") }
@@ -49,7 +55,7 @@ struct ImportCommand: ParsableCommand {
             var skippedCorrupt = 0, skippedOther = 0
             for file in files {
                 progress.start(file.path)
-                let outcome = try catalog.importRecording(path: file.path, actor: principal.auditName)
+                let outcome = try catalog.importRecording(path: file.path, actor: principal.auditName, deferText: deferText)
                 progress.finish(file.size)
                 counts[outcome.kind, default: 0] += 1
                 let id = outcome.recordingID ?? "-"
@@ -70,6 +76,9 @@ struct ImportCommand: ParsableCommand {
             summary += [ImportOutcome.Kind.added, .extended, .unchanged].map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
             summary += ", \(skippedCorrupt + skippedOther) skipped"
             if skippedCorrupt + skippedOther > 0 { summary += " (\(skippedCorrupt) corrupt, \(skippedOther) invalid or conflicting)" }
+            if deferText && (counts[.added] ?? 0) + (counts[.extended] ?? 0) > 0 {
+                summary += "; their text is not indexed yet: `psrec index --db \(TerminalSafe.escape(db))` indexes it"
+            }
             Console.error(summary + ".")
             if skippedOther > 0 { return ExitStatus.invalid }
             return skippedCorrupt > 0 ? ExitStatus.damaged : ExitStatus.ok

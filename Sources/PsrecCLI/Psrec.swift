@@ -13,7 +13,7 @@ public struct Psrec: ParsableCommand {
         """,
         version: PsrecVersion.string,
         subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, RepairCommand.self, RecordCommand.self, PlayCommand.self, RenderCommand.self, ContactSheetCommand.self, RecordScreenCommand.self,
-                      ImportCommand.self, ExportCommand.self, SearchCommand.self, AppCommand.self, GrantCommand.self,
+                      ImportCommand.self, IndexCommand.self, ExportCommand.self, SearchCommand.self, AppCommand.self, GrantCommand.self,
                       RevokeCommand.self, LegalHoldCommand.self, DeleteCommand.self, PruneCommand.self, StatsCommand.self])
 
     public init() {}

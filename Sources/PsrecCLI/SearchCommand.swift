@@ -13,7 +13,9 @@ struct SearchCommand: ParsableCommand {
         2025-11-24 16:30:05, with an optional Z or +01:00; or relative: 30m, 12h, 7d, 2w \
         (that long ago), today, yesterday, now. --to with a date alone includes that day. \
         --text finds recordings whose terminal showed these words, in this order (escape \
-        sequences removed). --where COLUMN=VALUE compares any column of the recordings table \
+        sequences removed); recordings imported with --defer-text and not yet indexed by \
+        `psrec index` cannot be found this way, and a note on stderr says how many were left \
+        out. --where COLUMN=VALUE compares any column of the recordings table \
         and can be repeated. With --as, only recordings that user may see are listed. \
         Newest first. Exit status: 0 success (also when nothing matches), 3 the catalog \
         cannot be read, 64 usage error (an unknown column, a malformed date).
@@ -110,7 +112,10 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-            let found = try catalog.open().search(try query(nowMicros: now), as: catalog.principal)
+            let opened = try catalog.open()
+            let q = try query(nowMicros: now)
+            let found = try opened.search(q, as: catalog.principal)
+            let unsearched = text == nil ? 0 : try opened.textPendingCount(matching: q, as: catalog.principal)
             let out = OutputBuffer()
             if json {
                 for r in found { out.append(RecordingListing.json(r) + "\n") }
@@ -123,6 +128,9 @@ struct SearchCommand: ParsableCommand {
             out.flush()
             if !json && !csv && Console.stdoutIsTerminal || found.isEmpty {
                 Console.error("\(found.count) recording\(found.count == 1 ? "" : "s").")
+            }
+            if unsearched > 0 {
+                Console.error("Note: \(unsearched) recording\(unsearched == 1 ? " was" : "s were") not searched for text because \(unsearched == 1 ? "its text is" : "their text is") not indexed yet; `psrec index --db \(TerminalSafe.escape(catalog.db))` indexes \(unsearched == 1 ? "it" : "them").")
             }
             return ExitStatus.ok
         }

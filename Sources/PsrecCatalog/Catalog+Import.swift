@@ -6,6 +6,11 @@ import PsrecFormat
 extension Catalog {
     /// Imports one psrec file: its metadata, indicators, terminal text and content.
     ///
+    /// With `deferText` the terminal text is neither stored nor indexed: the recording is
+    /// marked `text_pending` until `indexText(of:actor:)` builds it from the stored content.
+    /// Extracting and indexing the text is most of an import's cost; deferring it suits bulk
+    /// loads, at the price of `search --text` not finding the recording meanwhile.
+    ///
     /// Complete and truncated files are imported; corrupt and invalid ones are skipped (the
     /// outcome says why). Importing a file already in the catalog changes nothing; importing
     /// a longer copy of a truncated recording (same UUID, the same first chunks) appends the
@@ -18,8 +23,9 @@ extension Catalog {
     /// - Parameters:
     ///   - path: the file.
     ///   - actor: who imports, for the audit log.
+    ///   - deferText: store everything but the terminal text, and mark the text pending.
     /// - Throws: `CatalogError.database` when SQLite fails; file problems are outcomes.
-    public func importRecording(path: String, actor: String) throws(CatalogError) -> ImportOutcome {
+    public func importRecording(path: String, actor: String, deferText: Bool = false) throws(CatalogError) -> ImportOutcome {
         let source: FileSource
         do {
             source = try FileSource(path: path)
@@ -41,7 +47,7 @@ extension Catalog {
         }
         let prepared: PreparedImport
         do {
-            prepared = try PreparedImport(source: source, verdict: verdict, path: path)
+            prepared = try PreparedImport(source: source, verdict: verdict, path: path, deferText: deferText)
         } catch {
             return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)
         }
@@ -63,15 +69,14 @@ struct PreparedImport {
     let layout: FileLayout
     let status: Verdict.Status
     let path: String
-    let sha256: String
+    /// Store no terminal text; mark it pending.
+    let deferText: Bool
     var uuid: String { metadata.recordingID.uuidString.lowercased() }
 
-    /// Texts are stored in rows of about this many bytes.
-    static let textRowBytes = 4096
-
-    init(source: FileSource, verdict: Verdict, path: String) throws(CatalogError) {
+    init(source: FileSource, verdict: Verdict, path: String, deferText: Bool) throws(CatalogError) {
         self.source = source
         self.path = path
+        self.deferText = deferText
         status = verdict.status
         do {
             reader = try RecordingReader(source: source)
@@ -85,7 +90,10 @@ struct PreparedImport {
         let size = source.size
         let chunksEnd = verdict.status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
         layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: verdict.status == .complete, name: path)
-        sha256 = try Self.digest(source, name: path)
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// SHA-256 of the whole file, read in 1 MiB blocks.
@@ -103,7 +111,7 @@ struct PreparedImport {
             hasher.update(data: block)
             offset += Int64(block.count)
         }
-        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return hex(hasher.finalize())
     }
 
     /// Decides between adding, extending and leaving alone, and writes.
@@ -113,13 +121,19 @@ struct PreparedImport {
             ImportOutcome(kind: kind, verdict: status, recordingID: uuid, fileBytes: source.size, reason: reason)
         }
         guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
+            // A new recording: the file is hashed as its segments are stored, in the same
+            // reads, and the digest is filled in before the transaction commits.
             let rowID = try insertRecording(db, now: now)
-            try insertSegments(db, rowID: rowID, from: 0)
+            var hasher = SHA256()
+            try insertSegments(db, rowID: rowID, from: 0, hasher: &hasher)
+            try db.execute(sql: "UPDATE recordings SET sha256 = ? WHERE id = ?", arguments: [Self.hex(hasher.finalize()), rowID])
             try insertDerived(db, rowID: rowID)
-            try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "added from \(path)")
+            try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
+                              detail: "added from \(path)" + (deferText ? " (terminal text pending)" : ""))
             return outcome(.added)
         }
         let rowID: Int64 = existing["id"]
+        let sha256 = try Self.digest(source, name: path)
         if existing["sha256"] == sha256 { return outcome(.unchanged, "\(path) is already in the catalog.") }
         let stored = try Row.fetchAll(db, sql: "SELECT file_offset, kind, length(bytes) AS length FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID])
             .map { FileLayout.Segment(offset: $0["file_offset"], length: $0["length"], kind: FileLayout.Segment.Kind(rawValue: $0["kind"]) ?? .tail) }
@@ -130,12 +144,14 @@ struct PreparedImport {
                 return outcome(.unchanged, "\(path) holds no chunk beyond what the catalog already has of recording \(uuid).")
             }
             try db.execute(sql: "DELETE FROM chunks WHERE recording_id = ? AND file_offset >= ?", arguments: [rowID, storedSettled.last?.end ?? 0])
-            try insertSegments(db, rowID: rowID, from: storedSettled.count)
+            var unused = SHA256()
+            try insertSegments(db, rowID: rowID, from: storedSettled.count, hasher: &unused)
             try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
             try Catalog.deleteText(db, recording: rowID)
-            try updateRecording(db, rowID: rowID)
+            try updateRecording(db, rowID: rowID, sha256: sha256)
             try insertDerived(db, rowID: rowID)
-            try Catalog.audit(db, actor: actor, action: "import", recording: uuid, detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))")
+            try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
+                              detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))" + (deferText ? ", terminal text pending" : ""))
             return outcome(.extended)
         }
         if try samePrefix(db, rowID: rowID, count: layout.settled.count, stored: stored) {
@@ -160,23 +176,26 @@ struct PreparedImport {
         return true
     }
 
-    private var columnValues: [String: (any DatabaseValueConvertible)?] {
+    /// The `recordings` columns that come from the file. `sha256` is nil for a new
+    /// recording, whose digest is computed while its content is stored.
+    private func columnValues(sha256: String?) -> [String: (any DatabaseValueConvertible)?] {
         let m = metadata
         return [
             "protocol": m.sessionProtocol.rawValue, "user": m.user, "application": m.application, "host": m.host,
             "remote_address": m.remoteAddress, "command": m.command, "title": m.title, "owner": m.owner ?? m.user,
             "start_us": m.startUnixMicros, "end_us": m.startUnixMicros + reader.durationMicros, "duration_us": reader.durationMicros,
-            "status": status.rawValue, "file_size": source.size, "sha256": sha256, "chunk_count": layout.segments.count { $0.kind == .chunk },
+            "status": status.rawValue, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
             "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
             "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": path,
         ]
     }
 
     private func insertRecording(_ db: Database, now: Int64) throws -> Int64 {
-        var values = columnValues
+        var values = columnValues(sha256: nil)
         values["uuid"] = uuid
         values["imported_us"] = now
         values["text_bytes"] = 0
+        values["text_pending"] = deferText
         let names = values.keys.sorted()
         try db.execute(sql: "INSERT INTO recordings (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
                        arguments: StatementArguments(names.map { values[$0]! }))
@@ -194,20 +213,21 @@ struct PreparedImport {
         return rowID
     }
 
-    private func updateRecording(_ db: Database, rowID: Int64) throws {
-        let values = columnValues
+    private func updateRecording(_ db: Database, rowID: Int64, sha256: String) throws {
+        let values = columnValues(sha256: sha256)
         let names = values.keys.sorted()
         var arguments = StatementArguments(names.map { values[$0]! })
         arguments += [rowID]
         try db.execute(sql: "UPDATE recordings SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
     }
 
-    /// Streams segments `from...` into `chunks`, re-hashing the whole file to prove the stored
-    /// bytes are the bytes validated.
-    private func insertSegments(_ db: Database, rowID: Int64, from first: Int) throws {
+    /// Streams segments `from...` into `chunks`, feeding each to `hasher` as it is stored,
+    /// then checks that the rows add up to the file's size.
+    private func insertSegments(_ db: Database, rowID: Int64, from first: Int, hasher: inout SHA256) throws {
         let insert = try db.cachedStatement(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, ?, ?, ?)")
         for segment in layout.segments[first...] {
             let bytes = try readSegment(segment)
+            hasher.update(data: bytes)
             try insert.execute(arguments: [rowID, segment.offset, segment.kind.rawValue, segment.sequence.map { Int64($0) }, Data(bytes)])
         }
         let storedSize = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(bytes)), 0) FROM chunks WHERE recording_id = ?", arguments: [rowID]) ?? 0
@@ -229,40 +249,16 @@ struct PreparedImport {
         return bytes
     }
 
-    /// Indicators and terminal text, from the reader.
+    /// Indicators, and unless `deferText` the terminal text (or else the pending mark).
     private func insertDerived(_ db: Database, rowID: Int64) throws {
         let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
         for i in reader.indicators {
             try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
         }
-        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?)")
-        let indexRow = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (rowid, text) VALUES (?, ?)")
-        let compressor = Compressor()
-        var text = TerminalText()
-        var rowStart: Int64?
-        var total = 0
-        func flush(final: Bool) throws {
-            let chunk = text.take(final: final)
-            guard let start = rowStart, !chunk.isEmpty else { return }
-            let utf8 = Array(chunk.utf8)
-            let packed = try utf8.withUnsafeBytes { try compressor.compress($0, codec: .zstd, level: 3) }
-            try textRow.execute(arguments: [rowID, start, utf8.count, Data(packed)])
-            try indexRow.execute(arguments: [db.lastInsertedRowID, chunk])
-            total += chunk.utf8.count
-            rowStart = nil
+        if deferText {
+            try db.execute(sql: "UPDATE recordings SET text_bytes = 0, text_pending = 1 WHERE id = ?", arguments: [rowID])
+        } else {
+            _ = try Catalog.insertText(db, recording: rowID, from: reader)
         }
-        for entry in reader.entries {
-            let (header, payload) = try reader.readEvents(entry)
-            try payload.withUnsafeBytes { raw in
-                try EventsPayload.forEach(in: raw, header: header, offset: entry.offset) { event in
-                    guard event.type == .output else { return }
-                    if rowStart == nil { rowStart = event.timeMicros }
-                    text.append(event.body)
-                }
-            }
-            if text.count >= Self.textRowBytes { try flush(final: false) }
-        }
-        try flush(final: true)
-        try db.execute(sql: "UPDATE recordings SET text_bytes = ? WHERE id = ?", arguments: [total, rowID])
     }
 }

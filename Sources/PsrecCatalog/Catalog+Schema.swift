@@ -19,6 +19,10 @@ import GRDB
 /// columns beside them (`start_time`, `end_time`, `imported_at`) for the `sqlite3` shell.
 /// A recording's file is the concatenation of its `chunks` rows in `file_offset` order.
 ///
+/// A recording imported with `--defer-text` has `text_pending = 1` and no `terminal_text`
+/// rows until `psrec index` builds them (`Catalog.indexText`); `search --text` cannot find it
+/// meanwhile.
+///
 /// The terminal text is kept zstd-compressed (it is mostly what the recordings hold, less
 /// compressed) and indexed by a contentless FTS5 table whose rowids are `terminal_text.id`;
 /// removing a row from the index needs its text, which `Catalog.deleteText` decompresses
@@ -132,6 +136,15 @@ extension Catalog {
                 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
                     SELECT RAISE(ABORT, 'the audit log is append-only');
                 END;
+                """)
+        }
+        // Recordings imported with `deferText` have no terminal text yet; `psrec index`
+        // builds it and clears the mark. The partial index keeps finding them cheap however
+        // large the catalog.
+        migrator.registerMigration("v2: deferred text indexing") { db in
+            try db.execute(sql: """
+                ALTER TABLE recordings ADD COLUMN text_pending INTEGER NOT NULL DEFAULT 0 CHECK (text_pending IN (0, 1));
+                CREATE INDEX recordings_text_pending ON recordings(imported_us, id) WHERE text_pending = 1;
                 """)
         }
         return migrator

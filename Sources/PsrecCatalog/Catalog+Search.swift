@@ -8,8 +8,48 @@ extension Catalog {
 
     /// Recordings matching `query` that `principal` may see, newest first. The search is
     /// recorded in the audit log.
+    ///
+    /// A text search cannot find recordings whose text is still pending (imported with
+    /// `deferText`); `textPendingCount(matching:as:)` says how many were left out.
     /// - Throws: `.invalidArgument` for an unknown column, status or indicator kind.
     public func search(_ query: RecordingQuery, as principal: Principal) throws(CatalogError) -> [CatalogRecording] {
+        let (conditions, filterArguments) = try filters(query, as: principal)
+        var arguments = filterArguments
+        var select = "SELECT \(CatalogRecording.columns)"
+        var from = "FROM recordings r"
+        if let text = query.text {
+            let words = Self.ftsPhrase(text)
+            guard !words.isEmpty else {
+                throw CatalogError(.invalidArgument, "--text needs at least one letter or digit to search for.")
+            }
+            from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid WHERE terminal_text_fts MATCH :text GROUP BY t.recording_id) m ON m.recording_id = r.id"
+            select += ", m.match_us"
+            arguments["text"] = words
+        }
+        var sql = "\(select) \(from)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY r.start_us DESC, r.id DESC"
+        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        let statementArguments = StatementArguments(arguments)
+        let found = try read { db in try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
+        try audit(principal, action: "search", detail: query.description)
+        return found
+    }
+
+    /// How many recordings match every filter of `query` but the text, may be seen by
+    /// `principal`, and have their text still pending: those a text search did not search.
+    /// - Throws: `.invalidArgument` as `search` does.
+    public func textPendingCount(matching query: RecordingQuery, as principal: Principal) throws(CatalogError) -> Int {
+        let (conditions, arguments) = try filters(query, as: principal)
+        let sql = "SELECT count(*) FROM recordings r WHERE " + (conditions + ["r.text_pending = 1"]).joined(separator: " AND ")
+        let statementArguments = StatementArguments(arguments)
+        return try read { db in try Int.fetchOne(db, sql: sql, arguments: statementArguments) ?? 0 }
+    }
+
+    /// SQL conditions on the recordings aliased `r` for every filter of `query` but the
+    /// text and the limit, and what `principal` may see, with their named arguments.
+    private func filters(_ query: RecordingQuery, as principal: Principal) throws(CatalogError)
+        -> ([String], [String: (any DatabaseValueConvertible)?]) {
         var conditions: [String] = []
         var arguments: [String: (any DatabaseValueConvertible)?] = [:]
         func equal(_ column: String, _ value: String?, _ name: String) {
@@ -60,25 +100,7 @@ extension Catalog {
             conditions.append(Self.visibleToUser)
             arguments["as"] = user
         }
-        var select = "SELECT \(CatalogRecording.columns)"
-        var from = "FROM recordings r"
-        if let text = query.text {
-            let words = Self.ftsPhrase(text)
-            guard !words.isEmpty else {
-                throw CatalogError(.invalidArgument, "--text needs at least one letter or digit to search for.")
-            }
-            from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid WHERE terminal_text_fts MATCH :text GROUP BY t.recording_id) m ON m.recording_id = r.id"
-            select += ", m.match_us"
-            arguments["text"] = words
-        }
-        var sql = "\(select) \(from)"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY r.start_us DESC, r.id DESC"
-        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
-        let statementArguments = StatementArguments(arguments)
-        let found = try read { db in try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
-        try audit(principal, action: "search", detail: query.description)
-        return found
+        return (conditions, arguments)
     }
 
     /// An FTS5 query for `text` as one phrase: its words, in order, each quoted so that no

@@ -23,6 +23,8 @@ public struct CatalogUsage: Sendable {
     public var freeBytes: Int64
     /// Bytes per table and index, from SQLite's dbstat table when available.
     public var tables: [(name: String, bytes: Int64)]
+    /// Recordings whose terminal text is not indexed yet (imported with `deferText`).
+    public var textPendingRecordings: Int
 }
 
 extension Catalog {
@@ -53,8 +55,10 @@ extension Catalog {
                let rows = try? Row.fetchAll(db, sql: "SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC") {
                 tables = rows.map { ($0["name"], $0["bytes"]) }
             }
+            let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings r WHERE r.text_pending = 1" + (filter.isEmpty ? "" : " AND " + Self.visibleToUser),
+                                           arguments: arguments) ?? 0
             return CatalogUsage(byApplication: try group("application"), byUser: try group("user"),
-                                fileBytes: pages * pageSize, freeBytes: free * pageSize, tables: tables)
+                                fileBytes: pages * pageSize, freeBytes: free * pageSize, tables: tables, textPendingRecordings: pending)
         }
     }
 }

@@ -23,11 +23,13 @@ public struct CatalogRecording: Sendable, Equatable {
     public var legalHold: Bool
     public var importedMicros: Int64
     public var indicatorCount: Int
+    /// True when it was imported with `deferText` and its terminal text is not indexed yet.
+    public var textPending: Bool
     /// For a text search: session time of the first matching text.
     public var matchMicros: Int64?
 
     /// The columns `init(row:)` reads.
-    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count"
+    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending"
 
     init(row: Row) {
         rowID = row["id"]
@@ -46,6 +48,7 @@ public struct CatalogRecording: Sendable, Equatable {
         legalHold = row["legal_hold"]
         importedMicros = row["imported_us"]
         indicatorCount = row["indicator_count"]
+        textPending = row["text_pending"]
         matchMicros = row.hasColumn("match_us") ? row["match_us"] : nil
     }
 }

@@ -7,8 +7,16 @@ public import PsrecFormat
 ///
 /// Each read fetches the row holding the offset (one indexed lookup) and keeps it, so the
 /// header read and the payload read of one chunk cost one query.
+///
+/// A source made from a connection (`init(connection:…)`) reads inside the caller's
+/// transaction, so a write can rebuild what derives from the content it reads; it is valid
+/// only inside the database access that made it.
 public final class StoredRecordingSource: ByteSource {
-    private let database: DatabaseQueue
+    private enum Access {
+        case queue(DatabaseQueue)
+        case connection(Database)
+    }
+    private let access: Access
     private let rowID: Int64
     /// The recording's UUID, for messages.
     public let recordingID: String
@@ -17,7 +25,14 @@ public final class StoredRecordingSource: ByteSource {
     private var cached: [UInt8] = []
 
     init(database: DatabaseQueue, rowID: Int64, recordingID: String, size: Int64) {
-        self.database = database
+        access = .queue(database)
+        self.rowID = rowID
+        self.recordingID = recordingID
+        self.size = size
+    }
+
+    init(connection: Database, rowID: Int64, recordingID: String, size: Int64) {
+        access = .connection(connection)
         self.rowID = rowID
         self.recordingID = recordingID
         self.size = size
@@ -43,10 +58,16 @@ public final class StoredRecordingSource: ByteSource {
 
     private func fetch(containing position: Int64) throws(FormatError) {
         let row: (Int64, Data)?
+        let rowID = rowID
+        func select(_ db: Database) throws -> (Int64, Data)? {
+            let statement = try db.cachedStatement(sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND file_offset <= ? ORDER BY file_offset DESC LIMIT 1")
+            guard let r = try Row.fetchOne(statement, arguments: [rowID, position]) else { return nil }
+            return (r[0], r[1])
+        }
         do {
-            row = try database.read { db -> (Int64, Data)? in
-                guard let r = try Row.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND file_offset <= ? ORDER BY file_offset DESC LIMIT 1", arguments: [rowID, position]) else { return nil }
-                return (r[0], r[1])
+            switch access {
+            case .queue(let database): row = try database.read(select)
+            case .connection(let db): row = try select(db)
             }
         } catch {
             throw FormatError(.io, "Reading recording \(recordingID) from the catalog failed at byte \(position): \(error)", offset: position)

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import PsrecFormat
+
+/// What `Catalog.indexText(of:actor:)` did for one recording.
+public struct TextIndexOutcome: Sendable {
+    /// The recording's UUID.
+    public var recordingID: String
+    /// False when the text was indexed already (by another `psrec index`, or by a later import).
+    public var indexed: Bool
+    /// Bytes of terminal text stored.
+    public var textBytes: Int
+}
+
+extension Catalog {
+    /// Texts are stored in rows of about this many bytes.
+    static let textRowBytes = 4096
+
+    /// Stores the terminal text of a recording and indexes it for full-text search, then
+    /// clears its `text_pending` mark. Import (from the file) and `indexText` (from the
+    /// catalog's own chunks) both store text through here, so they make the same rows.
+    ///
+    /// The text is cut into rows of about `textRowBytes` bytes, at chunk boundaries; each
+    /// row is kept zstd-compressed in `terminal_text` and indexed in `terminal_text_fts`
+    /// under the same rowid.
+    ///
+    /// - Returns: bytes of text stored.
+    /// - Throws: `FormatError` when an events chunk cannot be read; SQLite errors.
+    static func insertText(_ db: Database, recording rowID: Int64, from reader: RecordingReader) throws -> Int {
+        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?)")
+        let indexRow = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (rowid, text) VALUES (?, ?)")
+        let compressor = Compressor()
+        var text = TerminalText()
+        var rowStart: Int64?
+        var total = 0
+        func flush(final: Bool) throws {
+            let chunk = text.take(final: final)
+            guard let start = rowStart, !chunk.isEmpty else { return }
+            var utf8 = chunk
+            let packed = try utf8.withUTF8 { try compressor.compress(UnsafeRawBufferPointer($0), codec: .zstd, level: 3) }
+            try textRow.execute(arguments: [rowID, start, utf8.utf8.count, Data(packed)])
+            try indexRow.execute(arguments: [db.lastInsertedRowID, chunk])
+            total += utf8.utf8.count
+            rowStart = nil
+        }
+        // Files are read ahead (and decompressed) on other threads while this one extracts and indexes.
+        try reader.forEachChunk(reader.entries.indices) { entry, read in
+            let (header, payload) = try read.get()
+            try payload.withUnsafeBytes { raw in
+                try EventsPayload.forEach(in: raw, header: header, offset: entry.offset) { event in
+                    guard event.type == .output else { return }
+                    if rowStart == nil { rowStart = event.timeMicros }
+                    text.append(event.body)
+                }
+            }
+            if text.count >= Self.textRowBytes { try flush(final: false) }
+        }
+        try flush(final: true)
+        try db.execute(sql: "UPDATE recordings SET text_bytes = ?, text_pending = 0 WHERE id = ?", arguments: [total, rowID])
+        return total
+    }
+
+    /// Recordings imported with `deferText` whose terminal text is not indexed yet, oldest
+    /// import first.
+    /// - Parameter limit: at most this many.
+    public func textPendingRecordings(limit: Int? = nil) throws(CatalogError) -> [CatalogRecording] {
+        var sql = "SELECT \(CatalogRecording.columns) FROM recordings r WHERE r.text_pending = 1 ORDER BY r.imported_us, r.id"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        return try read { db in try Row.fetchAll(db, sql: sql).map(CatalogRecording.init(row:)) }
+    }
+
+    /// Builds the terminal text and full-text index rows of a recording imported with
+    /// `deferText`, from its stored content, in one transaction; the same rows an import
+    /// without `deferText` makes. Does nothing for a recording whose text is indexed already.
+    ///
+    /// - Parameters:
+    ///   - recording: a recording from `textPendingRecordings`.
+    ///   - actor: who indexes, for the audit log.
+    /// - Throws: `.notFound` when the recording was deleted meanwhile; `.database` when its
+    ///   stored content is damaged (it stays pending) or SQLite fails.
+    public func indexText(of recording: CatalogRecording, actor: String) throws(CatalogError) -> TextIndexOutcome {
+        let uuid = recording.uuid
+        do {
+            return try database.write { db -> TextIndexOutcome in
+                guard let pending = try Bool.fetchOne(db, sql: "SELECT text_pending FROM recordings WHERE id = ? AND uuid = ?", arguments: [recording.rowID, uuid]) else {
+                    throw CatalogError(.notFound, "Recording \(uuid) was deleted from the catalog \(path) before its text could be indexed.")
+                }
+                guard pending else {
+                    let bytes = try Int.fetchOne(db, sql: "SELECT text_bytes FROM recordings WHERE id = ?", arguments: [recording.rowID]) ?? 0
+                    return TextIndexOutcome(recordingID: uuid, indexed: false, textBytes: bytes)
+                }
+                let size = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(bytes)), 0) FROM chunks WHERE recording_id = ?", arguments: [recording.rowID]) ?? 0
+                let source = StoredRecordingSource(connection: db, rowID: recording.rowID, recordingID: uuid, size: size)
+                let bytes: Int
+                do {
+                    let reader = try RecordingReader(source: source)
+                    if let damage = reader.damage.first {
+                        throw FormatError(damage.error.code, damage.error.message, offset: damage.offset)
+                    }
+                    bytes = try Self.insertText(db, recording: recording.rowID, from: reader)
+                } catch let error as FormatError {
+                    let at = error.offset.map { " at byte \($0)" } ?? ""
+                    throw CatalogError(.database, "The stored content of recording \(uuid) is damaged\(at) (\(error.message)); its text was not indexed and it stays pending.")
+                }
+                try Self.audit(db, actor: actor, action: "index", recording: uuid, detail: "terminal text indexed (\(bytes) bytes)")
+                return TextIndexOutcome(recordingID: uuid, indexed: true, textBytes: bytes)
+            }
+        } catch {
+            throw Self.wrap(error, path: path)
+        }
+    }
+}
