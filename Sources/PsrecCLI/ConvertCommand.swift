@@ -78,6 +78,8 @@ struct ConvertCommand: ParsableCommand {
             options.writer = compression.writerOptions
             options.writer.chunkIntervalMicros = chunkInterval.flatMap(TimeFormat.parseMicros)
                 ?? (readsLiveStream ? options.writer.chunkIntervalMicros : Self.fileChunkIntervalMicros)
+            // Parsing the input and compressing the chunks overlap on two cores.
+            options.writer.writeInBackground = true
             let report: ConversionReport
             do {
                 if let timing {

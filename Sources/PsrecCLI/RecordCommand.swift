@@ -78,6 +78,8 @@ struct RecordCommand: ParsableCommand {
         do {
             var options = compression.writerOptions
             options.sync = .everySeconds(1)
+            // Compression and fdatasync happen off the relay loop: the session never waits on them.
+            options.writeInBackground = true
             writer = try RecordingWriter(path: path, metadata: meta, options: options)
         } catch {
             Console.error(TerminalSafe.escape(error.description))

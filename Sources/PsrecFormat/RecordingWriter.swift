@@ -14,6 +14,10 @@
 ///
 /// A write error cuts the file back to the last complete chunk and is thrown; the writer
 /// then refuses further calls, and the file on disk is a valid truncated recording.
+///
+/// With `WriterOptions.writeInBackground`, a closed chunk is compressed, written, indexed
+/// and synced on a second thread while the caller fills the next one (at most one chunk in
+/// flight); the file is byte for byte the same, and a write error is thrown by the next call.
 public final class RecordingWriter {
     /// The metadata written in the first chunk.
     public let metadata: RecordingMetadata
@@ -22,12 +26,12 @@ public final class RecordingWriter {
     /// The file salt.
     public let salt: UInt64
 
-    private let sink: any ChunkSink
-    private let compressor = Compressor()
-    private var sequence: UInt32 = 0
+    /// Chunks, indexes and the sink: touched by the background thread's jobs, and by this
+    /// thread only when no job is in flight.
+    private let output: ChunkOutput
+    private let background: ChunkWriterThread?
     private var failed: FormatError?
     private var closed = false
-    private var lastSync = ContinuousClock.now
 
     // The chunk being filled.
     private var pending = ByteWriter(capacity: 4096)
@@ -36,17 +40,18 @@ public final class RecordingWriter {
     private var pendingIndicators: [(time: Int64, kind: EventType, detail: String)] = []
     private var lastTime: Int64 = 0
 
-    // Index state: entries since the last partial index, and the running final index.
-    private var partial = IndexBuilder()
-    private var final = IndexBuilder()
-    private var previousIndexOffset: Int64?
-
-    /// Chunks written so far (all types).
-    public private(set) var chunksWritten = 0
+    /// Chunks written so far (all types); waits for a chunk in flight.
+    public var chunksWritten: Int {
+        background?.drain()
+        return output.chunksWritten
+    }
     /// Events appended so far.
     public private(set) var eventsWritten = 0
-    /// Bytes of the file so far.
-    public var bytesWritten: Int64 { sink.length }
+    /// Bytes of the file so far; waits for a chunk in flight.
+    public var bytesWritten: Int64 {
+        background?.drain()
+        return output.sink.length
+    }
     /// Session time of the last event appended.
     public var lastEventMicros: Int64 { lastTime }
 
@@ -60,21 +65,42 @@ public final class RecordingWriter {
     /// Starts a recording on `sink`: writes the file header and the metadata chunk.
     public init(sink: any ChunkSink, metadata: RecordingMetadata, options: WriterOptions = WriterOptions()) throws(FormatError) {
         try options.validate()
-        self.sink = sink
         self.metadata = metadata
         self.options = options
         var salt = options.salt ?? 0
         while salt == 0 { salt = UInt64.random(in: 1...UInt64.max) }
         self.salt = salt
+        output = ChunkOutput(sink: sink, salt: salt, options: options)
         var bytes = FileHeader(salt: salt).encoded()
         let json = try metadata.encodedJSON()
-        try appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
-        try write(bytes)
+        try output.appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
+        try output.sink.append(bytes)
+        background = options.writeInBackground ? ChunkWriterThread() : nil
     }
 
+    deinit { background?.stop() }
+
     private func check() throws(FormatError) {
+        if failed == nil, let error = background?.takeError() { failed = error }
         if let failed { throw failed }
         if closed { throw FormatError(.misuse, "The recording is already closed") }
+    }
+
+    /// Runs `work` on the output now, recording a failure (other than misuse) so that the
+    /// writer refuses further calls.
+    private func now(_ work: () throws(FormatError) -> Void) throws(FormatError) {
+        do {
+            try work()
+        } catch {
+            if error.code != .misuse { failed = error }
+            throw error
+        }
+    }
+
+    /// Waits for the chunk in flight and throws its error, if any.
+    private func drain() throws(FormatError) {
+        background?.drain()
+        try check()
     }
 
     /// Appends an event at a session time.
@@ -158,20 +184,17 @@ public final class RecordingWriter {
     public func flush() throws(FormatError) {
         try check()
         guard pendingCount > 0 else { return }
-        let offset = sink.length
-        let entry = SeekEntry(offset: offset, sequence: sequence, startMicros: pendingStart, endMicros: lastTime, eventCount: pendingCount)
-        var bytes: [UInt8] = []
-        try appendChunk(type: .events, payload: pending.bytes, itemCount: pendingCount, start: pendingStart, end: lastTime, into: &bytes)
-        try write(bytes)
-        partial.add(entry, indicators: pendingIndicators)
-        final.add(entry, indicators: pendingIndicators)
+        let chunk = ChunkOutput.EventsChunk(payload: pending.bytes, count: pendingCount, start: pendingStart,
+                                            end: lastTime, indicators: pendingIndicators)
+        if let background {
+            let output = output
+            background.submit { () throws(FormatError) in try output.writeEvents(chunk) }
+        } else {
+            try now { () throws(FormatError) in try output.writeEvents(chunk) }
+        }
         pending.bytes.removeAll(keepingCapacity: true)
         pendingCount = 0
         pendingIndicators.removeAll()
-        if partial.entryCount >= options.indexEveryChunks {
-            try writeIndex(isFinal: false)
-        }
-        try syncIfDue()
     }
 
     /// Flushes, writes the final index and the trailer, syncs and closes the file.
@@ -182,42 +205,89 @@ public final class RecordingWriter {
     public func close(endMicros: Int64? = nil) throws(FormatError) {
         try check()
         try flush()
+        try drain()
         let duration = min(max(lastTime, endMicros ?? 0), Limits.maxMicros)
-        let indexOffset = sink.length
-        let indexSequence = sequence
-        try writeIndex(isFinal: true, at: duration)
-        try write(Trailer(indexOffset: indexOffset, indexSequence: indexSequence, durationMicros: duration).encoded(salt: salt))
-        do {
-            try sink.sync()
-            try sink.close()
-        } catch {
-            failed = error
-            throw error
-        }
+        try now { () throws(FormatError) in try output.finish(durationMicros: duration) }
         closed = true
+        background?.stop()
     }
 
     /// Closes the file without index or trailer, leaving a truncated recording (for tests of
     /// crash behaviour and for abandoning a broken session).
     public func abandon() throws(FormatError) {
         closed = true
+        background?.stop()
+        try output.sink.close()
+    }
+}
+
+/// Turns payloads into chunks on the sink: compression, checksums and sequence numbers, the
+/// partial and final indexes, the trailer and the sync schedule. Used by one thread at a time.
+final class ChunkOutput {
+    /// A closed EVENTS chunk on its way to the file.
+    struct EventsChunk {
+        var payload: [UInt8]
+        var count: Int
+        var start: Int64
+        var end: Int64
+        var indicators: [(time: Int64, kind: EventType, detail: String)]
+    }
+
+    let sink: any ChunkSink
+    let salt: UInt64
+    let options: WriterOptions
+    private let compressor = Compressor()
+    private var sequence: UInt32 = 0
+    private(set) var chunksWritten = 0
+    private var lastSync = ContinuousClock.now
+    // Index state: entries since the last partial index, and the running final index.
+    private var partial = IndexBuilder()
+    private var final = IndexBuilder()
+    private var previousIndexOffset: Int64?
+
+    init(sink: any ChunkSink, salt: UInt64, options: WriterOptions) {
+        self.sink = sink
+        self.salt = salt
+        self.options = options
+    }
+
+    /// Writes an EVENTS chunk, indexes it, and writes a partial index or syncs when due.
+    func writeEvents(_ chunk: EventsChunk) throws(FormatError) {
+        let entry = SeekEntry(offset: sink.length, sequence: sequence, startMicros: chunk.start, endMicros: chunk.end, eventCount: chunk.count)
+        var bytes: [UInt8] = []
+        try appendChunk(type: .events, payload: chunk.payload, itemCount: chunk.count, start: chunk.start, end: chunk.end, into: &bytes)
+        try sink.append(bytes)
+        partial.add(entry, indicators: chunk.indicators)
+        final.add(entry, indicators: chunk.indicators)
+        if partial.entryCount >= options.indexEveryChunks {
+            try writeIndex(isFinal: false, at: chunk.end)
+        }
+        try syncIfDue()
+    }
+
+    /// Writes the final index and the trailer, syncs and closes the sink.
+    func finish(durationMicros duration: Int64) throws(FormatError) {
+        let indexOffset = sink.length
+        let indexSequence = sequence
+        try writeIndex(isFinal: true, at: duration)
+        try sink.append(Trailer(indexOffset: indexOffset, indexSequence: indexSequence, durationMicros: duration).encoded(salt: salt))
+        try sink.sync()
         try sink.close()
     }
 
-    private func writeIndex(isFinal: Bool, at endTime: Int64? = nil) throws(FormatError) {
+    private func writeIndex(isFinal: Bool, at time: Int64) throws(FormatError) {
         let builder = isFinal ? final : partial
         let payload = builder.payload(isFinal: isFinal, previous: previousIndexOffset)
         let offset = sink.length
-        let time = endTime ?? lastTime
         var bytes: [UInt8] = []
         try appendChunk(type: .index, payload: payload, itemCount: builder.entryCount + builder.indicatorCount,
                         start: time, end: time, into: &bytes)
-        try write(bytes)
+        try sink.append(bytes)
         previousIndexOffset = offset
         partial = IndexBuilder()
     }
 
-    private func appendChunk(type: ChunkType, payload: [UInt8], itemCount: Int, start: Int64, end: Int64, into bytes: inout [UInt8]) throws(FormatError) {
+    func appendChunk(type: ChunkType, payload: [UInt8], itemCount: Int, start: Int64, end: Int64, into bytes: inout [UInt8]) throws(FormatError) {
         let codec = options.codec
         var stored: [UInt8]
         do {
@@ -249,15 +319,6 @@ public final class RecordingWriter {
         chunksWritten += 1
     }
 
-    private func write(_ bytes: [UInt8]) throws(FormatError) {
-        do {
-            try sink.append(bytes)
-        } catch {
-            failed = error
-            throw error
-        }
-    }
-
     private func syncIfDue() throws(FormatError) {
         let due: Bool
         switch options.sync {
@@ -267,7 +328,7 @@ public final class RecordingWriter {
             due = ContinuousClock.now - lastSync >= .milliseconds(Int64(seconds * 1000))
         }
         guard due else { return }
-        do { try sink.sync() } catch { failed = error; throw error }
+        try sink.sync()
         lastSync = ContinuousClock.now
     }
 }

@@ -24,6 +24,11 @@ public struct WriterOptions: Sendable {
     public var sync: SyncPolicy = .everySeconds(5)
     /// Fixed salt, for reproducible test vectors only; nil draws a random one.
     public var salt: UInt64? = nil
+    /// Compress, write and sync each closed chunk on a second thread while the next one
+    /// fills (one chunk in flight at most; the file is byte for byte the same). For offline
+    /// conversion and for capture loops that must not wait on compression or fdatasync; a
+    /// write error is then thrown by the call after the one that closed the chunk.
+    public var writeInBackground = false
 
     public init(codec: Codec = .zstd, level: Int? = nil) {
         self.codec = codec

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import PsrecFormat
+
+/// `WriterOptions.writeInBackground`: chunks compressed and written on a second thread.
+@Suite struct BackgroundWriterTests {
+    static func options(_ codec: Codec = .zstd, background: Bool) -> WriterOptions {
+        var o = Sample.options(codec)
+        o.writeInBackground = background
+        o.indexEveryChunks = 8
+        return o
+    }
+
+    /// A sink that notes which threads append to it.
+    final class ThreadNotingSink: ChunkSink, @unchecked Sendable {
+        let inner = MemorySink()
+        let caller = pthread_self()
+        private let lock = NSLock()
+        private(set) var appendsElsewhere = 0
+        var length: Int64 { inner.length }
+        func append(_ bytes: [UInt8]) throws(FormatError) {
+            lock.lock()
+            if pthread_equal(pthread_self(), caller) == 0 { appendsElsewhere += 1 }
+            lock.unlock()
+            try inner.append(bytes)
+        }
+        func sync() throws(FormatError) {}
+        func close() throws(FormatError) {}
+    }
+
+    @Test("The file is byte for byte the one written without the thread", arguments: Codec.allCases)
+    func sameBytes(codec: Codec) throws {
+        let events = Sample.longSession(seconds: 90) + Sample.everyEvent.map { TimedEvent(timeMicros: $0.timeMicros + 90_000_000, event: $0.event) }
+        let inTurn = try Sample.file(events, options: Self.options(codec, background: false))
+        let sink = ThreadNotingSink()
+        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Self.options(codec, background: true))
+        for e in events { try writer.append(e.event, atMicros: e.timeMicros) }
+        try writer.close()
+        #expect(sink.inner.bytes == inTurn)
+        // The EVENTS chunks went through the writer thread.
+        #expect(sink.appendsElsewhere >= 90)
+        let reader = try RecordingReader(source: MemorySource(sink.inner.bytes), scan: true)
+        #expect(reader.status == .complete)
+        #expect(reader.indexChunksRead > 2)
+    }
+
+    @Test("Counters and a live reader see every chunk closed so far")
+    func countersWaitForTheChunkInFlight() throws {
+        let sink = MemorySink()
+        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Self.options(background: true))
+        for second in 0..<5 {
+            try writer.output(Array("second \(second)\r\n".utf8), atMicros: Int64(second) * 1_000_000)
+            try writer.flush()
+            #expect(writer.chunksWritten == 2 + second)  // metadata + one EVENTS chunk per second
+            #expect(writer.bytesWritten == sink.length)
+            let reader = try RecordingReader(source: MemorySource(sink.bytes))
+            #expect(reader.entries.count == second + 1)
+        }
+        try writer.close()
+        #expect(try RecordingReader(source: MemorySource(sink.bytes)).status == .complete)
+    }
+
+    @Test("A write error on the thread is thrown by a later call; the file is cut back to its last chunk")
+    func fullDisk() throws {
+        let events = Sample.longSession(seconds: 30)
+        let full = try Sample.file(events, options: Sample.options(.none))
+        let sink = MemorySink(capacity: full.count / 2)
+        var options = Self.options(.none, background: true)
+        options.indexEveryChunks = 64
+        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: options)
+        var failure: FormatError?
+        var appended = 0
+        do {
+            for e in events {
+                try writer.append(e.event, atMicros: e.timeMicros)
+                appended += 1
+            }
+            try writer.close()
+        } catch {
+            failure = error
+        }
+        let error = try #require(failure)
+        #expect(error.code == .io)
+        #expect(error.message.contains("cut back"))
+        #expect(appended < events.count)
+        // Refused from then on, with the same error.
+        #expect(throws: error) { try writer.output([1], atMicros: 999_000_000) }
+        #expect(throws: error) { try writer.close() }
+        let reader = try RecordingReader(source: MemorySource(sink.bytes))
+        #expect(reader.status == .truncated)
+        #expect(reader.truncation?.tailBytes == 0)
+        #expect(Sample.output(of: events).starts(with: try Sample.output(of: reader)))
+    }
+
+    @Test("A writer dropped without close ends its thread and leaves a truncated file")
+    func droppedWriter() throws {
+        let sink = MemorySink()
+        do {
+            let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Self.options(background: true))
+            for e in Sample.longSession(seconds: 10) { try writer.append(e.event, atMicros: e.timeMicros) }
+            try writer.flush()
+        }
+        let reader = try RecordingReader(source: MemorySource(sink.bytes))
+        #expect(reader.status == .truncated)
+        #expect(try Sample.output(of: reader) == Sample.output(of: Sample.longSession(seconds: 10)))
+    }
+}
