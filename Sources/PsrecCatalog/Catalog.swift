@@ -29,8 +29,12 @@ public final class Catalog {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // Only takes effect on a new, empty file; prune then gives space back with
-            // incremental_vacuum (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
+            // Both only take effect on a new, empty file. Most of a catalog is chunk blobs of
+            // tens of kilobytes: 16 KiB pages store them in a quarter of the pages (and
+            // writes) that 4 KiB pages take, which made importing a third faster
+            // (https://www.sqlite.org/pragma.html#pragma_page_size). Prune gives space back
+            // with incremental_vacuum (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
         }
         do {

@@ -232,4 +232,16 @@ struct DeferredTextTests {
         #expect(try c.textPendingRecordings().map(\.user) == ["bob"])
         #expect(try Self.count(c, "SELECT count(*) FROM grdb_migrations") == 2)
     }
+
+    @Test("a new catalog has 16 KiB pages and incremental auto-vacuum; an existing one keeps its page size")
+    func pageSize() throws {
+        let ws = try Workspace()
+        let pragmas = { (c: Catalog) in try c.database.read { db in [try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "PRAGMA auto_vacuum")] } }
+        #expect(try pragmas(try ws.catalog()) == [16384, 2])
+        let old = try DatabaseQueue(path: ws.path("old.db"))
+        // A catalog begun by a psrec that used SQLite's default page size.
+        try old.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+        try old.close()
+        #expect(try pragmas(try Catalog(path: ws.path("old.db"))).first == 4096)
+    }
 }
