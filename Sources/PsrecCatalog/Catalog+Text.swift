@@ -27,21 +27,38 @@ extension Catalog {
     /// - Returns: bytes of text stored.
     /// - Throws: `FormatError` when an events chunk cannot be read; SQLite errors.
     static func insertText(_ db: Database, recording rowID: Int64, from reader: RecordingReader) throws -> Int {
-        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?)")
+        // Rows get their ids here (what SQLite would give them: one above the largest), so
+        // that a row is indexed while its compressed copy is still being made.
+        let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (id, recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?, ?)")
         let indexRow = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (rowid, text) VALUES (?, ?)")
-        let compressor = Compressor()
+        var nextID = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM terminal_text") ?? 0) + 1
+        let packer = TextRowPacker()
+        var waiting: [(id: Int64, startMicros: Int64, length: Int)] = []
+        var firstWaiting = 0
+        func storeOldest() throws {
+            let packed = try packer.takeOldest()
+            let row = waiting[firstWaiting]
+            firstWaiting += 1
+            if firstWaiting == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                firstWaiting = 0
+            }
+            try textRow.execute(arguments: [row.id, rowID, row.startMicros, row.length, Data(packed)])
+        }
         var text = TerminalText()
         var rowStart: Int64?
         var total = 0
         func flush(final: Bool) throws {
             let chunk = text.take(final: final)
             guard let start = rowStart, !chunk.isEmpty else { return }
-            var utf8 = chunk
-            let packed = try utf8.withUTF8 { try compressor.compress(UnsafeRawBufferPointer($0), codec: .zstd, level: 3) }
-            try textRow.execute(arguments: [rowID, start, utf8.utf8.count, Data(packed)])
-            try indexRow.execute(arguments: [db.lastInsertedRowID, chunk])
-            total += utf8.utf8.count
+            let utf8 = Array(chunk.utf8)
+            packer.submit(utf8)
+            waiting.append((nextID, start, utf8.count))
+            try indexRow.execute(arguments: [nextID, chunk])
+            nextID += 1
+            total += utf8.count
             rowStart = nil
+            while packer.inFlight > 4 { try storeOldest() }
         }
         // Files are read ahead (and decompressed) on other threads while this one extracts and indexes.
         try reader.forEachChunk(reader.entries.indices) { entry, read in
@@ -56,6 +73,7 @@ extension Catalog {
             if text.count >= Self.textRowBytes { try flush(final: false) }
         }
         try flush(final: true)
+        while packer.inFlight > 0 { try storeOldest() }
         try db.execute(sql: "UPDATE recordings SET text_bytes = ?, text_pending = 0 WHERE id = ?", arguments: [total, rowID])
         return total
     }
