@@ -92,10 +92,6 @@ struct PreparedImport {
         layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: verdict.status == .complete, name: path)
     }
 
-    static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
-
     /// SHA-256 of the whole file, read in 1 MiB blocks.
     static func digest(_ source: any ByteSource, name: String) throws(CatalogError) -> String {
         var hasher = SHA256()
@@ -111,7 +107,7 @@ struct PreparedImport {
             hasher.update(data: block)
             offset += Int64(block.count)
         }
-        return hex(hasher.finalize())
+        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// Decides between adding, extending and leaving alone, and writes.
@@ -121,12 +117,12 @@ struct PreparedImport {
             ImportOutcome(kind: kind, verdict: status, recordingID: uuid, fileBytes: source.size, reason: reason)
         }
         guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
-            // A new recording: the file is hashed as its segments are stored, in the same
-            // reads, and the digest is filled in before the transaction commits.
+            // A new recording: the file is hashed (on another thread) from the same reads that
+            // store its segments, and the digest is filled in before the transaction commits.
             let rowID = try insertRecording(db, now: now)
-            var hasher = SHA256()
-            try insertSegments(db, rowID: rowID, from: 0, hasher: &hasher)
-            try db.execute(sql: "UPDATE recordings SET sha256 = ? WHERE id = ?", arguments: [Self.hex(hasher.finalize()), rowID])
+            let digest = BackgroundDigest()
+            try insertSegments(db, rowID: rowID, from: 0, digest: digest)
+            try db.execute(sql: "UPDATE recordings SET sha256 = ? WHERE id = ?", arguments: [digest.finalize(), rowID])
             try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
                               detail: "added from \(path)" + (deferText ? " (terminal text pending)" : ""))
@@ -144,8 +140,7 @@ struct PreparedImport {
                 return outcome(.unchanged, "\(path) holds no chunk beyond what the catalog already has of recording \(uuid).")
             }
             try db.execute(sql: "DELETE FROM chunks WHERE recording_id = ? AND file_offset >= ?", arguments: [rowID, storedSettled.last?.end ?? 0])
-            var unused = SHA256()
-            try insertSegments(db, rowID: rowID, from: storedSettled.count, hasher: &unused)
+            try insertSegments(db, rowID: rowID, from: storedSettled.count, digest: nil)
             try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
             try Catalog.deleteText(db, recording: rowID)
             try updateRecording(db, rowID: rowID, sha256: sha256)
@@ -221,13 +216,13 @@ struct PreparedImport {
         try db.execute(sql: "UPDATE recordings SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
     }
 
-    /// Streams segments `from...` into `chunks`, feeding each to `hasher` as it is stored,
-    /// then checks that the rows add up to the file's size.
-    private func insertSegments(_ db: Database, rowID: Int64, from first: Int, hasher: inout SHA256) throws {
+    /// Streams segments `from...` into `chunks`, feeding each to `digest` (when given) as it
+    /// is stored, then checks that the rows add up to the file's size.
+    private func insertSegments(_ db: Database, rowID: Int64, from first: Int, digest: BackgroundDigest?) throws {
         let insert = try db.cachedStatement(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, ?, ?, ?)")
         for segment in layout.segments[first...] {
             let bytes = try readSegment(segment)
-            hasher.update(data: bytes)
+            digest?.update(bytes)
             try insert.execute(arguments: [rowID, segment.offset, segment.kind.rawValue, segment.sequence.map { Int64($0) }, Data(bytes)])
         }
         let storedSize = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(bytes)), 0) FROM chunks WHERE recording_id = ?", arguments: [rowID]) ?? 0
