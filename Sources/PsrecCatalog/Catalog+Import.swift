@@ -26,39 +26,69 @@ extension Catalog {
     ///   - deferText: store everything but the terminal text, and mark the text pending.
     /// - Throws: `CatalogError.database` when SQLite fails; file problems are outcomes.
     public func importRecording(path: String, actor: String, deferText: Bool = false) throws(CatalogError) -> ImportOutcome {
+        try store(Self.verifyForImport(path: path, deferText: deferText), actor: actor)
+    }
+
+    /// The first half of `importRecording`: opens and verifies the file and reads what
+    /// storing it needs, without the catalog, so that a caller can verify the next file on
+    /// another thread while `store(_:actor:)` stores this one.
+    public static func verifyForImport(path: String, deferText: Bool = false) -> VerifiedImport {
         let source: FileSource
         do {
             source = try FileSource(path: path)
         } catch {
-            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")
+            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")))
         }
         let verdict = Validator.verify(source)
         switch verdict.status {
         case .invalid:
-            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size,
-                                 reason: "\(path) is invalid: \(verdict.problems.first?.message ?? "unreadable").")
+            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size,
+                                                         reason: "\(path) is invalid: \(verdict.problems.first?.message ?? "unreadable").")))
         case .corrupt:
             let first = verdict.problems.first
             let at = first?.offset.map { " at byte \($0)" } ?? ""
-            return ImportOutcome(kind: .skipped, verdict: .corrupt, recordingID: verdict.recordingID, fileBytes: source.size,
-                                 reason: "\(path) is corrupt (\(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s"), the first\(at): \(first?.message ?? "damaged")); `psrec repair` makes an importable copy.")
+            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .corrupt, recordingID: verdict.recordingID, fileBytes: source.size,
+                                                         reason: "\(path) is corrupt (\(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s"), the first\(at): \(first?.message ?? "damaged")); `psrec repair` makes an importable copy.")))
         case .complete, .truncated:
             break
         }
-        let prepared: PreparedImport
         do {
-            prepared = try PreparedImport(source: source, verdict: verdict, path: path, deferText: deferText)
+            return VerifiedImport(.ready(try PreparedImport(source: source, verdict: verdict, path: path, deferText: deferText)))
         } catch {
-            return ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)
+            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)))
+        }
+    }
+
+    /// The second half of `importRecording`: stores a file `verifyForImport` found
+    /// importable, in one transaction, or returns why it was skipped.
+    /// - Throws: `CatalogError.database` when SQLite fails; file problems are outcomes.
+    public func store(_ verified: VerifiedImport, actor: String) throws(CatalogError) -> ImportOutcome {
+        let prepared: PreparedImport
+        switch verified.state {
+        case .skipped(let outcome): return outcome
+        case .ready(let ready): prepared = ready
         }
         do {
             return try database.write { db in try prepared.store(db, actor: actor) }
         } catch let error as CatalogError where error.code == .unimportable || error.code == .conflict {
-            return ImportOutcome(kind: .skipped, verdict: verdict.status, recordingID: prepared.uuid, fileBytes: source.size, reason: error.message)
+            return ImportOutcome(kind: .skipped, verdict: prepared.status, recordingID: prepared.uuid, fileBytes: prepared.source.size, reason: error.message)
         } catch {
             throw Self.wrap(error, path: self.path)
         }
     }
+}
+
+/// A file `Catalog.verifyForImport` opened and verified: ready to be stored, or skipped
+/// with the reason. It may be handed from the thread that verified it to the one that
+/// stores it (not used by both at once).
+public struct VerifiedImport: @unchecked Sendable {
+    enum State {
+        case ready(PreparedImport)
+        case skipped(ImportOutcome)
+    }
+    let state: State
+
+    init(_ state: State) { self.state = state }
 }
 
 /// A validated file, read and ready to be stored in one transaction.
