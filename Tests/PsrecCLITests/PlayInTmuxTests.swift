@@ -107,6 +107,8 @@ struct PlayInTmuxTests {
 
         try session.keys("q")
         try session.waitFor("exit") { try session.screen().contains("EXIT=0") }
+        // stty prints after the exit line: wait for it ("-icanon" would mean raw mode was left on).
+        try session.waitFor("the terminal mode after play") { try session.screen().contains("icanon") }
         let after = try session.screen()
         #expect(after.contains("\nicanon") || after.hasPrefix("icanon"), "terminal left in raw mode:\n\(after)")
     }
