@@ -88,6 +88,9 @@ public final class SessionRecorder {
         var hangupSent: ContinuousClock.Instant?
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var masterOpen = true
+        // waitpid only when the child may have changed: on SIGCHLD, on a quiet poll, at the
+        // start (not once per read: that was a system call per 4 KiB of output).
+        var reapDue = true
 
         loop: while masterOpen {
             var fds = [pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0),
@@ -95,6 +98,7 @@ public final class SessionRecorder {
                        pollfd(fd: stdinOpen && childStatus == nil ? 0 : -1, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, nfds_t(fds.count), 200)
             if ready < 0 && errno != EINTR { break }
+            if ready == 0 { reapDue = true }
 
             if fds[1].revents & Int16(POLLIN) != 0 {
                 for signal in SignalPipe.drain() {
@@ -106,7 +110,7 @@ public final class SessionRecorder {
                             record(.resize(cols: Int(size.ws_col), rows: Int(size.ws_row)))
                         }
                     case SIGCHLD:
-                        break
+                        reapDue = true
                     default:
                         // Terminated from outside (connection dropped): hang up the session,
                         // which ends it; the recording is closed below with its trailer.
@@ -118,7 +122,8 @@ public final class SessionRecorder {
                     }
                 }
             }
-            if childStatus == nil {
+            if childStatus == nil && reapDue {
+                reapDue = false
                 var status: Int32 = 0
                 if waitpid(pty.child, &status, WNOHANG) == pty.child {
                     childStatus = status
