@@ -19,9 +19,7 @@ struct IndexCommandTests {
         return (ws, result)
     }
 
-    static func id(_ ws: Workspace, user: String) throws -> String {
-        try CLI.sqlite(ws.dbPath, "SELECT uuid FROM recordings WHERE user = '\(user)'").trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    static func id(_ ws: Workspace, user: String) throws -> String { try CatalogCommandTests.id(ws, user: user) }
 
     @Test("import --defer-text, then search --text notes what it could not search, stats counts it, and index makes it searchable, once")
     func deferredThenIndexed() throws {

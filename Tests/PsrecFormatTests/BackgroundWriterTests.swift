@@ -68,17 +68,7 @@ import Testing
         var options = Self.options(.none, background: true)
         options.indexEveryChunks = 64
         let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: options)
-        var failure: FormatError?
-        var appended = 0
-        do {
-            for e in events {
-                try writer.append(e.event, atMicros: e.timeMicros)
-                appended += 1
-            }
-            try writer.close()
-        } catch {
-            failure = error
-        }
+        let (appended, failure) = Sample.appendAndClose(events, to: writer)
         let error = try #require(failure)
         #expect(error.code == .io)
         #expect(error.message.contains("cut back"))

@@ -62,14 +62,7 @@ import Testing
         let full = try Sample.file(Sample.longSession(seconds: 30), options: Sample.options(.none))
         let sink = MemorySink(capacity: full.count / 2)
         let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Sample.options(.none))
-        var failure: FormatError?
-        do {
-            for e in Sample.longSession(seconds: 30) { try writer.append(e.event, atMicros: e.timeMicros) }
-            try writer.close()
-        } catch {
-            failure = error
-        }
-        let error = try #require(failure)
+        let error = try #require(Sample.appendAndClose(Sample.longSession(seconds: 30), to: writer).failure)
         #expect(error.code == .io)
         #expect(error.message.contains("cut back"))
         #expect(throws: FormatError.self) { try writer.output([1], atMicros: 999_000_000) }

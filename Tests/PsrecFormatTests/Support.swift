@@ -54,6 +54,21 @@ enum Sample {
         return sink.bytes
     }
 
+    /// Appends `events` and closes, stopping at the first error: how many were appended, and the error.
+    static func appendAndClose(_ events: [TimedEvent], to writer: RecordingWriter) -> (appended: Int, failure: FormatError?) {
+        var appended = 0
+        do {
+            for e in events {
+                try writer.append(e.event, atMicros: e.timeMicros)
+                appended += 1
+            }
+            try writer.close()
+        } catch {
+            return (appended, error)
+        }
+        return (appended, nil)
+    }
+
     /// A terminal session of `seconds` seconds with output every 100 ms and a command every 10 s.
     static func longSession(seconds: Int) -> [TimedEvent] {
         var events: [TimedEvent] = []
