@@ -22,17 +22,22 @@ public enum EventsPayload {
     /// Appends one event to an events payload.
     /// - Parameter deltaMicros: time after the previous event (or after the chunk start).
     public static func append(_ event: Event, deltaMicros: Int64, into w: inout ByteWriter) {
-        w.writeUInt8(event.type.rawValue)
-        w.writeUVarint(UInt64(deltaMicros))
         switch event {
         case .output(let bytes), .input(let bytes):
-            w.writeUVarint(bytes.count)
-            w.writeBytes(bytes)
+            bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros, into: &w) }
         default:
             var body = ByteWriter()
             event.encodeBody(into: &body)
-            w.writeLengthPrefixed(body.bytes)
+            body.bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros, into: &w) }
         }
+    }
+
+    /// Appends one event given its type and encoded body.
+    public static func append(type: EventType, body: UnsafeRawBufferPointer, deltaMicros: Int64, into w: inout ByteWriter) {
+        w.writeUInt8(type.rawValue)
+        w.writeUVarint(UInt64(deltaMicros))
+        w.writeUVarint(body.count)
+        w.writeBytes(body)
     }
 
     /// Visits every event of a decoded payload, checking framing, count and times.

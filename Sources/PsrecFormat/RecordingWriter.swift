@@ -136,13 +136,47 @@ public final class RecordingWriter {
         }
     }
 
+    /// Appends terminal output straight from a buffer, as a capture loop has it after
+    /// `read(2)`: no `Event` and no copy besides the one into the chunk. The file is the same
+    /// as with `append(.output(Array(bytes)), atMicros:)`.
+    /// - Throws: as `append(_:atMicros:)`.
+    public func appendOutput(_ bytes: UnsafeRawBufferPointer, atMicros time: Int64) throws(FormatError) {
+        try check()
+        guard time <= Limits.maxMicros else {
+            throw FormatError(.misuse, "Event time \(time) µs is beyond the format's limit of \(Limits.maxMicros) µs")
+        }
+        guard time >= lastTime else {
+            throw FormatError(.misuse, "Event time \(time) µs is before the previous event at \(lastTime) µs")
+        }
+        if pendingCount > 0 && time - pendingStart >= options.chunkIntervalMicros {
+            try flush()
+        }
+        var start = 0
+        repeat {  // pieces of at most maxChunkBytes, as `append` splits large output
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
+            try appendOne(at: time, approximateSize: piece.count + 21, indicator: nil) { w, delta in
+                EventsPayload.append(type: .output, body: piece, deltaMicros: delta, into: &w)
+            }
+            start += piece.count
+        } while start < bytes.count
+    }
+
     private func appendOne(_ event: Event, at time: Int64) throws(FormatError) {
-        if pendingCount > 0 && pending.count + Self.approximateSize(event) > options.maxChunkBytes {
+        try appendOne(at: time, approximateSize: Self.approximateSize(event),
+                      indicator: Indicator.detail(for: event).map { (event.type, $0) }) { w, delta in
+            EventsPayload.append(event, deltaMicros: delta, into: &w)
+        }
+    }
+
+    /// Adds one encoded event to the chunk being filled, closing chunks as needed.
+    private func appendOne(at time: Int64, approximateSize: Int, indicator: (kind: EventType, detail: String)?,
+                           encode: (inout ByteWriter, Int64) -> Void) throws(FormatError) {
+        if pendingCount > 0 && pending.count + approximateSize > options.maxChunkBytes {
             try flush()
         }
         if pendingCount == 0 { pendingStart = time }
         let before = pending.count
-        EventsPayload.append(event, deltaMicros: time - (pendingCount == 0 ? pendingStart : lastTime), into: &pending)
+        encode(&pending, time - (pendingCount == 0 ? pendingStart : lastTime))
         if pending.count > Limits.maxDecodedLength {
             pending.bytes.removeSubrange(before...)
             throw FormatError(.misuse, "An event of \(pending.count - before) bytes does not fit in a chunk")
@@ -150,8 +184,8 @@ public final class RecordingWriter {
         pendingCount += 1
         eventsWritten += 1
         lastTime = time
-        if let detail = Indicator.detail(for: event) {
-            pendingIndicators.append((time, event.type, detail))
+        if let indicator {
+            pendingIndicators.append((time, indicator.kind, indicator.detail))
             try flush()
         } else if pending.count >= options.maxChunkBytes {
             try flush()

@@ -67,6 +67,22 @@ final class ImportSession {
         report.events += 1
     }
 
+    /// Appends terminal output from a buffer at `micros` (see `append`), without a copy.
+    func appendOutput(_ bytes: UnsafeRawBufferPointer, atMicros micros: Int64, at location: InputLocation) throws(ConversionError) {
+        var time = micros
+        if time < lastMicros {
+            time = lastMicros
+            noteClamped(at: location)
+        }
+        do {
+            try writer.appendOutput(bytes, atMicros: time)
+        } catch {
+            throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot write the event from \(context.inputName) \(location) (\(error.message))")
+        }
+        lastMicros = time
+        report.events += 1
+    }
+
     /// Notes a time that went backwards and was clamped.
     func noteClamped(at location: InputLocation) {
         report.clampedTimes += 1

@@ -136,6 +136,20 @@ final class InputBuffer {
         }
     }
 
+    /// Consumes up to `count` bytes (fewer only at the end of the input) and hands them to
+    /// `body` where they lie in the buffer, without a copy; they are valid only inside `body`.
+    /// The buffer grows to `count` when needed.
+    func withNext<R>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws(ConversionError) -> R) throws(ConversionError) -> R {
+        while end - start < count, try fill(limit: max(count, bytes.count)) {}
+        let from = start, taken = min(count, end - start)
+        consume(taken)  // only moves indices: the bytes stay in place until the next fill
+        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(ConversionError) -> R in try body(UnsafeRawBufferPointer(rebasing: raw[from..<(from + taken)])) }
+        }
+        return try result.get()
+    }
+
     /// Reads exactly `count` bytes, or fewer at the end of the input.
     func read(count: Int) throws(ConversionError) -> [UInt8] {
         if end - start >= count {

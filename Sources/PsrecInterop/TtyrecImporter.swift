@@ -36,36 +36,41 @@ struct TtyrecImporter {
 
         while true {
             let offset = buffer.consumedOffset
-            let header = try buffer.read(count: Self.headerSize)
-            if header.isEmpty { break }
-            guard header.count == Self.headerSize else {
-                let reason = "the file ends inside a frame header (\(header.count) of \(Self.headerSize) bytes)"
+            // Header and payload are read where they lie in the input buffer, without copies.
+            let (got, seconds, micros, length) = try buffer.withNext(Self.headerSize) { (raw) throws(ConversionError) in
+                raw.count == Self.headerSize ? (raw.count, Self.uint32(raw, 0), Self.uint32(raw, 4), Self.uint32(raw, 8)) : (raw.count, UInt32(0), UInt32(0), UInt32(0))
+            }
+            if got == 0 { break }
+            guard got == Self.headerSize else {
+                let reason = "the file ends inside a frame header (\(got) of \(Self.headerSize) bytes)"
                 guard lenient else { throw ConversionError(.truncatedFrame, file: name, offset: offset, reason: reason) }
                 try start(at: nil).skipTorn("\(name) ends inside the frame header at byte \(offset); that frame was left out")
                 break
             }
-            let seconds = Self.uint32(header, 0), micros = Self.uint32(header, 4), length = Self.uint32(header, 8)
             guard length <= Self.maxFrameBytes else {
                 let reason = "a frame declares \(length) bytes, more than the \(Self.maxFrameBytes >> 20) MiB a frame may hold"
                 guard lenient else { throw ConversionError(.malformedFrame, file: name, offset: offset, reason: reason) }
                 try start(at: nil).skipTorn("\(name) has a malformed frame at byte \(offset) (\(reason)); it and everything after it were left out")
                 break
             }
-            let payload = try buffer.read(count: Int(length))
-            guard payload.count == Int(length) else {
-                let reason = "the file ends inside a frame (\(payload.count) of \(length) bytes), as when the recorder stops mid-write"
+            let short = try buffer.withNext(Int(length)) { (payload) throws(ConversionError) -> Int? in
+                guard payload.count == Int(length) else { return payload.count }
+                let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
+                if session == nil { base = absolute }
+                try start(at: absolute).appendOutput(payload, atMicros: absolute - base, at: .offset(offset))
+                return nil
+            }
+            if let short {
+                let reason = "the file ends inside a frame (\(short) of \(length) bytes), as when the recorder stops mid-write"
                 guard lenient else { throw ConversionError(.truncatedFrame, file: name, offset: offset, reason: reason) }
                 try start(at: nil).skipTorn("\(name) ends inside the frame at byte \(offset); that frame was left out")
                 break
             }
-            let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
-            if session == nil { base = absolute }
-            try start(at: absolute).append(.output(payload), atMicros: absolute - base, at: .offset(offset))
         }
         return try start(at: nil).finish()
     }
 
-    static func uint32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
-        UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+    static func uint32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 }

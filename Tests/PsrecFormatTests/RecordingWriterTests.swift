@@ -52,6 +52,33 @@ import Testing
         #expect(try Sample.output(of: reader) == [1])
     }
 
+    @Test("appendOutput from a buffer writes the same file as append(.output), large outputs split alike")
+    func appendOutputFromABuffer() throws {
+        var options = Sample.options()
+        options.maxChunkBytes = 4096
+        let events = Sample.longSession(seconds: 20) + [
+            TimedEvent(timeMicros: 20_000_000, event: .output(Array(repeating: 7, count: 10_000))),
+            TimedEvent(timeMicros: 20_500_000, event: .output([])),
+            TimedEvent(timeMicros: 21_000_000, event: .command("after")),
+        ]
+        let expected = try Sample.file(events, options: options)
+        let sink = MemorySink()
+        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: options)
+        for e in events {
+            if case .output(let bytes) = e.event {
+                try bytes.withUnsafeBytes { try writer.appendOutput($0, atMicros: e.timeMicros) }
+            } else {
+                try writer.append(e.event, atMicros: e.timeMicros)
+            }
+        }
+        try writer.close()
+        #expect(sink.bytes == expected)
+        #expect(throws: FormatError(.misuse, "")) { try [UInt8]([1]).withUnsafeBytes { try writer.appendOutput($0, atMicros: 22_000_000) } }
+        let early = try RecordingWriter(sink: MemorySink(), metadata: Sample.metadata(), options: options)
+        try early.output([1], atMicros: 10)
+        #expect(throws: FormatError(.misuse, "")) { try [UInt8]([2]).withUnsafeBytes { try early.appendOutput($0, atMicros: 9) } }
+    }
+
     @Test func timeGoingBackwardsIsAMisuseError() throws {
         let writer = try RecordingWriter(sink: MemorySink(), metadata: Sample.metadata(), options: Sample.options())
         try writer.output([1], atMicros: 10)
