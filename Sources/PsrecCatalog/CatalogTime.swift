@@ -67,15 +67,8 @@ public enum CatalogTime {
             guard let second = digits(2), second < 60 else { return nil }
             micros += second * 1_000_000
             if expect(".") {
-                var scale: Int64 = 100_000
-                var any = false
-                while i < bytes.count, bytes[i] >= 48 && bytes[i] <= 57 {
-                    micros += Int64(bytes[i] - 48) * scale
-                    scale /= 10
-                    i += 1
-                    any = true
-                }
-                guard any else { return nil }
+                guard let fraction = CivilDate.fractionMicros(bytes, &i) else { return nil }
+                micros += fraction
             }
         }
         var offset: Int64 = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The second thread of a `RecordingWriter` with `WriterOptions.writeInBackground`: runs the
 /// writer's chunk jobs (compress, checksum, write, index, sync) one at a time, in order,
@@ -13,6 +14,8 @@ final class ChunkWriterThread: @unchecked Sendable {
     private var job: (() throws(FormatError) -> Void)?
     private var busy = false
     private var error: FormatError?
+    /// Set with `error`, read without the lock: `takeError` runs on every append.
+    private let failed = Atomic<Bool>(false)
     private var stopping = false
     private var running = true
 
@@ -41,10 +44,12 @@ final class ChunkWriterThread: @unchecked Sendable {
 
     /// The error of a job that failed, once.
     func takeError() -> FormatError? {
+        guard failed.load(ordering: .acquiring) else { return nil }
         condition.lock()
         defer { condition.unlock() }
         let e = error
         error = nil
+        failed.store(false, ordering: .releasing)
         return e
     }
 
@@ -67,7 +72,10 @@ final class ChunkWriterThread: @unchecked Sendable {
             var failure: FormatError?
             do { try work() } catch { failure = error }
             condition.lock()
-            if let failure, error == nil { error = failure }
+            if let failure, error == nil {
+                error = failure
+                failed.store(true, ordering: .releasing)
+            }
             job = nil
             busy = false
             condition.broadcast()

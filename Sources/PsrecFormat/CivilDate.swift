@@ -41,6 +41,20 @@ public enum CivilDate {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(time)" + (micros ? ".\(pad(fraction, 6))" : "") + "Z"
     }
 
+    /// The fraction of a second in `bytes` from `i` (the digits after a decimal point), in
+    /// microseconds; digits past the sixth are read and dropped. Nil when no digit is there.
+    public static func fractionMicros(_ bytes: [UInt8], _ i: inout Int) -> Int64? {
+        var micros: Int64 = 0
+        var scale: Int64 = 100_000
+        let start = i
+        while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+            micros += Int64(bytes[i] - 0x30) * scale
+            scale /= 10
+            i += 1
+        }
+        return i > start ? micros : nil
+    }
+
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q

@@ -111,27 +111,16 @@ public final class RecordingWriter {
     /// - Throws: `.misuse` for a time that goes backwards or an invalid event; `.io` when
     ///   writing a completed chunk fails.
     public func append(_ event: Event, atMicros time: Int64) throws(FormatError) {
-        try check()
-        guard time <= Limits.maxMicros else {
-            throw FormatError(.misuse, "Event time \(time) µs is beyond the format's limit of \(Limits.maxMicros) µs")
-        }
-        guard time >= lastTime else {
-            throw FormatError(.misuse, "Event time \(time) µs is before the previous event at \(lastTime) µs")
-        }
-        try event.validateForWriting()
-        if pendingCount > 0 && time - pendingStart >= options.chunkIntervalMicros {
-            try flush()
-        }
         switch event {
-        case .output(let bytes) where bytes.count > options.maxChunkBytes,
-             .input(let bytes) where bytes.count > options.maxChunkBytes:
-            var start = 0
-            while start < bytes.count {
-                let piece = Array(bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
-                try appendOne(event.type == .output ? .output(piece) : .input(piece), at: time)
-                start += piece.count
-            }
+        case .output(let bytes), .input(let bytes):
+            // Array.withUnsafeBytes rethrows untyped errors: the typed one comes out in a Result.
+            try bytes.withUnsafeBytes { raw in
+                Result { () throws(FormatError) in try appendBytes(type: event.type, raw, atMicros: time) }
+            }.get()
         default:
+            try accept(time)
+            try event.validateForWriting()
+            try closeChunkIfSpanned(at: time)
             try appendOne(event, at: time)
         }
     }
@@ -141,6 +130,25 @@ public final class RecordingWriter {
     /// as with `append(.output(Array(bytes)), atMicros:)`.
     /// - Throws: as `append(_:atMicros:)`.
     public func appendOutput(_ bytes: UnsafeRawBufferPointer, atMicros time: Int64) throws(FormatError) {
+        try appendBytes(type: .output, bytes, atMicros: time)
+    }
+
+    /// Output or input: pieces of at most `maxChunkBytes`.
+    private func appendBytes(type: EventType, _ bytes: UnsafeRawBufferPointer, atMicros time: Int64) throws(FormatError) {
+        try accept(time)
+        try closeChunkIfSpanned(at: time)
+        var start = 0
+        repeat {
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
+            try appendOne(at: time, approximateSize: piece.count + 21, indicator: nil) { w, delta in
+                EventsPayload.append(type: type, body: piece, deltaMicros: delta, into: &w)
+            }
+            start += piece.count
+        } while start < bytes.count
+    }
+
+    /// Refuses a call after a failure or close, and a time out of range or before the last.
+    private func accept(_ time: Int64) throws(FormatError) {
         try check()
         guard time <= Limits.maxMicros else {
             throw FormatError(.misuse, "Event time \(time) µs is beyond the format's limit of \(Limits.maxMicros) µs")
@@ -148,17 +156,13 @@ public final class RecordingWriter {
         guard time >= lastTime else {
             throw FormatError(.misuse, "Event time \(time) µs is before the previous event at \(lastTime) µs")
         }
+    }
+
+    /// Closes the chunk being filled once it spans the chunk interval at `time`.
+    private func closeChunkIfSpanned(at time: Int64) throws(FormatError) {
         if pendingCount > 0 && time - pendingStart >= options.chunkIntervalMicros {
             try flush()
         }
-        var start = 0
-        repeat {  // pieces of at most maxChunkBytes, as `append` splits large output
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
-            try appendOne(at: time, approximateSize: piece.count + 21, indicator: nil) { w, delta in
-                EventsPayload.append(type: .output, body: piece, deltaMicros: delta, into: &w)
-            }
-            start += piece.count
-        } while start < bytes.count
     }
 
     private func appendOne(_ event: Event, at time: Int64) throws(FormatError) {
@@ -211,7 +215,7 @@ public final class RecordingWriter {
     /// Live capture calls this from a timer, so a crash loses at most one interval.
     public func flushIfDue(nowMicros: Int64) throws(FormatError) {
         try check()
-        if pendingCount > 0 && nowMicros - pendingStart >= options.chunkIntervalMicros { try flush() }
+        try closeChunkIfSpanned(at: nowMicros)
     }
 
     /// Writes the current chunk now, if it holds any event.

@@ -33,14 +33,8 @@ enum CivilTime {
         var micros: Int64 = 0
         if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
             i += 1
-            var scale: Int64 = 100_000
-            let start = i
-            while i < bytes.count, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-                micros += Int64(bytes[i] - 0x30) * scale
-                scale /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
+            guard let fraction = CivilDate.fractionMicros(bytes, &i) else { return nil }
+            micros = fraction
         }
         var offsetSeconds: Int64 = 0
         if i < bytes.count {

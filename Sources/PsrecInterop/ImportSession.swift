@@ -48,34 +48,29 @@ final class ImportSession {
 
     /// Appends an event at `micros`, clamping a time before the previous event's to it.
     func append(_ event: Event, atMicros micros: Int64, at location: InputLocation) throws(ConversionError) {
-        var time = micros
-        if time < lastMicros {
-            time = lastMicros
-            noteClamped(at: location)
-        }
         var event = event
         if case .marker(let label) = event, label.utf8.count > Self.maxMarkerLabelBytes {
             event = .marker(String(decoding: label.utf8.prefix(Self.maxMarkerLabelBytes), as: UTF8.self))
             cutLabels += 1
         }
-        do {
-            try writer.append(event, atMicros: time)
-        } catch {
-            throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot write the event from \(context.inputName) \(location) (\(error.message))")
-        }
-        lastMicros = time
-        report.events += 1
+        try write(atMicros: micros, at: location) { (time) throws(FormatError) in try writer.append(event, atMicros: time) }
     }
 
-    /// Appends terminal output from a buffer at `micros` (see `append`), without a copy.
+    /// Appends terminal output from a buffer at `micros` (as `append`), without a copy.
     func appendOutput(_ bytes: UnsafeRawBufferPointer, atMicros micros: Int64, at location: InputLocation) throws(ConversionError) {
+        try write(atMicros: micros, at: location) { (time) throws(FormatError) in try writer.appendOutput(bytes, atMicros: time) }
+    }
+
+    /// Clamps the time, runs `body` with it, and counts the event; a writer error becomes a
+    /// conversion error naming where the event came from.
+    private func write(atMicros micros: Int64, at location: InputLocation, _ body: (Int64) throws(FormatError) -> Void) throws(ConversionError) {
         var time = micros
         if time < lastMicros {
             time = lastMicros
             noteClamped(at: location)
         }
         do {
-            try writer.appendOutput(bytes, atMicros: time)
+            try body(time)
         } catch {
             throw ConversionError(.outputFailed, file: context.outputName, reason: "cannot write the event from \(context.inputName) \(location) (\(error.message))")
         }
