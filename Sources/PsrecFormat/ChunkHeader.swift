@@ -13,11 +13,16 @@ public struct ChunkHeader: Sendable, Equatable {
     public static let magic: [UInt8] = [0xF5, 0x50, 0x43, 0x4B]
     /// Size of the header in bytes.
     public static let size = 48
+    /// EVENTS flag bit 0 (format 1.1): the payload is in the columnar layout, and a zstd
+    /// payload may be several frames (`Spec/format.md#columnar-layout`).
+    public static let columnarEvents: UInt16 = 0x0001
 
     /// Chunk type.
     public var type: ChunkType
     /// Payload compression.
     public var codec: Codec
+    /// Chunk flags: 0, except `columnarEvents` on EVENTS chunks of the columnar layout (1.1).
+    public var flags: UInt16
     /// Sequence number: 0 for the metadata chunk, then previous + 1.
     public var sequence: UInt32
     /// Payload bytes stored after the header.
@@ -35,9 +40,10 @@ public struct ChunkHeader: Sendable, Equatable {
 
     /// Creates a header.
     public init(type: ChunkType, codec: Codec, sequence: UInt32, storedLength: Int, decodedLength: Int,
-                itemCount: Int, startMicros: Int64, endMicros: Int64, payloadCRC: UInt32) {
+                itemCount: Int, startMicros: Int64, endMicros: Int64, payloadCRC: UInt32, flags: UInt16 = 0) {
         self.type = type
         self.codec = codec
+        self.flags = flags
         self.sequence = sequence
         self.storedLength = storedLength
         self.decodedLength = decodedLength
@@ -46,6 +52,9 @@ public struct ChunkHeader: Sendable, Equatable {
         self.endMicros = endMicros
         self.payloadCRC = payloadCRC
     }
+
+    /// True for an EVENTS chunk in the columnar layout.
+    @inlinable public var isColumnar: Bool { type == .events && flags & Self.columnarEvents != 0 }
 
     /// Offset of the byte after this chunk, given the offset of its header.
     @inlinable public func end(at offset: Int64) -> Int64 { offset + Int64(Self.size) + Int64(storedLength) }
@@ -56,7 +65,7 @@ public struct ChunkHeader: Sendable, Equatable {
         writer.writeBytes(Self.magic)
         writer.writeUInt8(type.rawValue)
         writer.writeUInt8(codec.rawValue)
-        writer.writeUInt16(0)
+        writer.writeUInt16(flags)
         writer.writeUInt32(sequence)
         writer.writeUInt32(UInt32(storedLength))
         writer.writeUInt32(UInt32(decodedLength))
@@ -119,11 +128,12 @@ public struct ChunkHeader: Sendable, Equatable {
         if codec == .none && storedLength != decodedLength {
             throw FormatError(.badCompression, "An uncompressed chunk declares \(storedLength) stored but \(decodedLength) decoded bytes", offset: offset + 12)
         }
-        if bytes.le16(6) != 0 && !type.isAncillary {
+        let flags = bytes.le16(6)
+        if !type.isAncillary && flags & ~(type == .events ? columnarEvents : 0) != 0 {
             throw FormatError(.unsupportedChunk, "A critical chunk sets flags this reader does not know", offset: offset + 6)
         }
         return ChunkHeader(type: type, codec: codec, sequence: bytes.le32(8), storedLength: storedLength,
                            decodedLength: decodedLength, itemCount: itemCount, startMicros: start,
-                           endMicros: end, payloadCRC: bytes.le32(40))
+                           endMicros: end, payloadCRC: bytes.le32(40), flags: flags)
     }
 }

@@ -13,60 +13,200 @@ public struct RawEvent {
     public func decoded() throws(FormatError) -> Event { try Event.decode(type: type, body: body) }
 }
 
-/// Encoding and walking the event list of an EVENTS chunk (`Spec/format.md#events`).
+/// How the events of an EVENTS chunk are laid out (`Spec/format.md#events`).
+public enum EventLayout: Sendable, Equatable, CustomStringConvertible {
+    /// Format 1.0: each event's type, delta, length and body together, event after event.
+    case interleaved
+    /// Format 1.1 (chunk flag `columnarEvents`): all types, then all deltas, then all
+    /// lengths, then all bodies. Each part compresses better on its own.
+    case columnar
+
+    public var description: String { self == .columnar ? "columnar" : "interleaved" }
+}
+
+/// Builds the decoded payload of one EVENTS chunk in either layout.
 ///
-/// ```
-/// repeated: type u8 | delta µs uvarint | body length uvarint | body
-/// ```
-public enum EventsPayload {
-    /// Appends one event to an events payload.
-    /// - Parameter deltaMicros: time after the previous event (or after the chunk start).
-    public static func append(_ event: Event, deltaMicros: Int64, into w: inout ByteWriter) {
-        switch event {
-        case .output(let bytes), .input(let bytes):
-            bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros, into: &w) }
-        default:
-            var body = ByteWriter()
-            event.encodeBody(into: &body)
-            body.bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros, into: &w) }
+/// The columnar layout keeps its four sections in separate buffers, so that the writer can
+/// compress each as its own zstd frame without joining them.
+public struct EventsBuilder {
+    /// The layout being built.
+    public let layout: EventLayout
+    // Interleaved: everything in `bodies`.
+    private var types = ByteWriter()
+    private var deltas = ByteWriter()
+    private var lengths = ByteWriter()
+    private var bodies = ByteWriter()
+    /// Events appended.
+    public private(set) var count = 0
+
+    /// Creates an empty builder with room for `capacity` payload bytes.
+    public init(layout: EventLayout, capacity: Int = 4096) {
+        self.layout = layout
+        bodies = ByteWriter(capacity: capacity)
+        if layout == .columnar {
+            types = ByteWriter(capacity: 256)
+            deltas = ByteWriter(capacity: 512)
+            lengths = ByteWriter(capacity: 256)
         }
     }
 
-    /// Appends one event given its type and encoded body.
-    public static func append(type: EventType, body: UnsafeRawBufferPointer, deltaMicros: Int64, into w: inout ByteWriter) {
-        w.writeUInt8(type.rawValue)
-        w.writeUVarint(UInt64(deltaMicros))
-        w.writeUVarint(body.count)
-        w.writeBytes(body)
+    /// Decoded payload size so far.
+    public var byteCount: Int { types.count + deltas.count + lengths.count + bodies.count }
+
+    /// The chunk flags for this layout.
+    public var chunkFlags: UInt16 { layout == .columnar ? ChunkHeader.columnarEvents : 0 }
+
+    /// The payload in parts whose concatenation is the decoded payload: types, deltas,
+    /// lengths and bodies (columnar), or the single event list (interleaved).
+    public var sections: [[UInt8]] {
+        layout == .columnar ? [types.bytes, deltas.bytes, lengths.bytes, bodies.bytes] : [bodies.bytes]
     }
 
-    /// Visits every event of a decoded payload, checking framing, count and times.
+    /// The decoded payload as one array.
+    public var payload: [UInt8] { layout == .columnar ? sections.flatMap { $0 } : bodies.bytes }
+
+    /// Appends one event given its type and encoded body.
+    public mutating func append(type: EventType, body: UnsafeRawBufferPointer, deltaMicros: Int64) {
+        switch layout {
+        case .interleaved:
+            bodies.writeUInt8(type.rawValue)
+            bodies.writeUVarint(UInt64(deltaMicros))
+            bodies.writeUVarint(body.count)
+        case .columnar:
+            types.writeUInt8(type.rawValue)
+            deltas.writeUVarint(UInt64(deltaMicros))
+            lengths.writeUVarint(body.count)
+        }
+        bodies.writeBytes(body)
+        count += 1
+    }
+
+    /// Appends one event.
+    public mutating func append(_ event: Event, deltaMicros: Int64) {
+        switch event {
+        case .output(let bytes), .input(let bytes):
+            bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros) }
+        default:
+            var body = ByteWriter()
+            event.encodeBody(into: &body)
+            body.bytes.withUnsafeBytes { append(type: event.type, body: $0, deltaMicros: deltaMicros) }
+        }
+    }
+
+    /// A point to return to with `rollBack(to:)`.
+    public struct Mark { fileprivate var types, deltas, lengths, bodies, count: Int }
+
+    /// The current state, to undo later appends.
+    public var mark: Mark { Mark(types: types.count, deltas: deltas.count, lengths: lengths.count, bodies: bodies.count, count: count) }
+
+    /// Removes the events appended after `mark`.
+    public mutating func rollBack(to mark: Mark) {
+        types.bytes.removeSubrange(mark.types...)
+        deltas.bytes.removeSubrange(mark.deltas...)
+        lengths.bytes.removeSubrange(mark.lengths...)
+        bodies.bytes.removeSubrange(mark.bodies...)
+        count = mark.count
+    }
+
+    /// Empties the builder, keeping its capacity.
+    public mutating func removeAll() {
+        types.bytes.removeAll(keepingCapacity: true)
+        deltas.bytes.removeAll(keepingCapacity: true)
+        lengths.bytes.removeAll(keepingCapacity: true)
+        bodies.bytes.removeAll(keepingCapacity: true)
+        count = 0
+    }
+}
+
+/// Encoding and walking the event list of an EVENTS chunk (`Spec/format.md#events`).
+///
+/// ```
+/// interleaved (1.0): repeated type u8 | delta µs uvarint | body length uvarint | body
+/// columnar (1.1):    n types u8 | n deltas uvarint | n lengths uvarint | n bodies
+/// ```
+public enum EventsPayload {
+    /// Appends one event to an interleaved events payload.
+    /// - Parameter deltaMicros: time after the previous event (or after the chunk start).
+    public static func append(_ event: Event, deltaMicros: Int64, into w: inout ByteWriter) {
+        var builder = EventsBuilder(layout: .interleaved, capacity: 0)
+        builder.append(event, deltaMicros: deltaMicros)
+        w.writeBytes(builder.payload)
+    }
+
+    /// Visits every event of a decoded payload, checking framing, count and times, in the
+    /// layout the chunk header's flags give.
     ///
     /// - Parameters:
     ///   - payload: the decoded payload.
-    ///   - header: the chunk's header (start, end, item count).
+    ///   - header: the chunk's header (flags, start, end, item count).
     ///   - offset: file offset of the chunk, for errors.
     ///   - visit: called per event, in order.
     /// - Throws: `.malformedPayload` when framing is broken, `.badTimestamp` when times do not
-    ///   add up to the header's range; errors thrown by `visit` are rethrown.
+    ///   add up to the header's range; errors thrown by `visit` are rethrown. A columnar
+    ///   payload is checked whole before the first visit; an interleaved one as it is walked.
     /// - Complexity: O(payload size), no allocation.
     public static func forEach(in payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
                                _ visit: (RawEvent) throws -> Void) throws {
+        if header.isColumnar {
+            try forEachColumnar(in: payload, header: header, offset: offset, visit)
+            return
+        }
         var r = ByteReader(payload, baseOffset: offset, context: "event list")
         var time = header.startMicros
         var count = 0
         while !r.isAtEnd {
             let type = EventType(rawValue: try r.readUInt8())
-            let delta = try r.readUVarint()
-            guard delta <= UInt64(header.endMicros - time) else {
-                throw FormatError(.badTimestamp, "An event's time runs past its chunk's end time \(header.endMicros) µs", offset: offset)
-            }
-            time += Int64(delta)
+            time = try advance(time, by: try r.readUVarint(), header: header, offset: offset)
             let length = try r.readUVarint(max: r.remaining, "event body length")
             let body = try r.readSlice(length)
             count += 1
             try visit(RawEvent(type: type, timeMicros: time, body: body))
         }
+        try checkEnd(count: count, time: time, header: header, offset: offset)
+    }
+
+    /// The columnar layout: two passes, the first checks every delta and length, the second
+    /// visits.
+    private static func forEachColumnar(in payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
+                                        _ visit: (RawEvent) throws -> Void) throws {
+        let n = header.itemCount
+        guard n <= payload.count else {
+            throw FormatError(.malformedPayload, "A chunk declares \(n) events but its payload of \(payload.count) bytes cannot hold their types", offset: offset)
+        }
+        let afterTypes = UnsafeRawBufferPointer(rebasing: payload[n...])
+        var r = ByteReader(afterTypes, baseOffset: offset, context: "event deltas")
+        var time = header.startMicros
+        for _ in 0..<n { time = try advance(time, by: try r.readUVarint(), header: header, offset: offset) }
+        try checkEnd(count: n, time: time, header: header, offset: offset)
+        let deltaBytes = r.position
+        r = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[deltaBytes...]), baseOffset: offset, context: "event lengths")
+        var bodyBytes = 0
+        for _ in 0..<n { bodyBytes += try r.readUVarint(max: payload.count, "event body length") }
+        guard bodyBytes == r.remaining else {
+            throw FormatError(.malformedPayload, "A chunk's event lengths add up to \(bodyBytes) bytes but \(r.remaining) bytes of bodies follow them", offset: offset)
+        }
+        let lengthBytes = r.position
+        // Everything is checked: walk the three sections side by side.
+        var deltas = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[..<deltaBytes]), baseOffset: offset, context: "event deltas")
+        var lengths = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[deltaBytes..<(deltaBytes + lengthBytes)]), baseOffset: offset, context: "event lengths")
+        var bodies = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[(deltaBytes + lengthBytes)...]), baseOffset: offset, context: "event bodies")
+        time = header.startMicros
+        for i in 0..<n {
+            time += Int64(try deltas.readUVarint())
+            let body = try bodies.readSlice(Int(try lengths.readUVarint()))
+            try visit(RawEvent(type: EventType(rawValue: payload[i]), timeMicros: time, body: body))
+        }
+    }
+
+    @inline(__always)
+    private static func advance(_ time: Int64, by delta: UInt64, header: ChunkHeader, offset: Int64) throws(FormatError) -> Int64 {
+        guard delta <= UInt64(header.endMicros - time) else {
+            throw FormatError(.badTimestamp, "An event's time runs past its chunk's end time \(header.endMicros) µs", offset: offset)
+        }
+        return time + Int64(delta)
+    }
+
+    private static func checkEnd(count: Int, time: Int64, header: ChunkHeader, offset: Int64) throws(FormatError) {
         guard count == header.itemCount else {
             throw FormatError(.malformedPayload, "A chunk declares \(header.itemCount) events but holds \(count)", offset: offset)
         }

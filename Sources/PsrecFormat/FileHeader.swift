@@ -14,8 +14,9 @@ public struct FileHeader: Sendable, Equatable {
     public static let size = 32
     /// The major version this implementation reads and writes.
     public static let currentMajor: UInt8 = 1
-    /// The minor version this implementation writes.
-    public static let currentMinor: UInt8 = 0
+    /// The highest minor version this implementation knows (and writes, with the columnar
+    /// event layout).
+    public static let currentMinor: UInt8 = 1
 
     /// Format major version.
     public var major: UInt8

@@ -142,7 +142,8 @@ public final class RecordingReader {
             }
             if chunk.codec == .none { return stored }
             do {
-                return try compressor.decompress(raw, codec: chunk.codec, decodedLength: chunk.decodedLength)
+                return try compressor.decompress(raw, codec: chunk.codec, decodedLength: chunk.decodedLength,
+                                                 frames: chunk.isColumnar ? .several : .one)
             } catch {
                 throw FormatError(.badCompression, FormatError.from(error).message, offset: payloadOffset)
             }

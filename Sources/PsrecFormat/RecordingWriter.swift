@@ -34,8 +34,7 @@ public final class RecordingWriter {
     private var closed = false
 
     // The chunk being filled.
-    private var pending = ByteWriter(capacity: 4096)
-    private var pendingCount = 0
+    private var pending: EventsBuilder
     private var pendingStart: Int64 = 0
     private var pendingIndicators: [(time: Int64, kind: EventType, detail: String)] = []
     private var lastTime: Int64 = 0
@@ -71,7 +70,9 @@ public final class RecordingWriter {
         while salt == 0 { salt = UInt64.random(in: 1...UInt64.max) }
         self.salt = salt
         output = ChunkOutput(sink: sink, salt: salt, options: options)
-        var bytes = FileHeader(salt: salt).encoded()
+        pending = EventsBuilder(layout: options.eventLayout)
+        // The columnar layout is format 1.1; the interleaved one is all of 1.0.
+        var bytes = FileHeader(salt: salt, minor: options.eventLayout == .columnar ? 1 : 0).encoded()
         let json = try metadata.encodedJSON()
         try output.appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
         try output.sink.append(bytes)
@@ -140,8 +141,8 @@ public final class RecordingWriter {
         var start = 0
         repeat {
             let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<min(bytes.count, start + options.maxChunkBytes)])
-            try appendOne(at: time, approximateSize: piece.count + 21, indicator: nil) { w, delta in
-                EventsPayload.append(type: type, body: piece, deltaMicros: delta, into: &w)
+            try appendOne(at: time, approximateSize: piece.count + 21, indicator: nil) { builder, delta in
+                builder.append(type: type, body: piece, deltaMicros: delta)
             }
             start += piece.count
         } while start < bytes.count
@@ -160,38 +161,38 @@ public final class RecordingWriter {
 
     /// Closes the chunk being filled once it spans the chunk interval at `time`.
     private func closeChunkIfSpanned(at time: Int64) throws(FormatError) {
-        if pendingCount > 0 && time - pendingStart >= options.chunkIntervalMicros {
+        if pending.count > 0 && time - pendingStart >= options.chunkIntervalMicros {
             try flush()
         }
     }
 
     private func appendOne(_ event: Event, at time: Int64) throws(FormatError) {
         try appendOne(at: time, approximateSize: Self.approximateSize(event),
-                      indicator: Indicator.detail(for: event).map { (event.type, $0) }) { w, delta in
-            EventsPayload.append(event, deltaMicros: delta, into: &w)
+                      indicator: Indicator.detail(for: event).map { (event.type, $0) }) { builder, delta in
+            builder.append(event, deltaMicros: delta)
         }
     }
 
     /// Adds one encoded event to the chunk being filled, closing chunks as needed.
     private func appendOne(at time: Int64, approximateSize: Int, indicator: (kind: EventType, detail: String)?,
-                           encode: (inout ByteWriter, Int64) -> Void) throws(FormatError) {
-        if pendingCount > 0 && pending.count + approximateSize > options.maxChunkBytes {
+                           encode: (inout EventsBuilder, Int64) -> Void) throws(FormatError) {
+        if pending.count > 0 && pending.byteCount + approximateSize > options.maxChunkBytes {
             try flush()
         }
-        if pendingCount == 0 { pendingStart = time }
-        let before = pending.count
-        encode(&pending, time - (pendingCount == 0 ? pendingStart : lastTime))
-        if pending.count > Limits.maxDecodedLength {
-            pending.bytes.removeSubrange(before...)
-            throw FormatError(.misuse, "An event of \(pending.count - before) bytes does not fit in a chunk")
+        if pending.count == 0 { pendingStart = time }
+        let before = pending.mark, beforeBytes = pending.byteCount
+        encode(&pending, time - (pending.count == 0 ? pendingStart : lastTime))
+        if pending.byteCount > Limits.maxDecodedLength {
+            let size = pending.byteCount - beforeBytes
+            pending.rollBack(to: before)
+            throw FormatError(.misuse, "An event of \(size) bytes does not fit in a chunk")
         }
-        pendingCount += 1
         eventsWritten += 1
         lastTime = time
         if let indicator {
             pendingIndicators.append((time, indicator.kind, indicator.detail))
             try flush()
-        } else if pending.count >= options.maxChunkBytes {
+        } else if pending.byteCount >= options.maxChunkBytes {
             try flush()
         }
     }
@@ -221,17 +222,16 @@ public final class RecordingWriter {
     /// Writes the current chunk now, if it holds any event.
     public func flush() throws(FormatError) {
         try check()
-        guard pendingCount > 0 else { return }
-        let chunk = ChunkOutput.EventsChunk(payload: pending.bytes, count: pendingCount, start: pendingStart,
-                                            end: lastTime, indicators: pendingIndicators)
+        guard pending.count > 0 else { return }
+        let chunk = ChunkOutput.EventsChunk(sections: pending.sections, flags: pending.chunkFlags, count: pending.count,
+                                            start: pendingStart, end: lastTime, indicators: pendingIndicators)
         if let background {
             let output = output
             background.submit { () throws(FormatError) in try output.writeEvents(chunk) }
         } else {
             try now { () throws(FormatError) in try output.writeEvents(chunk) }
         }
-        pending.bytes.removeAll(keepingCapacity: true)
-        pendingCount = 0
+        pending.removeAll()
         pendingIndicators.removeAll()
     }
 
@@ -264,7 +264,9 @@ public final class RecordingWriter {
 final class ChunkOutput {
     /// A closed EVENTS chunk on its way to the file.
     struct EventsChunk {
-        var payload: [UInt8]
+        /// The decoded payload in parts (`EventsBuilder.sections`).
+        var sections: [[UInt8]]
+        var flags: UInt16
         var count: Int
         var start: Int64
         var end: Int64
@@ -293,7 +295,8 @@ final class ChunkOutput {
     func writeEvents(_ chunk: EventsChunk) throws(FormatError) {
         let entry = SeekEntry(offset: sink.length, sequence: sequence, startMicros: chunk.start, endMicros: chunk.end, eventCount: chunk.count)
         var bytes: [UInt8] = []
-        try appendChunk(type: .events, payload: chunk.payload, itemCount: chunk.count, start: chunk.start, end: chunk.end, into: &bytes)
+        try appendChunk(type: .events, sections: chunk.sections, flags: chunk.flags, itemCount: chunk.count,
+                        start: chunk.start, end: chunk.end, into: &bytes)
         try sink.append(bytes)
         partial.add(entry, indicators: chunk.indicators)
         final.add(entry, indicators: chunk.indicators)
@@ -326,35 +329,75 @@ final class ChunkOutput {
     }
 
     func appendChunk(type: ChunkType, payload: [UInt8], itemCount: Int, start: Int64, end: Int64, into bytes: inout [UInt8]) throws(FormatError) {
+        try appendChunk(type: type, sections: [payload], flags: 0, itemCount: itemCount, start: start, end: end, into: &bytes)
+    }
+
+    /// Appends a chunk whose decoded payload is the concatenation of `sections`. With zstd,
+    /// a columnar EVENTS chunk stores each section as its own frame (the small framing
+    /// sections of a chunk of few events joined into one); otherwise the payload is
+    /// compressed whole.
+    func appendChunk(type: ChunkType, sections: [[UInt8]], flags: UInt16, itemCount: Int, start: Int64, end: Int64,
+                     into bytes: inout [UInt8]) throws(FormatError) {
         let codec = options.codec
+        let decodedLength = sections.reduce(0) { $0 + $1.count }
+        var payload: [UInt8] { sections.count == 1 ? sections[0] : sections.flatMap { $0 } }
         var stored: [UInt8]
-        do {
-            stored = try payload.withUnsafeBytes { raw in try compressor.compress(raw, codec: codec, level: options.effectiveLevel) }
-        } catch {
-            throw FormatError.from(error)
+        if codec == .zstd && sections.count == 4 {
+            var parts = sections
+            if itemCount < Self.framesJoinedBelow { parts = [parts[0] + parts[1] + parts[2], parts[3]] }
+            stored = try Self.withBuffers(parts) { (raws) throws(FormatError) in
+                try compressor.compressFrames(raws, level: options.effectiveLevel)
+            }
+        } else {
+            do {
+                stored = try payload.withUnsafeBytes { raw in try compressor.compress(raw, codec: codec, level: options.effectiveLevel) }
+            } catch {
+                throw FormatError.from(error)
+            }
         }
         var usedCodec = codec
         // Incompressible payloads (already-compressed output) are stored as they are.
-        if codec != .none && stored.count >= payload.count {
+        if codec != .none && stored.count >= decodedLength {
             stored = payload
             usedCodec = .none
         }
-        guard stored.count <= Limits.maxStoredLength, payload.count <= Limits.maxDecodedLength, itemCount <= Limits.maxItemCount else {
-            throw FormatError(.misuse, "A chunk of \(payload.count) bytes and \(itemCount) items exceeds the format's limits")
+        guard stored.count <= Limits.maxStoredLength, decodedLength <= Limits.maxDecodedLength, itemCount <= Limits.maxItemCount else {
+            throw FormatError(.misuse, "A chunk of \(decodedLength) bytes and \(itemCount) items exceeds the format's limits")
         }
         guard sequence < UInt32.max else {
             throw FormatError(.misuse, "The recording has reached the largest chunk sequence number; start a new recording")
         }
         let crc = stored.withUnsafeBytes { Checksum.salted($0, salt: salt) }
         let header = ChunkHeader(type: type, codec: usedCodec, sequence: sequence, storedLength: stored.count,
-                                 decodedLength: payload.count, itemCount: itemCount, startMicros: start,
-                                 endMicros: end, payloadCRC: crc)
+                                 decodedLength: decodedLength, itemCount: itemCount, startMicros: start,
+                                 endMicros: end, payloadCRC: crc, flags: flags)
         var w = ByteWriter(capacity: ChunkHeader.size + stored.count)
         header.encode(into: &w, salt: salt)
         w.writeBytes(stored)
         bytes.append(contentsOf: w.bytes)
         sequence &+= 1
         chunksWritten += 1
+    }
+
+    /// Chunks of fewer events than this have their types, deltas and lengths compressed as
+    /// one zstd frame: three frames' headers would cost more than the separation saves.
+    static let framesJoinedBelow = 64
+
+    /// Calls `body` with raw views of every array.
+    private static func withBuffers<R>(_ arrays: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) throws(FormatError) -> R) throws(FormatError) -> R {
+        var views: [UnsafeRawBufferPointer] = []
+        func nest(_ i: Int) throws(FormatError) -> R {
+            if i == arrays.count { return try body(views) }
+            do {
+                return try arrays[i].withUnsafeBytes { raw in
+                    views.append(raw)
+                    return try nest(i + 1)
+                }
+            } catch {
+                throw FormatError.from(error)
+            }
+        }
+        return try nest(0)
     }
 
     private func syncIfDue() throws(FormatError) {

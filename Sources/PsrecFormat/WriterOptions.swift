@@ -12,6 +12,10 @@ public struct WriterOptions: Sendable {
 
     /// Payload compression.
     public var codec: Codec = .zstd
+    /// Layout of EVENTS payloads: columnar (format 1.1, the default: smaller files) or
+    /// interleaved (1.0, for readers that only know 1.0). The file header's minor version
+    /// follows it.
+    public var eventLayout: EventLayout = .columnar
     /// Compression level; nil for the codec's default.
     public var level: Int? = nil
     /// A chunk is closed once it spans this much session time (default 1 s).

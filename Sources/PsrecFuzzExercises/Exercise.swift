@@ -70,19 +70,25 @@ public enum FuzzExercise {
     }
 
     /// `EventsPayload.forEach` over the input after a 20-byte prefix that gives the chunk's
-    /// start, span and event count, and `Event.decode` of every event, which must survive an
-    /// encode and decode round trip.
+    /// start, span and event count (bit 31 of the count: columnar layout), and
+    /// `Event.decode` of every event, which must survive an encode and decode round trip.
+    /// An event list that decodes whole must decode to the same events when written again
+    /// in either layout.
     public static func events(_ input: [UInt8]) {
         guard input.count >= 20 else { return }
         let start = Int64(le64(input, 0) % UInt64(Limits.maxMicros + 1))
         let end = start + Int64(le64(input, 8) % UInt64(Limits.maxMicros - start + 1))
-        let count = Int(le32(input, 16)) % (Limits.maxItemCount + 1)
+        let countField = le32(input, 16)
+        let count = Int(countField & 0x7FFF_FFFF) % (Limits.maxItemCount + 1)
+        let flags = countField & 0x8000_0000 != 0 ? ChunkHeader.columnarEvents : 0
         let payload = Array(input.dropFirst(20))
         let header = ChunkHeader(type: .events, codec: .none, sequence: 1, storedLength: payload.count,
                                  decodedLength: payload.count, itemCount: count, startMicros: start,
-                                 endMicros: end, payloadCRC: 0)
-        try? payload.withUnsafeBytes { bytes in
+                                 endMicros: end, payloadCRC: 0, flags: flags)
+        var list: [(type: EventType, time: Int64, body: [UInt8])] = []
+        let whole: Void? = try? payload.withUnsafeBytes { bytes in
             try EventsPayload.forEach(in: bytes, header: header, offset: 4096) { raw in
+                list.append((raw.type, raw.timeMicros, Array(raw.body)))
                 guard let event = try? Event.decode(type: raw.type, body: raw.body, baseOffset: 4096) else { return }
                 precondition((try? raw.decoded()) == event, "RawEvent.decoded differs from Event.decode")
                 var w = ByteWriter()
@@ -95,6 +101,34 @@ public enum FuzzExercise {
                 }
                 precondition(again == event, "an event does not survive an encode and decode round trip")
             }
+        }
+        guard whole != nil else { return }
+        for layout in [EventLayout.interleaved, .columnar] {
+            var builder = EventsBuilder(layout: layout)
+            var previous = start
+            for e in list {
+                e.body.withUnsafeBytes { builder.append(type: e.type, body: $0, deltaMicros: e.time - previous) }
+                previous = e.time
+            }
+            let rebuilt = builder.payload
+            precondition(rebuilt.count == payload.count, "an event list changes size in the \(layout) layout")
+            let again = ChunkHeader(type: .events, codec: .none, sequence: 1, storedLength: rebuilt.count,
+                                    decodedLength: rebuilt.count, itemCount: count, startMicros: start,
+                                    endMicros: end, payloadCRC: 0, flags: builder.chunkFlags)
+            var index = 0
+            do {
+                try rebuilt.withUnsafeBytes { bytes in
+                    try EventsPayload.forEach(in: bytes, header: again, offset: 0) { raw in
+                        let e = list[index]
+                        precondition(raw.type == e.type && raw.timeMicros == e.time && raw.body.elementsEqual(e.body),
+                                     "event \(index) differs after writing the list in the \(layout) layout")
+                        index += 1
+                    }
+                }
+            } catch {
+                preconditionFailure("an event list that decoded does not decode in the \(layout) layout: \(error)")
+            }
+            precondition(index == list.count, "events lost in the \(layout) layout")
         }
     }
 

@@ -15,6 +15,7 @@ import Testing
         let codec: Codec
         let proto: RecordingMetadata.SessionProtocol
         let events: [TimedEvent]
+        var layout: EventLayout = .interleaved
         var indexEvery = 64
         var cutBytesFromEnd = 0
         var close = true
@@ -70,11 +71,35 @@ import Testing
         Vector(name: "truncated", codec: .none, proto: .ssh, events: session, indexEvery: 2, cutBytesFromEnd: 20, close: false),
         Vector(name: "screen", codec: .zstd, proto: .rdp, events: screen),
         Vector(name: "every-event", codec: .none, proto: .ssh, events: Sample.everyEvent),
+        // Format 1.1: the columnar event layout.
+        Vector(name: "columnar-zstd", codec: .zstd, proto: .ssh, events: session, layout: .columnar),
+        Vector(name: "columnar-frames", codec: .zstd, proto: .ssh, events: typing, layout: .columnar),
+        Vector(name: "columnar-zlib", codec: .zlib, proto: .ssh, events: typing, layout: .columnar),
+        Vector(name: "columnar-every-event", codec: .none, proto: .ssh, events: Sample.everyEvent, layout: .columnar),
     ]
+
+    /// 200 events in one chunk (a prompt, keystroke echo, command output): enough for the
+    /// writer to compress types, deltas, lengths and bodies as four zstd frames.
+    static let typing: [TimedEvent] = {
+        var list: [TimedEvent] = []
+        var t: Int64 = 0
+        for i in 0..<200 {
+            let event: Event
+            switch i % 10 {
+            case 0: event = .output(Array("\u{1B}[01;32maudit@db\u{1B}[00m:~$ ".utf8))
+            case 9: event = .output(Array("\r\nline \(i): ok\r\n".utf8))
+            default: event = .output([UInt8(0x61 + i % 26)])
+            }
+            t += Int64(1_000 + (i * 7919) % 4_000)
+            list.append(TimedEvent(timeMicros: t, event: event))
+        }
+        return list
+    }()
 
     static func build(_ v: Vector) throws -> [UInt8] {
         var options = Sample.options(v.codec, salt: 0x0123_4567_89AB_CDEF)
         options.indexEveryChunks = v.indexEvery
+        options.eventLayout = v.layout
         var bytes = try Sample.file(v.events, options: options, metadata: Sample.metadata(v.proto), close: v.close)
         bytes.removeLast(v.cutBytesFromEnd)
         return bytes

@@ -6,7 +6,8 @@ Usage: payload-seeds.py KIND OUTPUT_DIR FILE.psrec...   (KIND: events or index)
 Walks each file's chunks (without checking CRCs: the vectors are known good), decodes the
 payload (none, zlib, or zstd through the `zstd` command when present) and writes:
   events: start u64 LE | span u64 LE | event count u32 LE | decoded EVENTS payload
-          (the prefix `FuzzExercise.events` turns back into a chunk header)
+          (the prefix `FuzzExercise.events` turns back into a chunk header; bit 31 of the
+          count is set for a columnar chunk, chunk flag bit 0)
   index:  the decoded INDEX payload
 """
 import os
@@ -42,6 +43,7 @@ def main():
         offset = 32
         while offset + 48 <= len(data) and data[offset:offset + 4] == MAGIC:
             ctype, codec = data[offset + 4], data[offset + 5]
+            flags = struct.unpack_from("<H", data, offset + 6)[0]
             stored_len, _, items = struct.unpack_from("<III", data, offset + 12)
             start, end = struct.unpack_from("<qq", data, offset + 24)
             stored = data[offset + 48:offset + 48 + stored_len]
@@ -52,7 +54,8 @@ def main():
             if payload is None:
                 continue
             if kind == "events":
-                payload = struct.pack("<QQI", start, end - start, items) + payload
+                columnar = 0x80000000 if flags & 1 else 0
+                payload = struct.pack("<QQI", start, end - start, items | columnar) + payload
             name = "%s-%d" % (os.path.basename(path).rsplit(".", 1)[0], offset)
             with open(os.path.join(out, name), "wb") as f:
                 f.write(payload)
