@@ -68,6 +68,7 @@ struct RecordingSummary {
         var status = reader.status.rawValue
         if let note = RecordingFile.note(reader, path: path) { status += " — " + note }
         rows.append(("Status", status))
+        rows.append(("Format", "psrec \(reader.header.major).\(reader.header.minor)"))
         if let m = reader.metadata {
             rows.append(("Recording", m.recordingID.uuidString.lowercased()))
             rows.append(("Protocol", TerminalSafe.escape(m.sessionProtocol.rawValue)))
@@ -118,7 +119,8 @@ struct RecordingSummary {
     }
 
     func json(path: String) -> String {
-        var fields: [(String, String)] = [("file", JSONText.string(path)), ("status", JSONText.string(reader.status.rawValue))]
+        var fields: [(String, String)] = [("file", JSONText.string(path)), ("status", JSONText.string(reader.status.rawValue)),
+                                          ("format_version", JSONText.string("\(reader.header.major).\(reader.header.minor)"))]
         if let m = reader.metadata {
             fields.append(("metadata", Self.metadataJSON(m)))
         } else {

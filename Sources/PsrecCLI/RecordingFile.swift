@@ -66,16 +66,26 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
     var level: Int?
 
+    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 (columnar events, smaller; default) or 1.0 (for readers that only know 1.0).", valueName: "version"))
+    var formatVersion: String = "1.1"
+
     var codec: Codec { Codec(name: compression) ?? .zstd }
 
     func validate() throws {
         guard let codec = Codec(name: compression) else {
             throw ValidationError("--compression '\(TerminalSafe.escape(compression))' is not known; use zstd, zlib or none.")
         }
+        guard ["1.0", "1.1"].contains(formatVersion) else {
+            throw ValidationError("--format-version '\(TerminalSafe.escape(formatVersion))' is not known; use 1.1 or 1.0.")
+        }
         if let level, !codec.levels.contains(level) {
             throw ValidationError("--level \(level) is not valid for \(codec); use \(codec.levels.lowerBound)-\(codec.levels.upperBound).")
         }
     }
 
-    var writerOptions: WriterOptions { WriterOptions(codec: codec, level: level) }
+    var writerOptions: WriterOptions {
+        var options = WriterOptions(codec: codec, level: level)
+        options.eventLayout = formatVersion == "1.0" ? .interleaved : .columnar
+        return options
+    }
 }

@@ -22,6 +22,31 @@ import PsrecTestSupport
         #expect((object["metadata"] as? [String: Any])?["user"] as? String == "alice")
     }
 
+    @Test("repair (and convert, record) write format 1.1 (columnar) unless --format-version 1.0; info names the version; a bad version is a usage error")
+    func formatVersion() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Two files from the same vector: identical events, two layouts.
+        var outputs: [String: String] = [:]
+        for version in ["1.1", "1.0"] {
+            let out = dir.appendingPathComponent("v\(version).psrec").path
+            let r = try CLI.run(["repair", CLI.vector("terminal-zstd.psrec"), "-o", out, "--format-version", version])
+            #expect(r.status == 0, "\(r.text)")
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+            #expect(bytes[9] == (version == "1.1" ? 1 : 0), "minor version byte of a \(version) file")
+            let info = try CLI.run(["info", out])
+            #expect(info.text.contains("Format:          psrec \(version)"), "\(info.text)")
+            let json = try CLI.run(["info", "--json", out])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+            #expect(object["format_version"] as? String == version)
+            outputs[version] = try CLI.run(["events", "--json", out]).text
+        }
+        #expect(outputs["1.1"] == outputs["1.0"] && !(outputs["1.0"] ?? "").isEmpty)
+        let bad = try CLI.run(["repair", CLI.vector("terminal-zstd.psrec"), "-o", dir.appendingPathComponent("x.psrec").path, "--format-version", "2.0"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--format-version '2.0' is not known; use 1.1 or 1.0."))
+    }
+
     @Test func hostileMetadataNeverReachesTheTerminalRaw() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
