@@ -19,8 +19,9 @@ struct CatCommand: ParsableCommand {
         try reporting {
             let (reader, name) = try input.open()
             let out = OutputBuffer(blockSize: 1 << 18)
-            try reader.forEachEvent(fromMicros: range.fromMicros, toMicros: range.toMicros) { event in
-                if event.type == .output { out.append(event.body) }
+            // Runs: a chunk of output alone is written in one piece.
+            try reader.forEachRun(fromMicros: range.fromMicros, toMicros: range.toMicros) { run in
+                if run.type == .output { out.append(run.bodies) }
             }
             out.flush()
             if let note = RecordingFile.note(reader, path: name) { Console.error(note) }

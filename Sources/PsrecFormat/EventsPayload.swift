@@ -165,37 +165,38 @@ public enum EventsPayload {
         try checkEnd(count: count, time: time, header: header, offset: offset)
     }
 
-    /// The columnar layout: two passes, the first checks every delta and length, the second
-    /// visits.
+    /// The columnar layout: checked whole, then visited.
     private static func forEachColumnar(in payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
                                         _ visit: (RawEvent) throws -> Void) throws {
+        try checkColumnar(payload, header: header, offset: offset).forEach(visit)
+    }
+
+    /// Checks a columnar payload whole: the types fit, every delta keeps its event inside the
+    /// chunk's range and the last lands on its end, and the lengths add up to exactly the
+    /// bodies that follow them (`Spec/format.md#columnar-layout`).
+    /// - Throws: `.malformedPayload` or `.badTimestamp`.
+    /// - Complexity: O(number of events); the bodies are not read.
+    public static func checkColumnar(_ payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64) throws(FormatError) -> ColumnarEvents {
         let n = header.itemCount
         guard n <= payload.count else {
             throw FormatError(.malformedPayload, "A chunk declares \(n) events but its payload of \(payload.count) bytes cannot hold their types", offset: offset)
         }
-        let afterTypes = UnsafeRawBufferPointer(rebasing: payload[n...])
-        var r = ByteReader(afterTypes, baseOffset: offset, context: "event deltas")
-        var time = header.startMicros
-        for _ in 0..<n { time = try advance(time, by: try r.readUVarint(), header: header, offset: offset) }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: payload[n...]), baseOffset: offset, context: "event deltas")
+        var time = header.startMicros, firstTime = header.startMicros
+        for i in 0..<n {
+            time = try advance(time, by: try r.readUVarint(), header: header, offset: offset)
+            if i == 0 { firstTime = time }
+        }
         try checkEnd(count: n, time: time, header: header, offset: offset)
-        let deltaBytes = r.position
-        r = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[deltaBytes...]), baseOffset: offset, context: "event lengths")
+        let lengthsStart = n + r.position
+        r = ByteReader(UnsafeRawBufferPointer(rebasing: payload[lengthsStart...]), baseOffset: offset, context: "event lengths")
         var bodyBytes = 0
         for _ in 0..<n { bodyBytes += try r.readUVarint(max: payload.count, "event body length") }
         guard bodyBytes == r.remaining else {
             throw FormatError(.malformedPayload, "A chunk's event lengths add up to \(bodyBytes) bytes but \(r.remaining) bytes of bodies follow them", offset: offset)
         }
-        let lengthBytes = r.position
-        // Everything is checked: walk the three sections side by side.
-        var deltas = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[..<deltaBytes]), baseOffset: offset, context: "event deltas")
-        var lengths = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[deltaBytes..<(deltaBytes + lengthBytes)]), baseOffset: offset, context: "event lengths")
-        var bodies = ByteReader(UnsafeRawBufferPointer(rebasing: afterTypes[(deltaBytes + lengthBytes)...]), baseOffset: offset, context: "event bodies")
-        time = header.startMicros
-        for i in 0..<n {
-            time += Int64(try deltas.readUVarint())
-            let body = try bodies.readSlice(Int(try lengths.readUVarint()))
-            try visit(RawEvent(type: EventType(rawValue: payload[i]), timeMicros: time, body: body))
-        }
+        return ColumnarEvents(payload: payload, count: n, startMicros: header.startMicros, firstMicros: firstTime,
+                              lastMicros: time, lengthsStart: lengthsStart, bodiesStart: lengthsStart + r.position)
     }
 
     @inline(__always)
@@ -212,6 +213,54 @@ public enum EventsPayload {
         }
         guard count == 0 || time == header.endMicros else {
             throw FormatError(.badTimestamp, "A chunk's last event is at \(time) µs but the chunk declares \(header.endMicros) µs", offset: offset)
+        }
+    }
+}
+
+/// The events of a columnar chunk after `EventsPayload.checkColumnar`: every length and time
+/// is known to be valid. Aliases the payload, which must outlive it.
+public struct ColumnarEvents {
+    let payload: UnsafeRawBufferPointer
+    /// Number of events.
+    public let count: Int
+    let startMicros: Int64
+    /// Time of the first and of the last event (the chunk's start and end when the writer set them so).
+    public let firstMicros: Int64, lastMicros: Int64
+    let lengthsStart: Int
+    let bodiesStart: Int
+
+    /// The type byte of every event, in order.
+    public var types: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: payload[..<count]) }
+    /// Every body back to back, in order.
+    public var bodies: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: payload[bodiesStart...]) }
+
+    /// The same events over another buffer holding the same payload bytes (the array they
+    /// were checked in, borrowed again).
+    func over(_ other: UnsafeRawBufferPointer) -> ColumnarEvents {
+        precondition(other.count == payload.count)
+        return ColumnarEvents(payload: other, count: count, startMicros: startMicros, firstMicros: firstMicros,
+                              lastMicros: lastMicros, lengthsStart: lengthsStart, bodiesStart: bodiesStart)
+    }
+
+    /// True when every event has type `type` (or one of `also`).
+    public func allEvents(are type: EventType, or also: EventType? = nil) -> Bool {
+        let a = type.rawValue, b = also?.rawValue ?? a
+        return types.allSatisfy { $0 == a || $0 == b }
+    }
+
+    /// Visits every event, in order.
+    public func forEach(_ visit: (RawEvent) throws -> Void) rethrows {
+        // Checked already: the readers cannot fail here.
+        var deltas = ByteReader(UnsafeRawBufferPointer(rebasing: payload[count..<lengthsStart]), context: "event deltas")
+        var lengths = ByteReader(UnsafeRawBufferPointer(rebasing: payload[lengthsStart..<bodiesStart]), context: "event lengths")
+        var body = bodiesStart
+        var time = startMicros
+        for i in 0..<count {
+            time += Int64(truncatingIfNeeded: (try? deltas.readUVarint()) ?? 0)
+            let length = Int(truncatingIfNeeded: (try? lengths.readUVarint()) ?? 0)
+            try visit(RawEvent(type: EventType(rawValue: payload[i]), timeMicros: time,
+                               body: UnsafeRawBufferPointer(rebasing: payload[body..<(body + length)])))
+            body += length
         }
     }
 }

@@ -184,23 +184,91 @@ public final class RecordingReader {
     /// - Throws: only what `visit` throws.
     /// - Complexity: reads only the chunks overlapping the range.
     public func forEachEvent(fromMicros: Int64 = 0, toMicros: Int64 = .max, _ visit: (RawEvent) throws -> Void) throws {
-        // A chunk is visited all or nothing: its event list is walked (and checked) once into
-        // `framed`, reused across chunks, and visited only when the whole list is valid.
+        try walk(fromMicros: fromMicros, toMicros: toMicros, columnar: { events, inRange in
+            try events.forEach { event in
+                if inRange || (event.timeMicros >= fromMicros && event.timeMicros <= toMicros) { try visit(event) }
+            }
+        }, event: visit)
+    }
+
+    /// Consecutive events of one type whose bodies lie back to back in a chunk.
+    public struct EventRun {
+        /// The events' type.
+        public var type: EventType
+        /// Number of events.
+        public var count: Int
+        /// Time of the first and of the last event.
+        public var firstMicros: Int64, lastMicros: Int64
+        /// Their bodies, back to back; valid only inside the visiting closure.
+        public var bodies: UnsafeRawBufferPointer
+    }
+
+    /// Visits the events from `fromMicros` to `toMicros` as runs: in a columnar chunk, each
+    /// run of consecutive events of one type at once (a chunk of output alone is one run,
+    /// found without walking its lengths); in an interleaved chunk, each event on its own.
+    /// What `psrec cat` uses: its output is the bodies of the output runs.
+    ///
+    /// - Throws: only what `visit` throws.
+    public func forEachRun(fromMicros: Int64 = 0, toMicros: Int64 = .max, _ visit: (EventRun) throws -> Void) throws {
+        try walk(fromMicros: fromMicros, toMicros: toMicros, columnar: { events, inRange in
+            if inRange, events.count > 0, let first = events.types.first, events.allEvents(are: EventType(rawValue: first)) {
+                try visit(EventRun(type: EventType(rawValue: first), count: events.count, firstMicros: events.firstMicros,
+                                   lastMicros: events.lastMicros, bodies: events.bodies))
+                return
+            }
+            var run: EventRun?
+            try events.forEach { event in
+                guard inRange || (event.timeMicros >= fromMicros && event.timeMicros <= toMicros) else { return }
+                if var current = run, current.type == event.type,
+                   current.bodies.baseAddress.map({ $0 + current.bodies.count }) == event.body.baseAddress {
+                    current.count += 1
+                    current.lastMicros = event.timeMicros
+                    current.bodies = UnsafeRawBufferPointer(start: current.bodies.baseAddress, count: current.bodies.count + event.body.count)
+                    run = current
+                    return
+                }
+                if let current = run { try visit(current) }
+                run = EventRun(type: event.type, count: 1, firstMicros: event.timeMicros, lastMicros: event.timeMicros, bodies: event.body)
+            }
+            if let run { try visit(run) }
+        }, event: { event in
+            try visit(EventRun(type: event.type, count: 1, firstMicros: event.timeMicros, lastMicros: event.timeMicros, bodies: event.body))
+        })
+    }
+
+    /// Reads the chunks overlapping `fromMicros…toMicros` (read ahead), checks each whole and
+    /// hands its events over: a columnar chunk as checked `ColumnarEvents` (with whether the
+    /// whole chunk is inside the range), an interleaved one event by event, already filtered
+    /// to the range. A damaged chunk is recorded and skipped, so a chunk is visited all or
+    /// nothing; errors thrown by the visitors are not damage and propagate.
+    private func walk(fromMicros: Int64, toMicros: Int64, columnar: (ColumnarEvents, Bool) throws -> Void,
+                      event visit: (RawEvent) throws -> Void) throws {
+        // An interleaved chunk's event list is walked (and checked) once into `framed`, reused
+        // across chunks, and visited only when the whole list is valid.
         var framed: [(type: EventType, timeMicros: Int64, body: Range<Int>)] = []
         let first = entryIndex(atOrAfter: fromMicros)
         var end = first
         while end < entries.count, entries[end].startMicros <= toMicros { end += 1 }
         try forEachChunk(first..<end) { entry, read in
-            let payload: [UInt8]
+            var payload: [UInt8] = []
+            var checked: ColumnarEvents?
+            var inRange = false
             framed.removeAll(keepingCapacity: true)
             do {
                 let chunk: ChunkHeader
                 (chunk, payload) = try read.get()
-                try payload.withUnsafeBytes { raw in
-                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                        guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
-                        let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
-                        framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
+                if chunk.isColumnar {
+                    checked = try payload.withBytes { (raw) throws(FormatError) in
+                        try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                    }
+                    inRange = chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros
+                } else {
+                    try payload.withUnsafeBytes { raw in
+                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                            guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
+                            let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
+                            framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
+                        }
                     }
                 }
             } catch let error as FormatError {
@@ -208,6 +276,10 @@ public final class RecordingReader {
                 return
             }
             try payload.withUnsafeBytes { raw in
+                if let events = checked?.over(raw) {
+                    try columnar(events, inRange)
+                    return
+                }
                 for event in framed {
                     try visit(RawEvent(type: event.type, timeMicros: event.timeMicros, body: UnsafeRawBufferPointer(rebasing: raw[event.body])))
                 }

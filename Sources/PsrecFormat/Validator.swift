@@ -70,6 +70,14 @@ private struct Check {
                 var found: [Indicator] = []
                 var count = 0
                 try payload.withUnsafeBytes { raw in
+                    if chunk.isColumnar {
+                        // Checked whole; a chunk of output and input only has nothing more to check.
+                        let events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                        if events.allEvents(are: .output, or: .input) {
+                            count = events.count
+                            return
+                        }
+                    }
                     try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { raw in
                         count += 1
                         // Output and input bodies are any bytes: framing was their whole check.

@@ -73,6 +73,40 @@ import Testing
         #expect(Double(columnar) < 0.95 * Double(interleaved), "columnar \(columnar) B, interleaved \(interleaved) B")
     }
 
+    @Test(arguments: [EventLayout.columnar, .interleaved])
+    func runsHoldTheSameEventsAsSingleEvents(layout: EventLayout) throws {
+        var events = Self.typing(3_000)
+        // A stretch of output alone: one chunk of nothing but output.
+        let last = events.last!.timeMicros
+        events += (1...500).map { TimedEvent(timeMicros: last + 70_000_000 + Int64($0) * 1_000, event: .output(Array("line \($0)\r\n".utf8))) }
+        let reader = try RecordingReader(source: MemorySource(try Sample.file(events, options: Self.options(.zstd, layout))))
+        for (from, to) in [(Int64(0), Int64.max), (5_000_000, 40_000_000), (last + 70_100_000, last + 70_200_000)] {
+            var single: [(EventType, Int64, [UInt8])] = []
+            try reader.forEachEvent(fromMicros: from, toMicros: to) { single.append(($0.type, $0.timeMicros, Array($0.body))) }
+            var runs: [RecordingReader.EventRun] = []
+            var fromRuns: [(EventType, [UInt8])] = []
+            try reader.forEachRun(fromMicros: from, toMicros: to) { run in
+                runs.append(run)
+                fromRuns.append((run.type, Array(run.bodies)))
+            }
+            #expect(!single.isEmpty)
+            #expect(runs.reduce(0) { $0 + $1.count } == single.count, "\(from)…\(to)")
+            #expect(runs.first?.firstMicros == single.first?.1 && runs.last?.lastMicros == single.last?.1)
+            // Same bytes per type, in order.
+            for type in [EventType.output, .input] {
+                #expect(fromRuns.filter { $0.0 == type }.flatMap(\.1) == single.filter { $0.0 == type }.flatMap(\.2))
+            }
+            if layout == .interleaved { #expect(runs.count == single.count) }
+        }
+        if layout == .columnar {
+            // The output-only chunk is one run of 500 events; keystroke runs are merged too.
+            var counts: [Int] = []
+            try reader.forEachRun { counts.append($0.count) }
+            #expect(counts.last == 500)
+            #expect(counts.count < 3_500 / 2)
+        }
+    }
+
     // MARK: malformed columnar payloads
 
     static func header(count: Int, start: Int64 = 100, end: Int64 = 130, flags: UInt16 = ChunkHeader.columnarEvents, length: Int) -> ChunkHeader {
