@@ -1,36 +1,56 @@
 import Foundation
 import Synchronization
 
-/// The second thread of a `RecordingWriter` with `WriterOptions.writeInBackground`: runs the
-/// writer's chunk jobs (compress, checksum, write, index, sync) one at a time, in order,
-/// while the caller goes on filling the next chunk.
+/// The background threads of a `RecordingWriter` with `WriterOptions.writeInBackground`.
 ///
-/// At most one job is in flight: `submit` first waits for the previous one. The writer
-/// touches the state its jobs use (sink, sequence, indexes) only after `drain()`. A job's
-/// error is kept and handed to the writer by `takeError()`.
+/// Each job has two parts: a **prepare** part (compression) that runs on any of the worker
+/// threads, several chunks at once, each thread with its own `Compressor`; and the
+/// **commit** part it returns (checksum, sequence number, write, index, sync), which runs in
+/// the order the jobs were submitted, one at a time. So on two cores the compression of
+/// consecutive chunks overlaps, while the file is byte for byte what one thread would write.
+///
+/// At most `workers` jobs are in flight: `submit` first waits for room. The writer touches
+/// the state the commits use (sink, sequence, indexes) only after `drain()`. The first
+/// error is kept and handed to the writer by `takeError()`; after it, later jobs are not
+/// committed, so nothing is written after a chunk that failed.
 final class ChunkWriterThread: @unchecked Sendable {
+    /// A job's prepare part: runs on a worker with that worker's compressor and returns the
+    /// commit part.
+    typealias Job = (Compressor) throws(FormatError) -> (() throws(FormatError) -> Void)
+
+    /// Worker threads, and jobs in flight at most.
+    let workers: Int
     // Guarded by `condition`:
     private let condition = NSCondition()
-    private var job: (() throws(FormatError) -> Void)?
-    private var busy = false
+    private var queue: [(ticket: Int, job: Job)] = []
+    private var nextTicket = 0
+    private var nextCommit = 0
+    private var inFlight = 0
     private var error: FormatError?
+    /// Set at the first failure and never cleared: no job is prepared or committed after it.
+    private var poisoned = false
     /// Set with `error`, read without the lock: `takeError` runs on every append.
     private let failed = Atomic<Bool>(false)
     private var stopping = false
-    private var running = true
+    private var running: Int
 
-    init() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "psrec writer"
-        thread.start()
+    init(workers: Int = 2) {
+        self.workers = max(1, workers)
+        running = self.workers
+        for _ in 0..<self.workers {
+            let thread = Thread { [self] in loop() }
+            thread.name = "psrec writer"
+            thread.start()
+        }
     }
 
-    /// Runs `work` on the thread after the job before it.
-    func submit(_ work: @escaping () throws(FormatError) -> Void) {
+    /// Queues a job once fewer than `workers` are in flight.
+    func submit(_ job: @escaping Job) {
         condition.lock()
-        while busy { condition.wait() }
-        job = work
-        busy = true
+        while inFlight >= workers { condition.wait() }
+        queue.append((nextTicket, job))
+        nextTicket += 1
+        inFlight += 1
         condition.broadcast()
         condition.unlock()
     }
@@ -38,7 +58,7 @@ final class ChunkWriterThread: @unchecked Sendable {
     /// Waits until no job is in flight.
     func drain() {
         condition.lock()
-        while busy { condition.wait() }
+        while inFlight > 0 { condition.wait() }
         condition.unlock()
     }
 
@@ -53,34 +73,49 @@ final class ChunkWriterThread: @unchecked Sendable {
         return e
     }
 
-    /// Waits for the job in flight, then ends the thread.
+    /// Waits for the jobs in flight, then ends the threads.
     func stop() {
         condition.lock()
-        while busy { condition.wait() }
+        while inFlight > 0 { condition.wait() }
         stopping = true
         condition.broadcast()
-        while running { condition.wait() }
+        while running > 0 { condition.wait() }
         condition.unlock()
     }
 
     private func loop() {
+        let compressor = Compressor()
         condition.lock()
         while true {
-            while job == nil && !stopping { condition.wait() }
-            guard let work = job else { break }
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty { break }
+            let (ticket, job) = queue.removeFirst()
+            let skip = poisoned
             condition.unlock()
             var failure: FormatError?
-            do { try work() } catch { failure = error }
+            var commit: (() throws(FormatError) -> Void)?
+            if !skip {
+                do { commit = try job(compressor) } catch { failure = error }
+            }
             condition.lock()
-            if let failure, error == nil {
+            while nextCommit != ticket { condition.wait() }
+            // Nothing is committed after a failure (kept until the writer takes it, and the
+            // writer refuses every call after that).
+            if failure == nil, !poisoned, let commit {
+                condition.unlock()
+                do { try commit() } catch { failure = error }
+                condition.lock()
+            }
+            if let failure, !poisoned {
+                poisoned = true
                 error = failure
                 failed.store(true, ordering: .releasing)
             }
-            job = nil
-            busy = false
+            nextCommit += 1
+            inFlight -= 1
             condition.broadcast()
         }
-        running = false
+        running -= 1
         condition.broadcast()
         condition.unlock()
     }

@@ -8,8 +8,9 @@ final class ImportSession {
 
     let context: ImportContext
     private let writer: RecordingWriter
-    private(set) var report: ConversionReport
-    private var lastMicros: Int64 = 0
+    // Touched on every event by the one converting thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private(set) var report: ConversionReport
+    @exclusivity(unchecked) private var lastMicros: Int64 = 0
     private var firstClamp: InputLocation?
     private var firstIgnored: (code: String, location: InputLocation)?
     private var firstSkipped: (reason: String, location: InputLocation)?

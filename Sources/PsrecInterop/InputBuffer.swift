@@ -33,13 +33,14 @@ final class InputBuffer {
 
     let input: any ConversionInput
     let maxLineBytes: Int
-    private(set) var bytes: [UInt8]
-    private var start = 0
-    private var end = 0
+    // Read on every frame or line by the one converting thread: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private(set) var bytes: [UInt8]
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
     private var atEOF = false
     private(set) var lineNumber = 0
     /// Input offset of `bytes[start]`.
-    private(set) var consumedOffset: Int64 = 0
+    @exclusivity(unchecked) private(set) var consumedOffset: Int64 = 0
 
     init(input: any ConversionInput, blockSize: Int = 256 * 1024, maxLineBytes: Int = 64 << 20) {
         self.input = input

@@ -53,11 +53,12 @@ struct TtyrecImporter {
                 try start(at: nil).skipTorn("\(name) has a malformed frame at byte \(offset) (\(reason)); it and everything after it were left out")
                 break
             }
-            let short = try buffer.withNext(Int(length)) { (payload) throws(ConversionError) -> Int? in
+            let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
+            if session == nil { base = absolute; _ = try start(at: absolute) }
+            // Unowned: `session` keeps it alive, and a retain per frame is a tenth of the loop.
+            let short = try buffer.withNext(Int(length)) { [unowned(unsafe) output = session!] (payload) throws(ConversionError) -> Int? in
                 guard payload.count == Int(length) else { return payload.count }
-                let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
-                if session == nil { base = absolute }
-                try start(at: absolute).appendOutput(payload, atMicros: absolute - base, at: .offset(offset))
+                try output.appendOutput(payload, atMicros: absolute - base, at: .offset(offset))
                 return nil
             }
             if let short {

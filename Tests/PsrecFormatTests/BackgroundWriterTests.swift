@@ -82,6 +82,62 @@ import Testing
         #expect(Sample.output(of: events).starts(with: try Sample.output(of: reader)))
     }
 
+    /// A sink whose `failing`-th append fails (and is cut back), while the others succeed.
+    final class FlakySink: ChunkSink, @unchecked Sendable {
+        let inner = MemorySink()
+        let failing: Int
+        private(set) var appends = 0
+        init(failing: Int) { self.failing = failing }
+        var length: Int64 { inner.length }
+        func append(_ bytes: [UInt8]) throws(FormatError) {
+            appends += 1
+            if appends == failing { throw FormatError(.io, "Writing failed (injected); the file was cut back to its last complete chunk") }
+            try inner.append(bytes)
+        }
+        func sync() throws(FormatError) {}
+        func close() throws(FormatError) {}
+    }
+
+    @Test("After a chunk fails to write, no later chunk is written, even one already compressed")
+    func nothingAfterAFailure() throws {
+        let events = Sample.longSession(seconds: 60)
+        for failing in [3, 6, 10] {
+            let sink = FlakySink(failing: failing)
+            let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Self.options(.zstd, background: true))
+            let (_, failure) = Sample.appendAndClose(events, to: writer)
+            #expect(failure?.message.contains("injected") == true)
+            // Appends after the failed one would have succeeded: none was attempted.
+            #expect(sink.appends == failing, "appends after the failure at \(failing)")
+            let reader = try RecordingReader(source: MemorySource(sink.inner.bytes))
+            #expect(reader.status == .truncated)
+            #expect(reader.damage.isEmpty)
+            #expect(Sample.output(of: events).starts(with: try Sample.output(of: reader)))
+        }
+    }
+
+    @Test("Jobs are prepared on two threads at once and committed in the order submitted")
+    func preparesOverlapCommitsInOrder() {
+        let pipeline = ChunkWriterThread(workers: 2)
+        let bothStarted = DispatchGroup()
+        bothStarted.enter(); bothStarted.enter()
+        let lock = NSLock()
+        nonisolated(unsafe) var committed: [Int] = []
+        nonisolated(unsafe) var overlapped = [false, false]
+        for i in 0..<2 {
+            pipeline.submit { _ in
+                bothStarted.leave()
+                // Only returns early if the other job's prepare part runs at the same time.
+                overlapped[i] = bothStarted.wait(timeout: .now() + 10) == .success
+                if i == 0 { Thread.sleep(forTimeInterval: 0.05) }  // the first finishes last
+                return { lock.lock(); committed.append(i); lock.unlock() }
+            }
+        }
+        pipeline.drain()
+        pipeline.stop()
+        #expect(overlapped == [true, true])
+        #expect(committed == [0, 1])
+    }
+
     @Test("A writer dropped without close ends its thread and leaves a truncated file")
     func droppedWriter() throws {
         let sink = MemorySink()
