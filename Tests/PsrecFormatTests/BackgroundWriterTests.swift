@@ -127,7 +127,8 @@ import Testing
             pipeline.submit { _ in
                 bothStarted.leave()
                 // Only returns early if the other job's prepare part runs at the same time.
-                overlapped[i] = bothStarted.wait(timeout: .now() + 10) == .success
+                let together = bothStarted.wait(timeout: .now() + 10) == .success
+                lock.lock(); overlapped[i] = together; lock.unlock()
                 if i == 0 { Thread.sleep(forTimeInterval: 0.05) }  // the first finishes last
                 return { lock.lock(); committed.append(i); lock.unlock() }
             }
