@@ -36,7 +36,25 @@ public struct ByteReader {
     }
 
     /// Reads an unsigned LEB128 varint of at most 10 bytes.
+    @inline(__always)
     public mutating func readUVarint() throws(FormatError) -> UInt64 {
+        // One and two bytes (event types' lengths, most time deltas) without the loop.
+        if position + 1 < _bytes.count {
+            let b0 = _bytes[position]
+            if b0 < 0x80 {
+                position += 1
+                return UInt64(b0)
+            }
+            let b1 = _bytes[position + 1]
+            if b1 < 0x80 && b1 != 0 {
+                position += 2
+                return UInt64(b0 & 0x7F) | UInt64(b1) << 7
+            }
+        }
+        return try readUVarintLoop()
+    }
+
+    private mutating func readUVarintLoop() throws(FormatError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         for index in 0..<Limits.maxVarintBytes {
