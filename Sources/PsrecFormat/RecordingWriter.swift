@@ -78,7 +78,7 @@ public final class RecordingWriter {
         let json = try metadata.encodedJSON()
         try output.appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
         try output.sink.append(bytes)
-        background = options.writeInBackground ? ChunkWriterThread() : nil
+        background = options.writeInBackground ? ChunkWriterThread(workers: options.backgroundThreads) : nil
     }
 
     deinit { background?.stop() }

@@ -33,6 +33,10 @@ public struct WriterOptions: Sendable {
     /// conversion and for capture loops that must not wait on compression or fdatasync; a
     /// write error is then thrown by the call after the one that closed the chunk.
     public var writeInBackground = false
+    /// With `writeInBackground`: how many chunks may be compressed at once, each on its own
+    /// thread (1–8, default 2). Offline conversion gains from 2 on two cores; a live capture
+    /// that shares the machine with the session it records may prefer 1.
+    public var backgroundThreads = 2
 
     public init(codec: Codec = .zstd, level: Int? = nil) {
         self.codec = codec
@@ -52,5 +56,6 @@ public struct WriterOptions: Sendable {
             throw FormatError(.misuse, "The chunk size bound must be between 1 KiB and \(Limits.maxDecodedLength / 2) bytes")
         }
         guard indexEveryChunks >= 1 else { throw FormatError(.misuse, "The index interval must be at least one chunk") }
+        guard (1...8).contains(backgroundThreads) else { throw FormatError(.misuse, "The number of background threads must be between 1 and 8") }
     }
 }

@@ -28,12 +28,15 @@ import Testing
         func close() throws(FormatError) {}
     }
 
-    @Test("The file is byte for byte the one written without the thread", arguments: Codec.allCases)
-    func sameBytes(codec: Codec) throws {
+    @Test("The file is byte for byte the one written without the threads, with one to four of them",
+          arguments: Codec.allCases, [1, 2, 4])
+    func sameBytes(codec: Codec, threads: Int) throws {
         let events = Sample.longSession(seconds: 90) + Sample.everyEvent.map { TimedEvent(timeMicros: $0.timeMicros + 90_000_000, event: $0.event) }
         let inTurn = try Sample.file(events, options: Self.options(codec, background: false))
         let sink = ThreadNotingSink()
-        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: Self.options(codec, background: true))
+        var options = Self.options(codec, background: true)
+        options.backgroundThreads = threads
+        let writer = try RecordingWriter(sink: sink, metadata: Sample.metadata(), options: options)
         for e in events { try writer.append(e.event, atMicros: e.timeMicros) }
         try writer.close()
         #expect(sink.inner.bytes == inTurn)
@@ -112,6 +115,14 @@ import Testing
             #expect(reader.status == .truncated)
             #expect(reader.damage.isEmpty)
             #expect(Sample.output(of: events).starts(with: try Sample.output(of: reader)))
+        }
+    }
+
+    @Test func theNumberOfThreadsIsChecked() {
+        for threads in [0, 9] {
+            var options = Self.options(background: true)
+            options.backgroundThreads = threads
+            #expect(throws: FormatError.self) { _ = try RecordingWriter(sink: MemorySink(), metadata: Sample.metadata(), options: options) }
         }
     }
 
