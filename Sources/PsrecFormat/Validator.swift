@@ -128,6 +128,15 @@ private struct Check {
             }
             if index.isFinal {
                 sawFinal = true
+                if let trailer = reader.trailer, trailer.indexOffset == record.offset {
+                    let duration = trailer.durationMicros
+                    if record.header.startMicros != duration || record.header.endMicros != duration {
+                        problem(FormatError(.badIndex, "The final index is stamped \(record.header.startMicros) µs but the trailer says the recording lasts \(duration) µs", offset: record.offset), sequence: record.header.sequence)
+                    }
+                    if let last = reader.entries.last, last.endMicros > duration {
+                        problem(FormatError(.badTrailer, "The trailer says the recording lasts \(duration) µs but its last events are at \(last.endMicros) µs", offset: reader.source.size - Int64(Trailer.size)))
+                    }
+                }
                 let listed = index.entries.map(\.offset)
                 let actual = reader.entries.filter { $0.offset < record.offset }.map(\.offset)
                 if listed != actual {

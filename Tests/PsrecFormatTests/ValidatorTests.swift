@@ -162,6 +162,37 @@ import Testing
         #expect(reader.status == .damaged)
     }
 
+    @Test func aFinalIndexStampedOtherThanTheTrailersDurationIsCaught() throws {
+        let clean = try Self.small()
+        var surgery = try FileSurgery(clean)
+        let last = surgery.chunks.count - 1
+        #expect(surgery.chunks[last].header.type == .index)
+        let duration = surgery.chunks[last].header.endMicros
+        // Later than every chunk (so no time check trips), earlier than nothing: only the
+        // comparison with the trailer's `dur` can notice.
+        surgery.chunks[last].header.startMicros = duration + 5
+        surgery.chunks[last].header.endMicros = duration + 5
+        let bytes = surgery.assemble()
+        #expect(bytes.count == clean.count)
+        let v = verdict(bytes)
+        #expect(v.status == .corrupt)
+        #expect(v.problems.contains { $0.kind == "badIndex" && $0.message.contains("trailer says the recording lasts \(duration)") })
+        #expect(verdict(clean).status == .complete)
+    }
+
+    @Test func aTrailerThatEndsTheRecordingBeforeItsLastEventsIsCaught() throws {
+        var surgery = try FileSurgery(try Self.small())
+        let last = surgery.chunks.count - 1
+        let lastEvents = try #require(surgery.chunks.last { $0.header.type == .events })
+        let short = lastEvents.header.endMicros - 1
+        let bytes = surgery.assemble(keepTrailer: false)
+            + Trailer(indexOffset: Int64(surgery.offset(of: last)), indexSequence: surgery.chunks[last].header.sequence,
+                      durationMicros: short).encoded(salt: surgery.salt)
+        let v = verdict(bytes)
+        #expect(v.status == .corrupt)
+        #expect(v.problems.contains { $0.kind == "badTrailer" && $0.message.contains("lasts \(short) µs but its last events are at") })
+    }
+
     @Test func aFourGigabyteLengthIsRejectedWithoutAllocating() throws {
         var surgery = try FileSurgery(try Self.small())
         var bytes = surgery.assemble()
