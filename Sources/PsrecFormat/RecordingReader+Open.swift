@@ -159,15 +159,19 @@ extension RecordingReader {
     private func collectIndicators(covered: Set<Int64>, fromIndexes: [Indicator]) {
         let known = Set(entries.map(\.offset))
         var list = fromIndexes.filter { known.contains($0.chunkOffset) }
+        // A chunk that fails its checks gives no indicators (it is skipped whole when played,
+        // and reported then); one that passes gives all of them.
         for entry in entries where !covered.contains(entry.offset) {
             guard let (chunk, payload) = try? readEvents(entry) else { continue }
-            try? payload.withUnsafeBytes { raw in
+            var found: [Indicator] = []
+            let whole: Void? = try? payload.withUnsafeBytes { raw in
                 try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
                     guard event.type.isIndicator, let decoded = try? event.decoded(),
                           let detail = Indicator.detail(for: decoded) else { return }
-                    list.append(Indicator(timeMicros: event.timeMicros, kind: event.type, chunkOffset: entry.offset, detail: detail))
+                    found.append(Indicator(timeMicros: event.timeMicros, kind: event.type, chunkOffset: entry.offset, detail: detail))
                 }
             }
+            if whole != nil { list += found }
         }
         indicators = list.sorted { ($0.timeMicros, $0.chunkOffset) < ($1.timeMicros, $1.chunkOffset) }
     }

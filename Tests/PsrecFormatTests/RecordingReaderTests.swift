@@ -82,6 +82,25 @@ import Testing
         #expect(scanned.entries.count == clean.entries.count - 1)
     }
 
+    @Test("A chunk whose event list fails after an indicator gives no indicator when scanning", arguments: [EventLayout.interleaved, .columnar])
+    func noIndicatorFromAChunkThatFails(layout: EventLayout) throws {
+        var options = Sample.options(.none)
+        options.eventLayout = layout
+        let events = [TimedEvent(timeMicros: 0, event: .output(Array("a".utf8))), TimedEvent(timeMicros: 10, event: .marker("lost")),
+                      TimedEvent(timeMicros: 2_000_000, event: .output(Array("b".utf8))), TimedEvent(timeMicros: 2_000_010, event: .marker("kept"))]
+        var surgery = try FileSurgery(try Sample.file(events, options: options))
+        surgery.chunks.removeLast()  // the final index: without it and the trailer, the file is read by scanning
+        let first = try #require(surgery.chunks.firstIndex { $0.header.type == .events })
+        // One byte more after the marker: an event type with nothing after it.
+        surgery.chunks[first].stored.append(0x01)
+        surgery.chunks[first].header.decodedLength += 1
+        let bytes = surgery.assemble(keepTrailer: false)
+        let reader = try RecordingReader(source: MemorySource(bytes))
+        #expect(reader.indicators.map(\.detail) == ["kept"])
+        #expect(Array(reader.events()).count == 2)
+        #expect(reader.status == .damaged)
+    }
+
     @Test func garbageAfterTheTrailerIsReported() throws {
         let bytes = try Sample.file(Sample.everyEvent) + Array("garbage".utf8)
         let reader = try RecordingReader(source: MemorySource(bytes))
