@@ -9,7 +9,7 @@ import Synchronization
 /// the order the jobs were submitted, one at a time. So on two cores the compression of
 /// consecutive chunks overlaps, while the file is byte for byte what one thread would write.
 ///
-/// At most `workers` jobs are in flight: `submit` first waits for room. The writer touches
+/// At most `depth` jobs are in flight: `submit` first waits for room. The writer touches
 /// the state the commits use (sink, sequence, indexes) only after `drain()`. The first
 /// error is kept and handed to the writer by `takeError()`; after it, later jobs are not
 /// committed, so nothing is written after a chunk that failed.
@@ -18,8 +18,11 @@ final class ChunkWriterThread: @unchecked Sendable {
     /// commit part.
     typealias Job = (Compressor) throws(FormatError) -> (() throws(FormatError) -> Void)
 
-    /// Worker threads, and jobs in flight at most.
+    /// Worker threads.
     let workers: Int
+    /// Jobs in flight (queued, compressing or waiting to commit) at most: two more than the
+    /// workers, so that the caller rarely waits for a slow chunk while a worker is idle.
+    var depth: Int { workers + 2 }
     // Guarded by `condition`:
     private let condition = NSCondition()
     private var queue: [(ticket: Int, job: Job)] = []
@@ -44,10 +47,10 @@ final class ChunkWriterThread: @unchecked Sendable {
         }
     }
 
-    /// Queues a job once fewer than `workers` are in flight.
+    /// Queues a job once fewer than `depth` are in flight.
     func submit(_ job: @escaping Job) {
         condition.lock()
-        while inFlight >= workers { condition.wait() }
+        while inFlight >= depth { condition.wait() }
         queue.append((nextTicket, job))
         nextTicket += 1
         inFlight += 1

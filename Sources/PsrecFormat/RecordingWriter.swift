@@ -15,9 +15,11 @@
 /// A write error cuts the file back to the last complete chunk and is thrown; the writer
 /// then refuses further calls, and the file on disk is a valid truncated recording.
 ///
-/// With `WriterOptions.writeInBackground`, a closed chunk is compressed, written, indexed
-/// and synced on a second thread while the caller fills the next one (at most one chunk in
-/// flight); the file is byte for byte the same, and a write error is thrown by the next call.
+/// With `WriterOptions.writeInBackground`, closed chunks are compressed on
+/// `backgroundThreads` threads at once and written, indexed and synced in order while the
+/// caller fills the next one (at most `backgroundThreads + 2` chunks in flight, so memory
+/// grows by as many chunks); the file is byte for byte the same, and a write error is
+/// thrown by a later call.
 public final class RecordingWriter {
     /// The metadata written in the first chunk.
     public let metadata: RecordingMetadata

@@ -28,10 +28,10 @@ public struct WriterOptions: Sendable {
     public var sync: SyncPolicy = .everySeconds(5)
     /// Fixed salt, for reproducible test vectors only; nil draws a random one.
     public var salt: UInt64? = nil
-    /// Compress, write and sync each closed chunk on a second thread while the next one
-    /// fills (one chunk in flight at most; the file is byte for byte the same). For offline
-    /// conversion and for capture loops that must not wait on compression or fdatasync; a
-    /// write error is then thrown by the call after the one that closed the chunk.
+    /// Compress, write and sync closed chunks on background threads while the next one
+    /// fills (`backgroundThreads + 2` chunks in flight at most; the file is byte for byte the
+    /// same). For offline conversion and for capture loops that must not wait on compression
+    /// or fdatasync; a write error is then thrown by a later call.
     public var writeInBackground = false
     /// With `writeInBackground`: how many chunks may be compressed at once, each on its own
     /// thread (1–8, default 2). Offline conversion gains from 2 on two cores; a live capture

@@ -150,6 +150,29 @@ import Testing
         #expect(committed == [0, 1])
     }
 
+    @Test("At most two chunks more than the threads are in flight: the next submit waits")
+    func depthIsBounded() {
+        let pipeline = ChunkWriterThread(workers: 2)
+        #expect(pipeline.depth == 4)
+        let release = DispatchSemaphore(value: 0)
+        for _ in 0..<4 {
+            pipeline.submit { _ in
+                release.wait()
+                return {}
+            }
+        }
+        let fifthSubmitted = DispatchSemaphore(value: 0)
+        Thread {
+            pipeline.submit { _ in { } }
+            fifthSubmitted.signal()
+        }.start()
+        #expect(fifthSubmitted.wait(timeout: .now() + 0.3) == .timedOut, "a fifth job was taken while four were in flight")
+        for _ in 0..<4 { release.signal() }
+        #expect(fifthSubmitted.wait(timeout: .now() + 10) == .success)
+        pipeline.drain()
+        pipeline.stop()
+    }
+
     @Test("A writer dropped without close ends its thread and leaves a truncated file")
     func droppedWriter() throws {
         let sink = MemorySink()
