@@ -38,6 +38,8 @@ public struct EventsBuilder {
     private var bodies = ByteWriter()
     /// Events appended.
     public private(set) var count = 0
+    /// Decoded payload size so far.
+    public private(set) var byteCount = 0
 
     /// Creates an empty builder with room for `capacity` payload bytes.
     public init(layout: EventLayout, capacity: Int = 4096) {
@@ -49,9 +51,6 @@ public struct EventsBuilder {
             lengths = ByteWriter(capacity: 256)
         }
     }
-
-    /// Decoded payload size so far.
-    public var byteCount: Int { types.count + deltas.count + lengths.count + bodies.count }
 
     /// The chunk flags for this layout.
     public var chunkFlags: UInt16 { layout == .columnar ? ChunkHeader.columnarEvents : 0 }
@@ -79,6 +78,7 @@ public struct EventsBuilder {
         }
         bodies.writeBytes(body)
         count += 1
+        byteCount = types.count + deltas.count + lengths.count + bodies.count
     }
 
     /// Appends one event.
@@ -106,6 +106,7 @@ public struct EventsBuilder {
         lengths.bytes.removeSubrange(mark.lengths...)
         bodies.bytes.removeSubrange(mark.bodies...)
         count = mark.count
+        byteCount = types.count + deltas.count + lengths.count + bodies.count
     }
 
     /// Empties the builder, keeping its capacity.
@@ -115,6 +116,7 @@ public struct EventsBuilder {
         lengths.bytes.removeAll(keepingCapacity: true)
         bodies.bytes.removeAll(keepingCapacity: true)
         count = 0
+        byteCount = 0
     }
 }
 

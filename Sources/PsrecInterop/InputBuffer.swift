@@ -151,6 +151,20 @@ final class InputBuffer {
         return try result.get()
     }
 
+    /// Hands the unread bytes already in the buffer (reading nothing) to `body`, with the
+    /// input offset of the first, and consumes as many as `body` returns: for parsers that
+    /// take every whole record in the buffer in one pass. Valid only inside `body`.
+    func withBuffered(_ body: (UnsafeRawBufferPointer, Int64) throws(ConversionError) -> Int) throws(ConversionError) {
+        guard end > start else { return }
+        let from = start, count = end - start, offset = consumedOffset
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(ConversionError) -> Int in try body(UnsafeRawBufferPointer(rebasing: raw[from..<(from + count)]), offset) }
+        }
+        let used = try result.get()
+        precondition((0...count).contains(used), "consumed more than was buffered")
+        consume(used)
+    }
+
     /// Reads exactly `count` bytes, or fewer at the end of the input.
     func read(count: Int) throws(ConversionError) -> [UInt8] {
         if end - start >= count {

@@ -35,6 +35,23 @@ struct TtyrecImporter {
         }
 
         while true {
+            // Every whole frame already buffered, in one pass (a million small frames of a
+            // typing session cost a tenth less this way); the first frame, torn frames and
+            // frames larger than the buffer go through the general path below.
+            if let output = session {
+                try buffer.withBuffered { (raw, at) throws(ConversionError) -> Int in
+                    var used = 0
+                    while raw.count - used >= Self.headerSize {
+                        let length = Int(Self.uint32(raw, used + 8))
+                        guard length <= Self.maxFrameBytes, raw.count - used - Self.headerSize >= length else { break }
+                        let absolute = Int64(Self.uint32(raw, used)) * 1_000_000 + Int64(Self.uint32(raw, used + 4))
+                        let payload = UnsafeRawBufferPointer(rebasing: raw[(used + Self.headerSize)..<(used + Self.headerSize + length)])
+                        try output.appendOutput(payload, atMicros: absolute - base, at: .offset(at + Int64(used)))
+                        used += Self.headerSize + length
+                    }
+                    return used
+                }
+            }
             let offset = buffer.consumedOffset
             // Header and payload are read where they lie in the input buffer, without copies.
             let (got, seconds, micros, length) = try buffer.withNext(Self.headerSize) { (raw) throws(ConversionError) in
@@ -53,12 +70,11 @@ struct TtyrecImporter {
                 try start(at: nil).skipTorn("\(name) has a malformed frame at byte \(offset) (\(reason)); it and everything after it were left out")
                 break
             }
-            let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
-            if session == nil { base = absolute; _ = try start(at: absolute) }
-            // Unowned: `session` keeps it alive, and a retain per frame is a tenth of the loop.
-            let short = try buffer.withNext(Int(length)) { [unowned(unsafe) output = session!] (payload) throws(ConversionError) -> Int? in
+            let short = try buffer.withNext(Int(length)) { (payload) throws(ConversionError) -> Int? in
                 guard payload.count == Int(length) else { return payload.count }
-                try output.appendOutput(payload, atMicros: absolute - base, at: .offset(offset))
+                let absolute = Int64(seconds) * 1_000_000 + Int64(micros)
+                if session == nil { base = absolute }
+                try start(at: absolute).appendOutput(payload, atMicros: absolute - base, at: .offset(offset))
                 return nil
             }
             if let short {
