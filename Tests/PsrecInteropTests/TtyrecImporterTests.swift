@@ -23,6 +23,29 @@ struct TtyrecImporterTests {
         #expect(c.report.durationMicros == 3_750_000)
     }
 
+    @Test("Thousands of frames across many buffer fills, one larger than the buffer, come back whole and in time")
+    func framesAcrossBufferFills() throws {
+        var bytes: [UInt8] = []
+        var expected: [(Int64, [UInt8])] = []
+        var micros: UInt32 = 0
+        for i in 0..<30_000 {
+            // Sizes from 0 to 300 bytes, so frames straddle every 256 KiB refill; one of 600 KiB.
+            let size = i == 12_345 ? 600 * 1024 : (i * 37) % 301
+            let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ i) }
+            micros += UInt32(1 + (i * 7919) % 5_000)
+            bytes += ttyrecFrame(seconds: 1_700_000_000 + micros / 1_000_000, micros: micros % 1_000_000, payload)
+            expected.append((Int64(micros), payload))
+        }
+        let c = try convertInMemory(bytes, name: "many.ttyrec", options: ConversionOptions(format: .ttyrec))
+        #expect(c.report.events == 30_000)
+        let first = expected[0].0
+        // The writer splits the large frame into pieces at one time: compare per time.
+        var byTime: [Int64: [UInt8]] = [:]
+        for e in c.events { if case .output(let b) = e.event { byTime[e.timeMicros, default: []] += b } }
+        #expect(byTime.count == expected.count)
+        #expect(expected.allSatisfy { byTime[$0.0 - first] == $0.1 })
+    }
+
     @Test("A clock that jumps back is clamped and reported")
     func clockJumpsBack() throws {
         let bytes = ttyrecFrame(seconds: 100, micros: 0, [0x61]) + ttyrecFrame(seconds: 105, micros: 0, [0x62])
