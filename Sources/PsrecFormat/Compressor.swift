@@ -119,7 +119,8 @@ public final class Compressor {
         // produced size), and a failed one leaves no element initialised.
         do {
             return try [UInt8](unsafeUninitializedCapacity: decodedLength) { buffer, initialized in
-                try decompress(UnsafeRawBufferPointer(input), codec: codec, into: UnsafeMutableRawBufferPointer(buffer), frames: frames)
+                try decompress(UnsafeRawBufferPointer(input), codec: codec, into: UnsafeMutableRawBufferPointer(buffer),
+                               frames: frames, framesChecked: true)
                 initialized = decodedLength
             }
         } catch {
@@ -173,6 +174,12 @@ public final class Compressor {
     /// Decompresses `input` into `output`, which must be exactly the declared decoded size.
     public func decompress(_ input: UnsafeRawBufferPointer, codec: Codec, into output: UnsafeMutableRawBufferPointer,
                            frames: ZstdFrames = .one) throws(FormatError) {
+        try decompress(input, codec: codec, into: output, frames: frames, framesChecked: false)
+    }
+
+    /// - Parameter framesChecked: the caller has walked the zstd frames already.
+    private func decompress(_ input: UnsafeRawBufferPointer, codec: Codec, into output: UnsafeMutableRawBufferPointer,
+                            frames: ZstdFrames, framesChecked: Bool) throws(FormatError) {
         let decodedLength = output.count
         switch codec {
         case .none:
@@ -182,7 +189,7 @@ public final class Compressor {
             if decodedLength > 0 { output.copyMemory(from: input) }
         case .zstd:
             if zstdD == nil { zstdD = ZSTD_createDCtx() }
-            _ = try Self.zstdFrames(input, allowed: frames)
+            if !framesChecked { _ = try Self.zstdFrames(input, allowed: frames) }
             // A zero-capacity destination must still be a valid pointer for zstd.
             var scratch: UInt8 = 0
             let produced = withUnsafeMutablePointer(to: &scratch) { fallback in

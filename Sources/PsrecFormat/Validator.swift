@@ -70,15 +70,7 @@ private struct Check {
                 var found: [Indicator] = []
                 var count = 0
                 try payload.withUnsafeBytes { raw in
-                    if chunk.isColumnar {
-                        // Checked whole; a chunk of output and input only has nothing more to check.
-                        let events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
-                        if events.allEvents(are: .output, or: .input) {
-                            count = events.count
-                            return
-                        }
-                    }
-                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { raw in
+                    func check(_ raw: RawEvent) throws {
                         count += 1
                         // Output and input bodies are any bytes: framing was their whole check.
                         if raw.type == .output || raw.type == .input { return }
@@ -86,6 +78,17 @@ private struct Check {
                         if let detail = Indicator.detail(for: event) {
                             found.append(Indicator(timeMicros: raw.timeMicros, kind: raw.type, chunkOffset: entry.offset, detail: detail))
                         }
+                    }
+                    guard chunk.isColumnar else {
+                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset, check)
+                        return
+                    }
+                    // Checked whole; a chunk of output and input only has nothing more to check.
+                    let events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                    if events.allEvents(are: .output, or: .input) {
+                        count = events.count
+                    } else {
+                        try events.forEach(check)
                     }
                 }
                 events += count
@@ -134,7 +137,7 @@ private struct Check {
                         problem(FormatError(.badIndex, "The final index is stamped \(record.header.startMicros) µs but the trailer says the recording lasts \(duration) µs", offset: record.offset), sequence: record.header.sequence)
                     }
                     if let last = reader.entries.last, last.endMicros > duration {
-                        problem(FormatError(.badTrailer, "The trailer says the recording lasts \(duration) µs but its last events are at \(last.endMicros) µs", offset: reader.source.size - Int64(Trailer.size)))
+                        problem(FormatError(.badTrailer, "The trailer says the recording lasts \(duration) µs but its last events are at \(last.endMicros) µs", offset: record.header.end(at: record.offset)))
                     }
                 }
                 let listed = index.entries.map(\.offset)
