@@ -188,18 +188,11 @@ struct IndexBuilder {
     private var indicators = ByteWriter()
     private(set) var entryCount = 0
     private(set) var indicatorCount = 0
-    private var lastOffset: Int64 = 0
-    private var lastSequence: UInt32 = 0
-    private var lastStart: Int64 = 0
+    private var entryDeltas = EntryDeltas()
     private var lastIndicatorTime: Int64 = 0
 
     mutating func add(_ e: SeekEntry, indicators list: [(time: Int64, kind: EventType, detail: String)]) {
-        entries.writeUVarint(UInt64(e.offset - lastOffset))
-        entries.writeUVarint(UInt64(e.sequence &- lastSequence))
-        entries.writeUVarint(UInt64(e.startMicros - lastStart))
-        entries.writeUVarint(UInt64(e.endMicros - e.startMicros))
-        entries.writeUVarint(e.eventCount)
-        lastOffset = e.offset; lastSequence = e.sequence; lastStart = e.startMicros
+        entryDeltas.write(e, into: &entries)
         for ind in list {
             indicators.writeUVarint(UInt64(ind.time - lastIndicatorTime))
             indicators.writeUInt8(ind.kind.rawValue)

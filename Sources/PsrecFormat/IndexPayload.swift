@@ -96,15 +96,10 @@ public struct IndexPayload: Sendable, Equatable {
         w.writeUInt8(isFinal ? 1 : 0)
         w.writeUVarint(UInt64(previousIndexOffset ?? 0))
         w.writeUVarint(entries.count)
-        var offset: Int64 = 0, sequence: UInt32 = 0, start: Int64 = 0
+        var deltas = EntryDeltas()
         var ordinal: [Int64: Int] = [:]
         for (i, e) in entries.enumerated() {
-            w.writeUVarint(UInt64(e.offset - offset))
-            w.writeUVarint(UInt64(e.sequence &- sequence))
-            w.writeUVarint(UInt64(e.startMicros - start))
-            w.writeUVarint(UInt64(e.endMicros - e.startMicros))
-            w.writeUVarint(e.eventCount)
-            offset = e.offset; sequence = e.sequence; start = e.startMicros
+            deltas.write(e, into: &w)
             ordinal[e.offset] = i
         }
         w.writeUVarint(indicators.count)
@@ -168,5 +163,22 @@ public struct IndexPayload: Sendable, Equatable {
         guard r.isAtEnd else { throw r.error("\(r.remaining) bytes left over") }
         return IndexPayload(isFinal: flags & 1 != 0, previousIndexOffset: previous == 0 ? nil : Int64(previous),
                             entries: entries, indicators: indicators)
+    }
+}
+
+/// Writes seek entries one after another, each as deltas from the one before
+/// (`Spec/format.md#index`): offset, sequence, start, duration, event count.
+struct EntryDeltas {
+    private var offset: Int64 = 0
+    private var sequence: UInt32 = 0
+    private var start: Int64 = 0
+
+    mutating func write(_ e: SeekEntry, into w: inout ByteWriter) {
+        w.writeUVarint(UInt64(e.offset - offset))
+        w.writeUVarint(UInt64(e.sequence &- sequence))
+        w.writeUVarint(UInt64(e.startMicros - start))
+        w.writeUVarint(UInt64(e.endMicros - e.startMicros))
+        w.writeUVarint(e.eventCount)
+        offset = e.offset; sequence = e.sequence; start = e.startMicros
     }
 }
