@@ -15,14 +15,6 @@ public struct ColumnarEvents {
     /// Every body back to back, in order.
     public var bodies: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: payload[bodiesStart...]) }
 
-    /// The same events over another buffer holding the same payload bytes (the array they
-    /// were checked in, borrowed again).
-    func over(_ other: UnsafeRawBufferPointer) -> ColumnarEvents {
-        precondition(other.count == payload.count)
-        return ColumnarEvents(payload: other, count: count, startMicros: startMicros, firstMicros: firstMicros,
-                              lastMicros: lastMicros, lengthsStart: lengthsStart, bodiesStart: bodiesStart)
-    }
-
     /// True when every event has type `type` (or one of `also`).
     public func allEvents(are type: EventType, or also: EventType? = nil) -> Bool {
         let a = type.rawValue, b = also?.rawValue ?? a

@@ -250,34 +250,33 @@ public final class RecordingReader {
         var end = first
         while end < entries.count, entries[end].startMicros <= toMicros { end += 1 }
         try forEachChunk(first..<end) { entry, read in
-            var payload: [UInt8] = []
-            var checked: ColumnarEvents?
-            var inRange = false
-            framed.removeAll(keepingCapacity: true)
-            do {
-                let chunk: ChunkHeader
-                (chunk, payload) = try read.get()
-                if chunk.isColumnar {
-                    checked = try payload.withBytes { (raw) throws(FormatError) in
-                        try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
-                    }
-                    inRange = chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros
-                } else {
-                    try payload.withUnsafeBytes { raw in
-                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                            guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
-                            let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
-                            framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
-                        }
-                    }
-                }
-            } catch let error as FormatError {
-                record(error, at: entry.offset, sequence: entry.sequence)
-                return
+            let chunk: ChunkHeader, payload: [UInt8]
+            switch read {
+            case .success(let got): (chunk, payload) = got
+            case .failure(let error): record(error, at: entry.offset, sequence: entry.sequence); return
             }
+            // Only the checks' errors are damage; the visitors' propagate.
             try payload.withUnsafeBytes { raw in
-                if let events = checked?.over(raw) {
-                    try columnar(events, inRange)
+                if chunk.isColumnar {
+                    let events: ColumnarEvents
+                    do {
+                        events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                    } catch {
+                        record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
+                        return
+                    }
+                    try columnar(events, chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros)
+                    return
+                }
+                framed.removeAll(keepingCapacity: true)
+                do {
+                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                        guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
+                        let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
+                        framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
+                    }
+                } catch {
+                    record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
                     return
                 }
                 for event in framed {
