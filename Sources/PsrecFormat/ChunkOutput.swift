@@ -33,7 +33,8 @@ final class ChunkOutput {
     /// Compresses an EVENTS chunk's payload with `compressor`: touches no state of the output,
     /// so chunks can be compressed on several threads at once.
     func compress(_ chunk: EventsChunk, with compressor: Compressor) throws(FormatError) -> Compressed {
-        try Self.compress(sections: chunk.sections, itemCount: chunk.count, options: options, compressor: compressor)
+        try Self.compress(sections: chunk.sections, asFrames: chunk.flags & ChunkHeader.columnarEvents != 0,
+                          itemCount: chunk.count, options: options, compressor: compressor)
     }
 
     /// Writes an EVENTS chunk (compressed now, or by `compress(_:with:)` before), indexes it,
@@ -76,18 +77,10 @@ final class ChunkOutput {
         partial = IndexBuilder()
     }
 
+    /// Appends a META or INDEX chunk, its payload compressed whole.
     func appendChunk(type: ChunkType, payload: [UInt8], itemCount: Int, start: Int64, end: Int64, into bytes: inout [UInt8]) throws(FormatError) {
-        try appendChunk(type: type, sections: [payload], flags: 0, itemCount: itemCount, start: start, end: end, into: &bytes)
-    }
-
-    /// Appends a chunk whose decoded payload is the concatenation of `sections`. With zstd,
-    /// a columnar EVENTS chunk stores each section as its own frame (the small framing
-    /// sections of a chunk of few events joined into one); otherwise the payload is
-    /// compressed whole.
-    func appendChunk(type: ChunkType, sections: [[UInt8]], flags: UInt16, itemCount: Int, start: Int64, end: Int64,
-                     into bytes: inout [UInt8]) throws(FormatError) {
-        let compressed = try Self.compress(sections: sections, itemCount: itemCount, options: options, compressor: compressor)
-        try appendChunk(type: type, compressed: compressed, flags: flags, itemCount: itemCount, start: start, end: end, into: &bytes)
+        let compressed = try Self.compress(sections: [payload], asFrames: false, itemCount: itemCount, options: options, compressor: compressor)
+        try appendChunk(type: type, compressed: compressed, flags: 0, itemCount: itemCount, start: start, end: end, into: &bytes)
     }
 
     /// A payload as it will be stored.
@@ -98,15 +91,18 @@ final class ChunkOutput {
     }
 
     /// Compresses a payload given in sections (`EventsBuilder.sections`) with the options'
-    /// codec and level.
-    static func compress(sections: [[UInt8]], itemCount: Int, options: WriterOptions, compressor: Compressor) throws(FormatError) -> Compressed {
+    /// codec and level. With zstd and `asFrames` (a columnar EVENTS chunk: types, deltas,
+    /// lengths, bodies) each section becomes its own frame, the three small framing sections
+    /// of a chunk of few events joined into one; otherwise the payload is compressed whole.
+    static func compress(sections: [[UInt8]], asFrames: Bool, itemCount: Int, options: WriterOptions,
+                         compressor: Compressor) throws(FormatError) -> Compressed {
         let codec = options.codec
         let decodedLength = sections.reduce(0) { $0 + $1.count }
         var payload: [UInt8] { sections.count == 1 ? sections[0] : sections.flatMap { $0 } }
         var stored: [UInt8]
-        if codec == .zstd && sections.count == 4 {
+        if codec == .zstd && asFrames {
             var parts = sections
-            if itemCount < Self.framesJoinedBelow { parts = [parts[0] + parts[1] + parts[2], parts[3]] }
+            if itemCount < Self.framesJoinedBelow { parts = [parts.dropLast().flatMap { $0 }, parts[parts.count - 1]] }
             stored = try Self.withBuffers(parts) { (raws) throws(FormatError) in
                 try compressor.compressFrames(raws, level: options.effectiveLevel)
             }

@@ -79,10 +79,16 @@ public struct EventsBuilder {
     }
 
     /// A point to return to with `rollBack(to:)`.
-    public struct Mark { fileprivate var types, deltas, lengths, bodies, count: Int }
+    public struct Mark {
+        fileprivate var types, deltas, lengths, bodies, count: Int
+        /// The payload size at the mark.
+        public let byteCount: Int
+    }
 
     /// The current state, to undo later appends.
-    public var mark: Mark { Mark(types: types.count, deltas: deltas.count, lengths: lengths.count, bodies: bodies.count, count: count) }
+    public var mark: Mark {
+        Mark(types: types.count, deltas: deltas.count, lengths: lengths.count, bodies: bodies.count, count: count, byteCount: byteCount)
+    }
 
     /// Removes the events appended after `mark`.
     public mutating func rollBack(to mark: Mark) {
@@ -91,7 +97,7 @@ public struct EventsBuilder {
         lengths.bytes.removeSubrange(mark.lengths...)
         bodies.bytes.removeSubrange(mark.bodies...)
         count = mark.count
-        byteCount = types.count + deltas.count + lengths.count + bodies.count
+        byteCount = mark.byteCount
     }
 
     /// Empties the builder, keeping its capacity.

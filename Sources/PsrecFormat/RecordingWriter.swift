@@ -184,10 +184,10 @@ public final class RecordingWriter {
             try flush()
         }
         if pending.count == 0 { pendingStart = time }
-        let before = pending.mark, beforeBytes = pending.byteCount
+        let before = pending.mark
         encode(&pending, time - (pending.count == 0 ? pendingStart : lastTime))
         if pending.byteCount > Limits.maxDecodedLength {
-            let size = pending.byteCount - beforeBytes
+            let size = pending.byteCount - before.byteCount
             pending.rollBack(to: before)
             throw FormatError(.misuse, "An event of \(size) bytes does not fit in a chunk")
         }
