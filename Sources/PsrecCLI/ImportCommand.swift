@@ -47,7 +47,11 @@ struct ImportCommand: ParsableCommand {
             if files.isEmpty { throw CommandFailure("No .psrec files found in \(paths.map(TerminalSafe.escape).joined(separator: ", ")).") }
             // Files are verified on a thread of their own, one ahead of the one being stored
             // (the first while the catalog opens): verifying and storing take turns otherwise.
-            let verifier = VerifyingAhead(paths: files.map(\.path), deferText: deferText)
+            let paths = files.map(\.path), deferText = deferText
+            let verifier = ReadAhead(paths.indices, workers: 1, depth: 1, name: "psrec import verify") {
+                { n in Catalog.verifyForImport(path: paths[n], deferText: deferText) }
+            }
+            defer { verifier.stop() }
             let catalog = try Catalog(path: db, create: true)
             let principal = CatalogPrincipal.make(nil)
             let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }
@@ -86,49 +90,5 @@ struct ImportCommand: ParsableCommand {
             if skippedOther > 0 { return ExitStatus.invalid }
             return skippedCorrupt > 0 ? ExitStatus.damaged : ExitStatus.ok
         }
-    }
-}
-
-/// Runs `Catalog.verifyForImport` on a thread of its own, at most one file ahead of the
-/// caller, which takes the files in order: the next file is verified while this one is
-/// stored. At most two verified files are held at once.
-private final class VerifyingAhead: @unchecked Sendable {
-    private let paths: [String]
-    private let deferText: Bool
-    private let queue = DispatchQueue(label: "psrec.import.verify")
-    private let condition = NSCondition()
-    /// Verified files not taken yet, by index; guarded by `condition`.
-    private var verified: [Int: VerifiedImport] = [:]
-    /// The next file to start verifying (caller's thread only).
-    private var next = 0
-
-    init(paths: [String], deferText: Bool) {
-        self.paths = paths
-        self.deferText = deferText
-        startNext()
-    }
-
-    private func startNext() {
-        guard next < paths.count else { return }
-        let index = next, path = paths[next], deferText = deferText
-        next += 1
-        queue.async { [self] in
-            let result = Catalog.verifyForImport(path: path, deferText: deferText)
-            condition.lock()
-            verified[index] = result
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    /// File `index` verified (waiting for it), once the next one has been started.
-    func take(_ index: Int) -> VerifiedImport {
-        precondition(index == next - 1, "files are taken in order, each once")
-        condition.lock()
-        while verified[index] == nil { condition.wait() }
-        let result = verified.removeValue(forKey: index)!
-        condition.unlock()
-        startNext()
-        return result
     }
 }

@@ -128,7 +128,7 @@ public final class RecordingReader {
         return try Self.readPayload(chunk, at: offset, source: source, salt: header.salt, compressor: compressor)
     }
 
-    /// `readPayload(_:at:)` without the reader's state, for `ChunkReadAhead`'s thread.
+    /// `readPayload(_:at:)` without the reader's state, for the read-ahead threads.
     static func readPayload(_ chunk: ChunkHeader, at offset: Int64, source: any ByteSource, salt: UInt64,
                             compressor: Compressor) throws(FormatError) -> [UInt8] {
         let payloadOffset = offset + Int64(ChunkHeader.size)
@@ -167,7 +167,7 @@ public final class RecordingReader {
         return try Self.readEvents(entry, source: source, salt: header.salt, compressor: compressor)
     }
 
-    /// `readEvents(_:)` without the reader's state, for `ChunkReadAhead`'s thread.
+    /// `readEvents(_:)` without the reader's state, for the read-ahead threads.
     static func readEvents(_ entry: SeekEntry, source: any ByteSource, salt: UInt64,
                            compressor: Compressor) throws(FormatError) -> (ChunkHeader, [UInt8]) {
         let chunk = try readHeader(at: entry.offset, source: source, salt: salt)
@@ -288,13 +288,18 @@ public final class RecordingReader {
 
     /// Reads, checks and decompresses the EVENTS chunks of `entries[range]` in order, handing
     /// each to `body` with its entry. Two chunks or more from a source that allows it are
-    /// read ahead on other threads (`ChunkReadAhead`) while `body` works.
+    /// read and decompressed ahead on two other threads (`ReadAhead`, three chunks at most)
+    /// while `body` works.
     ///
     /// - Throws: only what `body` throws; read errors are handed to it.
     public func forEachChunk(_ range: Range<Int>,
                              _ body: (SeekEntry, Result<(ChunkHeader, [UInt8]), FormatError>) throws -> Void) rethrows {
+        let source = source, salt = header.salt, entries = entries
         let readAhead = range.count >= 2 && source.concurrentReads
-            ? ChunkReadAhead(source: source, salt: header.salt, entries: entries, first: range.lowerBound, end: range.upperBound) : nil
+            ? ReadAhead(range, workers: 2, depth: 3, name: "psrec read-ahead") {
+                let compressor = Compressor()
+                return { i in Result { () throws(FormatError) in try Self.readEvents(entries[i], source: source, salt: salt, compressor: compressor) } }
+            } : nil
         defer { readAhead?.stop() }
         for i in range {
             if let readAhead {

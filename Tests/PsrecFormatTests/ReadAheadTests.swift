@@ -2,9 +2,37 @@ import Foundation
 import Testing
 @testable import PsrecFormat
 
-/// `forEachEvent` and the validator read chunks ahead on other threads (`ChunkReadAhead`);
+/// `forEachEvent` and the validator read chunks ahead on other threads (`ReadAhead`);
 /// what they yield must not depend on it.
 @Suite struct ReadAheadTests {
+    @Test("Values come in index order, never more than the depth ahead of the consumer", arguments: [1, 2, 3])
+    func orderAndDepth(workers: Int) {
+        let lock = NSLock()
+        nonisolated(unsafe) var produced = 0, taken = 0, mostAhead = 0
+        let ahead = ReadAhead(5..<205, workers: workers, depth: 3, name: "test") {
+            { i in
+                lock.lock(); produced += 1; mostAhead = max(mostAhead, produced - taken); lock.unlock()
+                return i * i
+            }
+        }
+        var values: [Int] = []
+        for i in 5..<205 {
+            values.append(ahead.take(i))
+            lock.lock(); taken += 1; lock.unlock()
+        }
+        ahead.stop()
+        #expect(values == (5..<205).map { $0 * $0 })
+        // Counted after `take` returns: the value just taken is still counted as ahead.
+        #expect(mostAhead <= 3 + 1)
+    }
+
+    @Test("stop() ends the workers though values were left untaken")
+    func stopWithValuesLeft() {
+        let ahead = ReadAhead(0..<1_000, workers: 2, depth: 3, name: "test") { { $0 } }
+        #expect(ahead.take(0) == 0)
+        ahead.stop()
+    }
+
     /// Wraps a source: says whether it allows concurrent reads, and notes the offsets read
     /// on the caller's thread and on others.
     final class Probe: ByteSource, @unchecked Sendable {
