@@ -87,6 +87,9 @@ struct ConvertCommand: ParsableCommand {
                 } else if let input, input != "-" {
                     report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
                 } else {
+                    if let stdin = FileIdentity(fileDescriptor: 0), FileIdentity(path: output) == stdin {
+                        throw CommandFailure("\(TerminalSafe.escape(output)) is the file on standard input; choose another output path.", status: ExitStatus.usage)
+                    }
                     report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
                 }
             } catch let error as ConversionError {

@@ -66,16 +66,27 @@ struct ExportCommand: ParsableCommand {
             if !force && FileManager.default.fileExists(atPath: output) {
                 throw CommandFailure("\(TerminalSafe.escape(output)) exists; give --force to replace it.", status: ExitStatus.usage)
             }
-            let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+            let sink: FileSink
             do {
-                let sink = try FileSink(path: temporary, overwrite: true)
+                sink = try FileSink.temporary(beside: output)
+            } catch let error as FormatError {
+                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape(error.message)).")
+            }
+            do {
                 try store.export(recording, into: sink)
                 try sink.sync()
                 try sink.close()
-                if force { try? FileManager.default.removeItem(atPath: output) }
-                try FileManager.default.moveItem(atPath: temporary, toPath: output)
+                // rename(2) replaces OUT in one step (a link there, not its target); without
+                // --force an OUT created meanwhile is not replaced.
+                if !force && FileManager.default.fileExists(atPath: output) {
+                    throw CommandFailure("\(TerminalSafe.escape(output)) exists; give --force to replace it.", status: ExitStatus.usage)
+                }
+                guard rename(sink.path, output) == 0 else {
+                    throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: it cannot be put in place (\(String(cString: strerror(errno)))).")
+                }
             } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
+                unlink(sink.path)
+                if let error = error as? CommandFailure { throw error }
                 if let error = error as? FormatError { throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape(error.message)).") }
                 if let error = error as? CatalogError { throw error }
                 throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape("\(error)")).")

@@ -31,14 +31,26 @@ struct RepairCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
+            // Same file by identity, not by spelling: ./IN, a link or a hard link to IN.
+            if FileIdentity.same(input, output) {
+                throw CommandFailure("\(TerminalSafe.escape(output)) is the input file; repair never modifies its input, choose another output path.", status: ExitStatus.usage)
+            }
+            if !force && FileManager.default.fileExists(atPath: output) {
+                throw CommandFailure("\(TerminalSafe.escape(output)) exists; give --force to replace it.", status: ExitStatus.usage)
+            }
             let source = try FileSource(path: input)
-            let sink = try FileSink(path: output, overwrite: force)
+            // Written beside OUT and renamed onto it when complete: a failed repair leaves an
+            // existing OUT as it was.
+            let sink = try FileSink.temporary(beside: output)
             let report: Repairer.Report
             do {
                 report = try Repairer.repair(source, into: sink, options: compression.writerOptions)
+                guard rename(sink.path, output) == 0 else {
+                    throw FormatError(.io, "\(output) cannot be put in place (\(String(cString: strerror(errno))))")
+                }
             } catch let error as FormatError {
                 try? sink.close()
-                try? FileManager.default.removeItem(atPath: output)
+                unlink(sink.path)
                 if error.code == .badSignature {
                     throw CommandFailure("\(TerminalSafe.escape(input)) is not a psrec file (it does not start with the psrec signature); nothing was written.")
                 }

@@ -69,6 +69,35 @@ public final class FileSink: ChunkSink {
         }
     }
 
+    /// Creates a new file under a name nobody can predict beside `finalPath`
+    /// (`FINAL.partial-` and 16 random hex digits), exclusively and never through a symbolic
+    /// link, owner-only (0600): a file planted at a guessed name, or a link there, makes no
+    /// difference. The caller renames it onto `finalPath` when it is complete
+    /// (`rename(2)` replaces a link at `finalPath` itself, never its target) or unlinks it.
+    /// - Throws: `.io` with the reason.
+    public static func temporary(beside finalPath: String) throws(FormatError) -> FileSink {
+        var lastError = Errno.fileExists
+        for _ in 0..<8 {
+            let path = finalPath + ".partial-" + String(UInt64.random(in: .min ... .max), radix: 16)
+            do {
+                let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .append, .noFollow],
+                                                 permissions: [.ownerReadWrite])
+                return FileSink(path: path, fd: fd)
+            } catch let errno as Errno {
+                lastError = errno
+                if errno != .fileExists { break }
+            } catch {
+                break
+            }
+        }
+        throw FormatError(.io, "Cannot create a temporary file beside \(finalPath): \(lastError.description)")
+    }
+
+    private init(path: String, fd: FileDescriptor) {
+        self.path = path
+        self.fd = fd
+    }
+
     deinit { try? fd?.close() }
 
     public func append(_ bytes: [UInt8]) throws(FormatError) {

@@ -72,6 +72,12 @@ extension Converter {
             throw ConversionError(.unknownFormat, file: directoryPath,
                                   reason: "is a directory but not a sudo I/O log (it needs a timing file and log.json or log)")
         }
+        // The importer opens files of the directory by name as the timing file reaches them:
+        // an output anywhere in the directory could be one of them, or replace one.
+        let parent = outputPath.contains("/") ? String(outputPath[..<outputPath.lastIndex(of: "/")!]) : "."
+        if FileIdentity.same(parent.isEmpty ? "/" : parent, directoryPath) {
+            throw ConversionError(.outputFailed, file: outputPath, reason: "is inside the sudo I/O log directory being converted; choose an output path outside it")
+        }
         let timing = try FileInput(path: directoryPath + "/timing")
         return try writing(to: outputPath, inputName: directoryPath, fallbackStartMicros: timing.modificationUnixMicros,
                            options: options, overwrite: overwrite) { (context) throws(ConversionError) in
@@ -95,8 +101,14 @@ extension Converter {
     }
 
     /// For `convert(inputPath:…)`: a directory that is a sudo I/O log, or a `script`
-    /// advanced timing file whose `OUTPUT_LOG`/`INPUT_LOG` headers name files that exist
-    /// (as given, or next to the timing file), is converted as such; nil otherwise.
+    /// advanced timing file whose `OUTPUT_LOG`/`INPUT_LOG` headers name files found next to
+    /// the timing file, is converted as such; nil otherwise.
+    ///
+    /// The paths in those headers come from the file's content, which may be hostile: a header
+    /// naming `/etc/shadow` must not copy that file into a recording. So only the last
+    /// component of a named path is used, looked up in the timing file's own directory, and
+    /// only a regular file that is not a symbolic link is taken; logs anywhere else are given
+    /// on the command line (`--log-out`, `--log-in`, `--log-io`).
     static func convertMultiFile(inputPath: String, outputPath: String, options: ConversionOptions,
                                  overwrite: Bool) throws(ConversionError) -> ConversionReport? {
         var info = stat()
@@ -109,16 +121,17 @@ extension Converter {
               let headers = try? ScriptTimingHeaders.read(path: inputPath), headers["TIMING_LOG"] != nil else { return nil }
         let directory = inputPath.contains("/") ? String(inputPath[..<inputPath.lastIndex(of: "/")!]) : "."
         func locate(_ named: String?) -> String? {
-            guard let named, !named.isEmpty else { return nil }
-            if SudoIOLogImporter.isRegularFile(named) { return named }
-            let base = named.split(separator: "/").last.map(String.init) ?? named
+            guard let named, let base = named.split(separator: "/").last.map(String.init),
+                  base != ".", base != ".." else { return nil }
             let beside = directory + "/" + base
-            return SudoIOLogImporter.isRegularFile(beside) ? beside : nil
+            var info = stat()
+            guard lstat(beside, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return beside
         }
         let output = locate(headers["OUTPUT_LOG"]), input = locate(headers["INPUT_LOG"])
         guard output != nil || input != nil else {
             throw ConversionError(.unreadableInput, file: inputPath,
-                                  reason: "is a script timing file, but the logs it names are not found; give them with --log-out/--log-in or --log-io")
+                                  reason: "is a script timing file, but the logs it names are not regular files beside it; give them with --log-out/--log-in or --log-io")
         }
         return try convertScript(timingPath: inputPath, outputLogPath: output, inputLogPath: input,
                                  outputPath: outputPath, options: options, overwrite: overwrite)
@@ -144,11 +157,7 @@ extension Converter {
         }
     }
 
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        if a == b { return true }
-        var first = stat(), second = stat()
-        return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
-    }
+    static func sameFile(_ a: String, _ b: String) -> Bool { a == b || FileIdentity.same(a, b) }
 }
 
 /// The `H NAME VALUE` lines at the top of a `script` advanced timing file.

@@ -102,9 +102,7 @@ public enum Converter {
             return report
         }
         let input = try FileInput(path: inputPath)
-        var inputInfo = stat(), outputInfo = stat()
-        if stat(inputPath, &inputInfo) == 0, stat(outputPath, &outputInfo) == 0,
-           inputInfo.st_dev == outputInfo.st_dev, inputInfo.st_ino == outputInfo.st_ino {
+        if FileIdentity.same(inputPath, outputPath) {
             throw ConversionError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
         }
         return try convert(reading: input, outputPath: outputPath, options: options, overwrite: overwrite)

@@ -47,14 +47,14 @@ public enum Exporter {
         if Converter.sameFile(inputPath, outputPath) {
             throw ExportError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
         }
-        let temporary = outputPath + ".partial-\(getpid())"
+        let sink: FileSink
+        do {
+            sink = try FileSink.temporary(beside: outputPath)
+        } catch {
+            throw ExportError(.outputFailed, file: outputPath, reason: "cannot be created (\(error.message))")
+        }
+        let temporary = sink.path
         do throws(ExportError) {
-            let sink: FileSink
-            do {
-                sink = try FileSink(path: temporary, overwrite: true)
-            } catch {
-                throw ExportError(.outputFailed, file: outputPath, reason: "cannot be created (\(error.message))")
-            }
             var report = try export(reader, format: format, to: sink, outputName: outputPath)
             do {
                 try sink.close()

@@ -66,12 +66,30 @@ public final class TerminalScreen {
     ///   - rows: height in rows (at least 1).
     ///   - maxScrollbackLines: scrollback kept; older lines are dropped.
     public init(columns: Int, rows: Int, maxScrollbackLines: Int = 1_000_000) {
-        self.columns = max(1, min(columns, 4096))
-        self.rows = max(1, min(rows, 4096))
+        (self.columns, self.rows) = Self.clampedSize(columns: columns, rows: rows)
         self.maxScrollbackLines = max(0, maxScrollbackLines)
         bottom = self.rows - 1
         main = Self.blankGrid(columns: self.columns, rows: self.rows)
         alternate = Self.blankGrid(columns: self.columns, rows: self.rows)
+    }
+
+    /// Most columns of the emulated screen; wider lines are cut.
+    public static let maxColumns = 4096
+    /// Most rows of the emulated screen (a portrait 4K display in an 8-pixel font has 480).
+    /// A resize costs time in proportion to the rows, whatever the bytes that asked for it.
+    public static let maxRows = 1024
+    /// Most cells (columns × rows) of the emulated screen: 2^18, which holds every real
+    /// terminal (a 4K display in a 6×12 font is 640 × 180 = 115 200 cells). A size a
+    /// recording declares or resizes to is a number, not content; without this bound a
+    /// few bytes of `resize` events to 65 535 × 65 535 would cost gigabytes and seconds per
+    /// event. Rows are cut first: (4096, 1024) becomes (4096, 64).
+    public static let maxCells = 1 << 18
+
+    /// The size the screen takes for a requested one: at least 1 × 1, at most
+    /// `maxColumns` × `maxRows` and `maxCells` in all.
+    public static func clampedSize(columns: Int, rows: Int) -> (columns: Int, rows: Int) {
+        let columns = max(1, min(columns, maxColumns))
+        return (columns, max(1, min(rows, maxRows, maxCells / columns)))
     }
 
     static func blankGrid(columns: Int, rows: Int) -> [[Cell]] {
@@ -118,17 +136,15 @@ public final class TerminalScreen {
     /// Changes the size. Rows that no longer fit above the cursor go to the scrollback
     /// (main screen); lines are cut or padded on the right, not re-wrapped.
     public func resize(columns newColumns: Int, rows newRows: Int) {
-        let newColumns = max(1, min(newColumns, 4096)), newRows = max(1, min(newRows, 4096))
+        let (newColumns, newRows) = Self.clampedSize(columns: newColumns, rows: newRows)
         func fit(_ grid: inout [[Cell]], keepScrollback: Bool) -> Int {
             var shift = 0
             if newRows < grid.count {
                 // Drop empty rows below the cursor first, then rows from the top.
                 while grid.count > newRows, grid.count - 1 > y, Self.lineText(grid[grid.count - 1]).isEmpty { grid.removeLast() }
-                while grid.count > newRows {
-                    let line = grid.removeFirst()
-                    if keepScrollback { pushScrollback(Self.lineText(line)) }
-                    shift += 1
-                }
+                shift = max(0, grid.count - newRows)
+                if keepScrollback { for line in grid[..<shift] { pushScrollback(Self.lineText(line)) } }
+                grid.removeFirst(shift)
             }
             while grid.count < newRows { grid.append(Array(repeating: Self.blank, count: newColumns)) }
             for r in grid.indices {

@@ -13,7 +13,7 @@ public enum PNGFile {
     /// - Throws: `Failure` with libpng's message when the file cannot be written.
     public static func write(_ image: Framebuffer, to path: String) throws(Failure) {
         guard image.width > 0, image.height > 0 else {
-            throw Failure(description: "Cannot write \(path): the screen is empty (0×0), no keyframe or screen size in the recording")
+            throw Failure(description: "Cannot write \(path): there is no screen to draw at that time (no keyframe before it, and no screen size in the metadata small enough to draw blank)")
         }
         var png = png_image()
         png.version = psrec_png_image_version()

@@ -34,9 +34,17 @@ public final class ScreenRenderer {
         framebuffer = Self.blank(reader)
     }
 
+    /// Largest screen, in pixels, drawn black from the metadata's size alone before the
+    /// first keyframe: 2^22 (16 MiB of BGRA, 2560 × 1600 fits). The metadata's size is a
+    /// number anyone can write, not content: a file of a few hundred bytes declaring
+    /// 16 384 × 16 384 must not cost a gigabyte. A larger screen starts empty (0 × 0) and
+    /// takes its size from its first keyframe, whose pixels are decoded content.
+    public static let maxBlankPixels = 1 << 22
+
     private static func blank(_ reader: RecordingReader) -> Framebuffer {
         let screen = reader.metadata?.screen
-        let w = min(max(screen?.width ?? 0, 0), 16_384), h = min(max(screen?.height ?? 0, 0), 16_384)
+        let w = min(max(screen?.width ?? 0, 0), Limits.maxScreenDimension), h = min(max(screen?.height ?? 0, 0), Limits.maxScreenDimension)
+        guard w * h <= maxBlankPixels else { return Framebuffer(width: 0, height: 0) }
         return Framebuffer(width: w, height: h)
     }
 

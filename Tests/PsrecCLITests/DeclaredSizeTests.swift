@@ -1,0 +1,60 @@
+import Foundation
+import PsrecFormat
+import Testing
+import PsrecTestSupport
+
+/// Sizes a recording declares (a screen in its metadata, terminal resizes) are numbers, not
+/// content: tiny files declaring huge ones must cost little memory and time.
+@Suite("declared sizes cost what the content costs", .serialized)
+struct DeclaredSizeTests {
+    static let memoryLimit: Int64 = 64 << 20
+
+    @Test("render of a few hundred bytes declaring a 16384×16384 screen: little memory, a clear error")
+    func hugeDeclaredScreen() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("huge.psrec").path
+        let meta = RecordingMetadata(sessionProtocol: .rdp, startUnixMicros: 1_764_000_000_000_000, user: "mallory",
+                                     screen: .init(width: Limits.maxScreenDimension, height: Limits.maxScreenDimension))
+        let writer = try RecordingWriter(path: path, metadata: meta)
+        try writer.append(.pointerMove(x: 10, y: 10), atMicros: 1_000)
+        try writer.close(endMicros: 2_000)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 2_000)
+        let png = dir.appendingPathComponent("f.png").path
+        let result = try CLI.runMeasured(["render", path, "--at", "end", "-o", png])
+        #expect(result.peakResidentBytes < Self.memoryLimit, "render peaked at \(result.peakResidentBytes >> 20) MB")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no screen to draw"), "\(result.stderr)")
+        let sheet = try CLI.runMeasured(["contact-sheet", path, "-o", dir.appendingPathComponent("s.png").path])
+        #expect(sheet.peakResidentBytes < Self.memoryLimit, "contact-sheet peaked at \(sheet.peakResidentBytes >> 20) MB")
+    }
+
+    @Test("export --format txt of a small file of resizes to 65535×65535 and back: little memory and time")
+    func resizeStorm() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("resizes.psrec").path
+        let big = Limits.maxTerminalDimension
+        let meta = RecordingMetadata(startUnixMicros: 1_764_000_000_000_000, user: "mallory",
+                                     terminal: .init(cols: big, rows: big))
+        var options = WriterOptions()
+        options.chunkIntervalMicros = 60_000_000
+        let writer = try RecordingWriter(path: path, metadata: meta, options: options)
+        for k in 0..<400 {
+            let t = Int64(k) * 10
+            try writer.append(.resize(cols: k % 2 == 0 ? big : 1, rows: k % 2 == 0 ? 1 : big), atMicros: t)
+            try writer.append(.output(Array("x\r\n".utf8)), atMicros: t + 1)
+        }
+        try writer.close(endMicros: 4_000)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 4_000, "the hostile file is \(size) bytes")
+        let out = dir.appendingPathComponent("out.txt").path
+        let result = try CLI.runMeasured(["export", path, "--format", "txt", "-o", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.peakResidentBytes < Self.memoryLimit, "export peaked at \(result.peakResidentBytes >> 20) MB")
+        #expect(result.seconds < 10, "export took \(result.seconds) s")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.components(separatedBy: "x").count - 1 == 400)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import PsrecTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Commands that write a file refuse an output that is one of their inputs, by identity.
+@Suite("outputs that are inputs are refused")
+struct OutputPathTests {
+    @Test("repair IN -o IN --force, spelled otherwise or hard-linked, is refused and IN is unchanged",
+          arguments: ["./", "dot-dot", "hard-link", "symlink"])
+    func repairIntoItsInput(spelling: String) throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.psrec").path
+        try FileManager.default.copyItem(atPath: CLI.vector("truncated.psrec"), toPath: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        let output: String
+        switch spelling {
+        case "./": output = dir.path + "/./in.psrec"
+        case "dot-dot": output = dir.path + "/../" + dir.lastPathComponent + "/in.psrec"
+        case "hard-link":
+            output = dir.appendingPathComponent("link.psrec").path
+            #expect(link(input, output) == 0)
+        default:
+            output = dir.appendingPathComponent("sym.psrec").path
+            try FileManager.default.createSymbolicLink(atPath: output, withDestinationPath: input)
+        }
+        let result = try CLI.run(["repair", input, "-o", output, "--force"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("is the input file"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+    }
+
+    @Test("A failed repair with --force leaves the existing OUT as it was, and no temporary behind")
+    func failedRepairKeepsOutput() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("not.psrec").path, output = dir.appendingPathComponent("out.psrec").path
+        try Data("this is not a recording".utf8).write(to: URL(fileURLWithPath: input))
+        try Data("earlier output".utf8).write(to: URL(fileURLWithPath: output))
+        let result = try CLI.run(["repair", input, "-o", output, "--force"])
+        #expect(result.status != 0)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "earlier output")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["not.psrec", "out.psrec"])
+    }
+
+    @Test("A repair writes OUT complete, with no temporary behind")
+    func repairWrites() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("out.psrec").path
+        let result = try CLI.run(["repair", CLI.vector("truncated.psrec"), "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try CLI.run(["verify", output]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.psrec"])
+    }
+
+    @Test("convert - -o FILE with FILE on standard input is refused and FILE is unchanged")
+    func convertStandardInputIntoItself() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("in.cast").path
+        let cast = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"hi\"]\n"
+        try cast.write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["convert", "-", "-o", path, "--force"]
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64, "\(message)")
+        #expect(message.contains("standard input"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == cast)
+    }
+}
