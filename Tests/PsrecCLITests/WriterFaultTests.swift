@@ -57,7 +57,7 @@ import PsrecTestSupport
     @Test func aKilledWriterLeavesATruncatedFileWithEverythingUpToItsLastChunk() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator()
         for round in 0..<16 {
             let path = dir.appendingPathComponent("round\(round).psrec").path
             let writer = try LiveWriter(path: path)
@@ -79,12 +79,12 @@ import PsrecTestSupport
             writer.kill()
 
             let verdict = Validator.verify(path: path)
-            #expect(verdict.status == .truncated, "round \(round): \(verdict.status) \(verdict.problems.map(\.message))")
+            #expect(verdict.status == .truncated, "round \(round), \(rng.note()): \(verdict.status) \(verdict.problems.map(\.message))")
             let verify = try CLI.run(["verify", path])
-            #expect(verify.status == 1, "round \(round)")
+            #expect(verify.status == 1, "round \(round), \(rng.note())")
             let got = try outputs(path)
             let expected = (0..<writer.sent).map(LiveWriter.line)
-            #expect(Array(expected.prefix(got.count)) == got, "round \(round): not a prefix")
+            #expect(Array(expected.prefix(got.count)) == got, "round \(round), \(rng.note()): not a prefix")
             if settled {
                 // At most one chunk interval (1 s = 10 events) plus the event that would close it is lost.
                 #expect(got.count >= writer.sent - 11, "round \(round): kept \(got.count) of \(writer.sent)")
@@ -127,7 +127,7 @@ import PsrecTestSupport
         var options = WriterOptions(codec: .zstd)
         options.sync = .everyChunk
         let writer = try RecordingWriter(path: path, metadata: RecordingMetadata(startUnixMicros: 0, user: "alice"), options: options)
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator()
         var appended: [[UInt8]] = []
         var failure: FormatError?
         for i in 0..<100_000 {

@@ -1,6 +1,7 @@
 import Foundation
 import PsrecFormat
 import PsrecInterop
+import PsrecTestSupport
 import Testing
 
 private func screen(_ text: String, columns: Int = 10, rows: Int = 4) -> TerminalScreen {
@@ -101,14 +102,18 @@ struct TerminalScreenTests {
 
     @Test("Garbage never traps", arguments: 0..<20)
     func garbage(seed: Int) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(salt: UInt64(seed))
         let s = TerminalScreen(columns: 1 + seed % 7, rows: 1 + seed % 5)
         let alphabet: [UInt8] = Array("\u{1b}[;?0123456789HJKLMPX@rhlABCDdGfS T\r\n\u{8}\t]P\\\u{7}".utf8) + [0xE6, 0x97, 0xA5, 0xFF, 0x80]
         for _ in 0..<2000 {
             s.feed([alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]])
             if Int.random(in: 0..<200, using: &generator) == 0 { s.resize(columns: Int.random(in: 1...9, using: &generator), rows: Int.random(in: 1...6, using: &generator)) }
         }
-        _ = s.text()
+        // Whatever it was fed, the screen keeps its shape and its text fits it.
+        let note = generator.note(salt: UInt64(seed))
+        #expect(s.displayLines.count == s.rows, "\(note)")
+        #expect(s.displayLines.allSatisfy { $0.unicodeScalars.count <= s.columns * 4 }, "\(note)")
+        #expect(s.text().isEmpty || s.text().hasSuffix("\n"), "\(note)")
     }
 }
 

@@ -11,7 +11,9 @@ public enum CLI {
 
     public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The psrec binary beside the test bundle (same build folder).
+    /// The psrec binary beside the test bundle: the one this `swift test` built, in the
+    /// same build folder. Never another one (an older `.build/debug/psrec` would test code
+    /// that is not the code under test), so its absence stops the tests with a reason.
     public static let binary: URL = {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
@@ -19,7 +21,7 @@ public enum CLI {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        return packageRoot.appendingPathComponent(".build/debug/psrec")
+        fatalError("No psrec binary beside the test bundle \(CommandLine.arguments[0]); run the tests with swift test, which builds it in the same folder.")
     }()
 
     @discardableResult
