@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PsrecInterop", targets: ["PsrecInterop"]),
         .library(name: "PsrecCatalog", targets: ["PsrecCatalog"]),
         .library(name: "PsrecScreen", targets: ["PsrecScreen"]),
+        .library(name: "PsrecTerminal", targets: ["PsrecTerminal"]),
         .library(name: "PsrecCLI", targets: ["PsrecCLI"]),
         // What each fuzz harness does with an input; used by fuzz/ and by FuzzRegressionTests.
         .library(name: "PsrecFuzzExercises", targets: ["PsrecFuzzExercises"]),
@@ -45,9 +46,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming),
+        // The one terminal: UTF-8 decoding and escape-sequence parsing for every module that
+        // reads bytes sent to a terminal (screen emulator, catalog text, player, input).
+        .target(
+            name: "PsrecTerminal",
+            swiftSettings: upcoming),
         .target(
             name: "PsrecInterop",
-            dependencies: ["PsrecFormat", "CZlib"],
+            dependencies: ["PsrecFormat", "PsrecTerminal", "CZlib"],
             swiftSettings: upcoming),
         .target(
             name: "PsrecCatalog",
@@ -73,7 +79,7 @@ let package = Package(
         .target(
             name: "PsrecCLI",
             dependencies: [
-                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecScreen", "PsrecScreenCapture",
+                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -105,6 +111,10 @@ let package = Package(
             dependencies: ["PsrecTestSupport", "PsrecInterop", "PsrecFormat"],
             swiftSettings: upcoming),
         .testTarget(
+            name: "PsrecTerminalTests",
+            dependencies: ["PsrecTerminal", "PsrecTestSupport"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "PsrecCaptureTests",
             dependencies: ["PsrecCapture", "PsrecFormat"],
             swiftSettings: upcoming),
@@ -114,7 +124,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen"],
+            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

@@ -1,3 +1,4 @@
+import PsrecTerminal
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,7 +68,7 @@ final class TerminalPlayerInput: PlayerInput {
 /// without the title stack ignore both). tmux shows it as the pane title.
 ///
 /// Two more guards: the status is written only between complete escape sequences and
-/// UTF-8 characters of the recorded stream (`EscapeSequenceTracker`), so it never splits
+/// UTF-8 characters of the recorded stream (`PsrecTerminal.TerminalParser`), so it never splits
 /// a recorded sequence; and its text is built from escaped strings only.
 ///
 /// When stdout is not a terminal nothing but recorded output is written.
@@ -75,7 +76,7 @@ final class TerminalPlayerOutput: PlayerOutput {
     let isTerminal: Bool
     private let sink: ([UInt8]) -> Void
     private let sizeQuery: () -> (cols: Int, rows: Int)?
-    private var tracker = EscapeSequenceTracker()
+    private var tracker = TerminalParser()
     private var pendingStatus: String?
 
     /// - Parameters:

@@ -1,3 +1,5 @@
+internal import PsrecTerminal
+
 /// A small VT100/xterm screen emulator that turns recorded output into the text a person
 /// would read on the terminal afterwards: lines scrolled off the top are kept as
 /// scrollback, the rest is the final screen.
@@ -57,8 +59,7 @@ public final class TerminalScreen {
     var savedCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
     var savedMainCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
 
-    var parser = Parser()
-    var utf8Pending: [UInt8] = []
+    var parser = TerminalParser()
 
     /// Creates a blank screen.
     /// - Parameters:

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import PsrecCLI
 import PsrecTestSupport
+import PsrecTerminal
 
 @Suite struct PlayCommandTests {
     @Test func playsTheVectorToAPipeExactlyAsCatWritesIt() throws {
@@ -110,16 +111,16 @@ import PsrecTestSupport
         ("\u{1B}(", false), ("\u{1B}(B", true), ("\u{1B}[12\u{18}", true), ("\u{1B}c", true),
     ])
     func trackerFindsSequenceBoundaries(text: String, atBoundary: Bool) {
-        var tracker = EscapeSequenceTracker()
+        var tracker = TerminalParser()
         tracker.feed(Array(text.utf8))
         #expect(tracker.isAtBoundary == atBoundary, "\(TerminalSafe.escape(text))")
     }
 
     @Test func trackerWaitsForWholeUTF8Characters() {
-        var tracker = EscapeSequenceTracker()
+        var tracker = TerminalParser()
         let bytes = Array("€😀".utf8)
         for (i, b) in bytes.enumerated() {
-            tracker.feed(b)
+            tracker.feed([b])
             #expect(tracker.isAtBoundary == (i == 2 || i == 6))
         }
     }
