@@ -4,9 +4,9 @@ import Glibc
 
 /// Follows, in a session's output, the modes that mark a full-screen program: the alternate
 /// screen (`CSI ? 1049 h`, `1047`, `47`), application cursor keys (`CSI ? 1 h`) and the
-/// application keypad (`ESC =`). vim and less switch to the alternate screen, top sends
-/// `smkx` (cursor keys and keypad); line editors (bash's readline) and password prompts do
-/// neither.
+/// application keypad (`ESC =`), and mouse reporting (`CSI ? 1000 h` and its kin). vim and
+/// less switch to the alternate screen, top sends `smkx` (cursor keys and keypad), htop and mc
+/// ask for the mouse; line editors (bash's readline) and password prompts do none of these.
 ///
 /// Also hands back the output's text, escape sequences left out, so typed bytes can be
 /// looked for in what the program wrote (`SecretDetector`'s echo evidence).
@@ -15,6 +15,7 @@ struct ScreenModes: Sendable {
     private(set) var alternateScreen = false
     private(set) var applicationCursorKeys = false
     private(set) var applicationKeypad = false
+    private(set) var mouseReporting = false
     private var state: State = .ground
     /// Parameter bytes of the control sequence being read (a few: longer ones are no mode change).
     private var params: [UInt8] = []
@@ -28,7 +29,7 @@ struct ScreenModes: Sendable {
     }
 
     /// True while a full-screen program holds the terminal.
-    var isFullScreen: Bool { alternateScreen || applicationCursorKeys || applicationKeypad }
+    var isFullScreen: Bool { alternateScreen || applicationCursorKeys || applicationKeypad || mouseReporting }
 
     /// Follows `bytes`; with `collectText`, returns their printable text (no control bytes,
     /// no sequences), else nothing. Plain text is skipped at `memchr` speed when no text is
@@ -60,7 +61,9 @@ struct ScreenModes: Sendable {
             case UInt8(ascii: "]"), UInt8(ascii: "P"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "X"): state = .string(escape: false)
             case UInt8(ascii: "="): applicationKeypad = true; state = .ground
             case UInt8(ascii: ">"): applicationKeypad = false; state = .ground
-            case UInt8(ascii: "c"): alternateScreen = false; applicationCursorKeys = false; applicationKeypad = false; state = .ground
+            case UInt8(ascii: "c"):
+                alternateScreen = false; applicationCursorKeys = false; applicationKeypad = false; mouseReporting = false
+                state = .ground
             case 0x20...0x2F: break              // intermediate bytes (ESC ( B …): wait for the final one
             default: state = .ground
             }
@@ -84,6 +87,7 @@ struct ScreenModes: Sendable {
             switch String(decoding: field, as: UTF8.self) {
             case "1": applicationCursorKeys = set
             case "47", "1047", "1049": alternateScreen = set
+            case "9", "1000", "1002", "1003": mouseReporting = set
             default: break
             }
         }

@@ -53,10 +53,10 @@ struct SecretDetector: Sendable {
         var seen: [UInt8] = []
         var ended: Bool
 
-        static let seenLimit = 16_384
+        static let seenLimit = 4_096
 
         var isShown: Bool {
-            let evidence = bytes.filter(SecretDetector.isEvidence)
+            let evidence = SecretDetector.evidence(bytes)
             guard !evidence.isEmpty else { return true }
             guard seen.count >= evidence.count else { return false }
             return seen.withUnsafeBufferPointer { text in
@@ -76,12 +76,41 @@ struct SecretDetector: Sendable {
     /// redraws are full of spaces, `*` feedback is not the typed byte).
     static func isEvidence(_ byte: UInt8) -> Bool { byte > 0x20 && byte != 0x7F }
 
+    /// The evidence bytes of typed `bytes`, escape sequences left out: arrow keys and the
+    /// terminal's own answers (cursor position reports) are never echoed, and hold no secret.
+    static func evidence(_ bytes: [UInt8]) -> [UInt8] {
+        var keys: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            guard byte == 0x1B else {
+                if isEvidence(byte) { keys.append(byte) }
+                continue
+            }
+            guard index < bytes.count else { break }
+            let kind = bytes[index]
+            index += 1
+            if kind == UInt8(ascii: "[") {
+                while index < bytes.count, !(0x40...0x7E).contains(bytes[index]) { index += 1 }
+                index += 1
+            } else if kind == UInt8(ascii: "O") {
+                index += 1
+            }
+        }
+        return keys
+    }
+
+    /// Held lines beyond this many are settled, oldest first (a paste into a silent program
+    /// must not make every output read compare against thousands of lines).
+    static let maxHeldLines = 64
+
     /// The decisions for `bytes` typed while the terminal has `echo` and `canonical` set.
     mutating func typed(_ bytes: [UInt8], echo: Bool, canonical: Bool, nowMicros: Int64) -> [Decision] {
         guard !bytes.isEmpty else { return [] }
         if !echo && !canonical && !modes.isFullScreen {
             // Keys without text (Enter, arrows, Ctrl-C) carry no secret: no need to wait.
-            if held.isEmpty && !bytes.contains(where: Self.isEvidence) { return [Decision(bytes: bytes, secret: false)] }
+            if held.isEmpty && Self.evidence(bytes).isEmpty { return [Decision(bytes: bytes, secret: false)] }
             var start = 0
             while start < bytes.count {
                 let end = bytes[start...].firstIndex { $0 == 0x0D || $0 == 0x0A }.map { $0 + 1 } ?? bytes.count
@@ -95,7 +124,7 @@ struct SecretDetector: Sendable {
                 }
                 start = end
             }
-            return []
+            return held.count > Self.maxHeldLines ? release(through: held.count - Self.maxHeldLines - 1) : []
         }
         return settle() + [Decision(bytes: bytes, secret: !echo && canonical)]
     }

@@ -64,6 +64,11 @@ struct RecordSecretTests {
         try check(prompt: "Raw secret:", command: { try Self.rawPrompt("Raw secret:", feedback: true, in: $0) }, perKey: true, recordInput: false)
     }
 
+    @Test(.enabled(if: canRun, "needs tmux and bash"))
+    func withoutInputAReadDashSSecretLeavesNoTrace() throws {
+        try check(prompt: "Password:", command: "read -s -p 'Password: ' PW; echo; echo got ${#PW} chars", perKey: true, recordInput: false)
+    }
+
     /// Runs bash under `psrec record`, types `command`, types a fresh secret at `prompt` (or,
     /// with `typeAhead`, right after the command, before the prompt shows), and checks the
     /// recording: the secret is nowhere, one redaction stands for it (none without input

@@ -12,6 +12,9 @@ import Testing
         #expect(modes.applicationCursorKeys && modes.applicationKeypad)
         _ = modes.feed(Array("\u{1B}[?1l\u{1B}>".utf8))
         #expect(!modes.isFullScreen)
+        _ = modes.feed(Array("\u{1B}[?1000;1006h".utf8))                      // htop asks for the mouse
+        #expect(modes.mouseReporting && modes.isFullScreen)
+        _ = modes.feed(Array("\u{1B}[?1000;1006l".utf8))
         _ = modes.feed(Array("\u{1B}[?25l\u{1B}[?2004h".utf8))               // cursor, bracketed paste: not full screen
         #expect(!modes.isFullScreen)
     }

@@ -48,6 +48,23 @@ import Testing
                 [Decision(bytes: bytes("pw1"), secret: true), Decision(bytes: bytes("\r"), secret: true)])
     }
 
+    @Test func terminalAnswersAndArrowKeysAreNoSecret() {
+        var detector = SecretDetector()
+        #expect(detector.typed(bytes("\u{1B}[2;2R\u{1B}[A\u{1B}OB"), echo: false, canonical: false, nowMicros: 0) ==
+                [Decision(bytes: bytes("\u{1B}[2;2R\u{1B}[A\u{1B}OB"), secret: false)])
+        // Within a line, only the typed text must be echoed.
+        #expect(detector.typed(bytes("ls\u{1B}[D"), echo: false, canonical: false, nowMicros: 0).isEmpty)
+        #expect(detector.output(bytes("ls\u{8}")) == [Decision(bytes: bytes("ls\u{1B}[D"), secret: false)])
+    }
+
+    @Test func aFloodOfUnshownLinesIsSettledOldestFirst() {
+        var detector = SecretDetector()
+        let lines = String(repeating: "x\r", count: SecretDetector.maxHeldLines + 3)
+        let decisions = detector.typed(bytes(lines), echo: false, canonical: false, nowMicros: 0)
+        #expect(decisions.count == 3 && decisions.allSatisfy { $0.secret && $0.bytes == bytes("x\r") })
+        #expect(detector.settle().count == SecretDetector.maxHeldLines)
+    }
+
     @Test func fullScreenProgramsAreNeverHeld() {
         var detector = SecretDetector()
         _ = detector.output(bytes("\u{1B}[?1049h"))
