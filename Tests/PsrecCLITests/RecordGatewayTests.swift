@@ -28,13 +28,14 @@ struct RecordGatewayTests {
         if getpwnam(user) == nil {
             let made = try ExternalTool.run("useradd", ["-m", "-s", "/bin/bash", "-G", group, user])
             try #require(made.status == 0, "useradd: \(made.stderr)")
+            // useradd leaves the password field "!", a locked account sshd refuses even for a
+            // key login when PAM is off; "*" is "no password" without the lock. Only here: the
+            // sudo test gives the account a password for a while, which must not be undone.
+            let unlocked = try ExternalTool.run("usermod", ["-p", "*", user])
+            try #require(unlocked.status == 0, "usermod: \(unlocked.stderr)")
         } else {
             try ExternalTool.run("usermod", ["-a", "-G", group, user])
         }
-        // useradd leaves the password field "!", a locked account sshd refuses even for a key
-        // login when PAM is off; "*" is "no password" without the lock.
-        let unlocked = try ExternalTool.run("usermod", ["-p", "*", user])
-        try #require(unlocked.status == 0, "usermod: \(unlocked.stderr)")
     }
 
     /// The session's script: prints who it is, waits for the test to tell it its recording's

@@ -46,12 +46,40 @@ struct RecordSecretTests {
 
     @Test(.enabled(if: canRun && ExternalTool.has("python3"), "needs tmux, bash and python3"))
     func aRawPromptWithStarFeedbackNeverReachesTheFile() throws {
-        try check(prompt: "Raw secret:", command: { try Self.rawPrompt("Raw secret:", feedback: true, in: $0) }, perKey: true)
+        try check(prompt: "Raw secret:", command: { try Self.rawPrompt("Raw secret:", feedback: true, in: $0) }, perKey: true,
+                  shownInstead: String(repeating: "*", count: 20))
     }
 
     @Test(.enabled(if: canRun && ExternalTool.has("python3"), "needs tmux, bash and python3"))
     func aSilentRawPromptNeverReachesTheFile() throws {
         try check(prompt: "Silent secret:", command: { try Self.rawPrompt("Silent secret:", feedback: false, in: $0) })
+    }
+
+    /// The real thing: sudo with `pwfeedback` asks an unprivileged user for their password
+    /// (echo and canonical mode off, a `*` per key).
+    @Test(.enabled(if: canRun && getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo")
+                   && ExternalTool.has("useradd", "groupadd", "usermod", "chpasswd", "visudo"),
+                   "needs tmux, bash, root, sudo, useradd, groupadd, usermod, chpasswd and visudo"))
+    func sudoWithPwfeedbackNeverReachesTheFile() throws {
+        try RecordGatewayTests.ensureAccount()
+        let user = RecordGatewayTests.user
+        let password = "Sup3rS3cret-" + UUID().uuidString.prefix(8).lowercased()
+        let set = try ExternalTool.run("chpasswd", [], stdin: Array("\(user):\(password)\n".utf8))
+        try #require(set.status == 0, "chpasswd: \(set.stderr)")
+        // Back to "no password" (not locked: the gateway test logs in with a key).
+        defer { _ = try? ExternalTool.run("usermod", ["-p", "*", user]) }
+        let sudoers = "/etc/sudoers.d/psrec-test-\(UUID().uuidString.prefix(8))"
+        try """
+            Defaults:\(user) pwfeedback, timestamp_timeout=0, lecture=never
+            \(user) ALL=(root) /usr/bin/true
+
+            """.write(toFile: sudoers, atomically: false, encoding: .utf8)
+        chmod(sudoers, 0o440)
+        defer { unlink(sudoers) }
+        let checked = try ExternalTool.run("visudo", ["-c", "-f", sudoers])
+        try #require(checked.status == 0, "visudo: \(checked.text)\(checked.stderr)")
+        try check(prompt: "Sudo password:", command: "sudo -k; sudo -p 'Sudo password: ' /usr/bin/true && echo got $((\(password.count))) chars",
+                  perKey: true, secret: password, runAs: user, shownInstead: String(repeating: "*", count: password.count))
     }
 
     @Test(.enabled(if: canRun, "needs tmux and bash"))
@@ -73,17 +101,21 @@ struct RecordSecretTests {
     /// with `typeAhead`, right after the command, before the prompt shows), and checks the
     /// recording: the secret is nowhere, one redaction stands for it (none without input
     /// recording), and ordinary typing is recorded.
-    func check(prompt: String, command: String, typeAhead: Bool = false, perKey: Bool = false, recordInput: Bool = true) throws {
-        try check(prompt: prompt, command: { _ in command }, typeAhead: typeAhead, perKey: perKey, recordInput: recordInput)
+    func check(prompt: String, command: String, typeAhead: Bool = false, perKey: Bool = false, recordInput: Bool = true,
+               secret: String = "Sup3rS3cret-" + UUID().uuidString.prefix(8).lowercased(), runAs: String? = nil, shownInstead: String? = nil) throws {
+        try check(prompt: prompt, command: { _ in command }, typeAhead: typeAhead, perKey: perKey, recordInput: recordInput, secret: secret,
+                  runAs: runAs, shownInstead: shownInstead)
     }
 
-    func check(prompt: String, command makeCommand: (URL) throws -> String, typeAhead: Bool = false, perKey: Bool = false, recordInput: Bool = true) throws {
+    func check(prompt: String, command makeCommand: (URL) throws -> String, typeAhead: Bool = false, perKey: Bool = false, recordInput: Bool = true,
+               secret: String = "Sup3rS3cret-" + UUID().uuidString.prefix(8).lowercased(), runAs: String? = nil, shownInstead: String? = nil) throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let command = try makeCommand(dir)
         let rec = dir.appendingPathComponent("secret.psrec").path
-        let secret = "Sup3rS3cret-" + UUID().uuidString.prefix(8).lowercased()
-        let tmux = try TmuxSession([CLI.binary.path, "record"] + (recordInput ? ["--input"] : []) + ["-o", rec, "--",
+        // A session run as another user records into a folder that user cannot enter.
+        if runAs != nil { chmod(dir.path, 0o700) }
+        let tmux = try TmuxSession([CLI.binary.path, "record"] + (recordInput ? ["--input"] : []) + (runAs.map { ["--run-as", $0] } ?? []) + ["-o", rec, "--",
                                     "env", "PS1=rec$ ", "HISTFILE=/dev/null", "bash", "--norc", "--noprofile", "-i"])
         defer { tmux.close() }
         try tmux.waitFor("rec$")
@@ -120,6 +152,11 @@ struct RecordSecretTests {
         let inOutput = Self.contains(output, needle), promptShown = Self.contains(output, Array(prompt.utf8))
         #expect(!inOutput, "the secret is in the recorded output")
         #expect(promptShown)
+        if let shownInstead {
+            // The prompt really is the feedback kind: a star per key.
+            let starred = Self.contains(output, Array(shownInstead.utf8))
+            #expect(starred, "the prompt's feedback is not in the recorded output")
+        }
         let events = try CLI.run(["events", "--json", rec])
         #expect(events.status == 0)
         let inEvents = events.text.contains(secret)
