@@ -170,6 +170,32 @@ struct RecordGatewayTests {
         #expect(!((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).contains("planted.psrec"))
     }
 
+    @Test(.enabled(if: getuid() == 0 && ExternalTool.has("useradd", "groupadd", "usermod", "setpriv"), "needs root, useradd, groupadd, usermod and setpriv"))
+    func anotherAccountNeedsRootAndSudoUserNeedsSudo() throws {
+        try Self.ensureAccount()
+        // Started by the user itself, psrec cannot run anyone's session: it says so and stops.
+        let asUser = try ExternalTool.run("setpriv", ["--reuid=\(Self.user)", "--regid=\(Self.user)", "--init-groups",
+                                                      CLI.binary.path, "record", "--run-as-sudo-user", "--", "true"])
+        #expect(asUser.status == 3)
+        #expect(asUser.stderr.contains("need psrec record to run as root"), "\(asUser.stderr)")
+        // Root without sudo has no invoking user to become.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SUDO_UID"] = nil
+        let noSudo = try ExternalTool.run(CLI.binary.path, ["record", "--run-as-sudo-user", "--", "true"], environment: environment)
+        #expect(noSudo.status == 3)
+        #expect(noSudo.stderr.contains("needs psrec to be started through sudo"), "\(noSudo.stderr)")
+        // An application the catalog does not record runs as the user too, never as root.
+        let root = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let db = root.appendingPathComponent("catalog.db").path
+        #expect(try CLI.run(["app", "add", "--db", db, "--disabled", "off-app"]).status == 0)
+        let notRecorded = try CLI.run(["record", "--run-as", Self.user, "--db", db, "--app", "off-app", "--dir", root.path, "--", "id", "-u"])
+        #expect(notRecorded.status == 0, "\(notRecorded.stderr)")
+        #expect(notRecorded.text == "\(try #require(getpwnam(Self.user)).pointee.pw_uid)\n")
+        let unknown = try CLI.run(["record", "--run-as", "no-such-user-psrec", "--", "true"])
+        #expect(unknown.status == 3 && unknown.stderr.contains("There is no account no-such-user-psrec"), "\(unknown.stderr)")
+    }
+
     @Test(.enabled(if: getuid() == 0 && ExternalTool.has("useradd", "groupadd", "usermod"), "needs root, useradd, groupadd and usermod"))
     func aSpoolTheSessionCanEnterIsRefused() throws {
         try Self.ensureAccount()
