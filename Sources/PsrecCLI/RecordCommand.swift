@@ -126,15 +126,15 @@ struct RecordCommand: ParsableCommand {
         }
         if let db {
             // Import only the file psrec wrote: the same inode as at creation, never a file put
-            // in its place.
+            // in its place (`mv forged.psrec "$PSREC_RECORDING"` by a session that can reach it).
             if created == nil || Self.fileIdentity(path) != created {
                 Console.error("The recording \(TerminalSafe.escape(path)) is not the file psrec wrote (it was replaced or removed during the session), so it was not imported into \(TerminalSafe.escape(db)).")
-                throw ExitCode(ExitStatus.invalid)
-            }
-            do {
-                _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
-            } catch {
-                Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+            } else {
+                do {
+                    _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
+                } catch {
+                    Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+                }
             }
         }
         throw ExitCode(outcome.exitStatus)

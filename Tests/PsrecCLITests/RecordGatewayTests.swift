@@ -196,6 +196,29 @@ struct RecordGatewayTests {
         #expect(unknown.status == 3 && unknown.stderr.contains("There is no account no-such-user-psrec"), "\(unknown.stderr)")
     }
 
+    /// Without the gateway setup the session owns its file; psrec still never imports a file
+    /// put in its place (the issue's `mv forged.psrec "$PSREC_RECORDING"`, with a complete,
+    /// valid forgery).
+    @Test func aRecordingReplacedDuringTheSessionIsNotImported() throws {
+        let root = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let db = root.appendingPathComponent("catalog.db").path, rec = root.appendingPathComponent("r.psrec").path
+        let forged = root.appendingPathComponent("forged.psrec").path
+        #expect(try CLI.run(["app", "add", "--db", db, "app"]).status == 0)
+        #expect(try CLI.run(["record", "-o", forged, "--", "echo", "an innocent session"]).status == 0)
+        #expect(try CLI.run(["verify", "--quiet", forged]).status == 0)
+        let run = try CLI.run(["record", "--db", db, "--app", "app", "-o", rec, "--", "sh", "-c",
+                               "echo what really happened; mv -f \(forged) \"$PSREC_RECORDING\"; exit 7"])
+        #expect(run.status == 7, "the session's own exit status passes through")
+        #expect(run.stderr.contains("The recording \(rec) is not the file psrec wrote"), "\(run.stderr)")
+        let listed = try CLI.run(["search", "--db", db, "--json"])
+        #expect(listed.status == 0 && !listed.text.contains("\"recording_id\""), "imported: \(listed.text)")
+        // The same session without the swap is imported.
+        let honest = try CLI.run(["record", "--db", db, "--app", "app", "-o", rec + ".2", "--", "sh", "-c", "echo honest"])
+        #expect(honest.status == 0 && honest.stderr.isEmpty, "\(honest.stderr)")
+        #expect(try CLI.run(["search", "--db", db, "--json"]).text.contains("\"recording_id\""))
+    }
+
     @Test(.enabled(if: getuid() == 0 && ExternalTool.has("useradd", "groupadd", "usermod"), "needs root, useradd, groupadd and usermod"))
     func aSpoolTheSessionCanEnterIsRefused() throws {
         try Self.ensureAccount()
