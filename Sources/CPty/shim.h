@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -71,6 +72,9 @@ static inline pid_t psrec_spawn_session(const char *slave, char *const argv[], c
         if (dup2(tty, 0) < 0 || dup2(tty, 1) < 0 || dup2(tty, 2) < 0) { failure[0] = PSREC_SPAWN_OPEN_TTY; goto fail; }
         if (tty > 2) close(tty);
         if (drop) {
+            /* The terminal becomes the user's, as sshd makes it (tools that open it by name,
+               such as pinentry or write, need that); the group stays grantpt's. */
+            if (fchown(0, uid, (gid_t)-1) != 0 || fchmod(0, 0620) != 0) { failure[0] = PSREC_SPAWN_OPEN_TTY; goto fail; }
             /* Raw system calls: glibc's wrappers would signal every thread of the parent
                (its setxid broadcast), and the child has only this one. */
             if (syscall(SYS_setgroups, (size_t)ngroups, groups) != 0) { failure[0] = PSREC_SPAWN_SETGROUPS; goto fail; }

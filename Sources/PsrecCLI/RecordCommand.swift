@@ -198,6 +198,10 @@ struct RecordCommand: ParsableCommand {
                 Console.error(TerminalSafe.escape(String(describing: error)))
                 Foundation.exit(ExitStatus.invalid)
             }
+            // The same environment as a recorded session's: the account's, none of sudo's.
+            let current = ProcessInfo.processInfo.environment
+            for key in current.keys where key.hasPrefix("SUDO_") { unsetenv(key) }
+            for (key, value) in sessionEnvironment(current, account: account) where current[key] != value { setenv(key, value, 1) }
         }
         let cArgs = argv.map { strdup($0) } + [nil]
         execvp(argv[0], cArgs)

@@ -48,6 +48,7 @@ struct RecordGatewayTests {
         echo "ID uid=$(id -u) gids=$(id -G)"
         echo "ENV PSREC_RECORDING=${PSREC_RECORDING-unset} PSREC_RECORDING_ID=${PSREC_RECORDING_ID-unset}"
         echo "FDS $(ls /proc/self/fd | sort -n | tr '\\n' ' ')"
+        echo "TTY $(stat -c %U:%a "$(tty)")"
         for i in $(seq 1 600); do [ -s "$work/target" ] && break; sleep 0.1; done
         target=$(cat "$work/target")
         spool=$(dirname "$target")
@@ -150,6 +151,8 @@ struct RecordGatewayTests {
         #expect(said.contains("ENV PSREC_RECORDING=unset PSREC_RECORDING_ID="), "\(said)")
         #expect(!said.contains("PSREC_RECORDING_ID=unset"))
         #expect(said.contains("FDS 0 1 2 3 \n"), "\(said)")
+        // Its terminal is its own, as under sshd.
+        #expect(said.contains("TTY \(Self.user):620\n"), "\(said)")
         let attacks = said.split(separator: "\n").filter { $0.hasPrefix("ATTACK ") }
         let real = attacks.filter { !$0.hasPrefix("ATTACK control-") }, control = attacks.filter { $0.hasPrefix("ATTACK control-") }
         #expect(real.count >= 11 && real.contains { $0.hasPrefix("ATTACK recorder-fd-") }, "\(said)")
@@ -189,9 +192,14 @@ struct RecordGatewayTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let db = root.appendingPathComponent("catalog.db").path
         #expect(try CLI.run(["app", "add", "--db", db, "--disabled", "off-app"]).status == 0)
-        let notRecorded = try CLI.run(["record", "--run-as", Self.user, "--db", db, "--app", "off-app", "--dir", root.path, "--", "id", "-u"])
+        var sudoLike = ProcessInfo.processInfo.environment
+        sudoLike["SUDO_UID"] = "0"
+        sudoLike["USER"] = "root"
+        let notRecorded = try ExternalTool.run(CLI.binary.path, ["record", "--run-as", Self.user, "--db", db, "--app", "off-app", "--dir", root.path, "--",
+                                                                 "sh", "-c", "echo $(id -u) $USER $HOME ${SUDO_UID-none}"], environment: sudoLike)
         #expect(notRecorded.status == 0, "\(notRecorded.stderr)")
-        #expect(notRecorded.text == "\(try #require(getpwnam(Self.user)).pointee.pw_uid)\n")
+        let account = try #require(getpwnam(Self.user)).pointee
+        #expect(notRecorded.text == "\(account.pw_uid) \(Self.user) \(String(cString: account.pw_dir)) none\n")
         let unknown = try CLI.run(["record", "--run-as", "no-such-user-psrec", "--", "true"])
         #expect(unknown.status == 3 && unknown.stderr.contains("There is no account no-such-user-psrec"), "\(unknown.stderr)")
     }
