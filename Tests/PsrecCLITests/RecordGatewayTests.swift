@@ -81,6 +81,63 @@ struct RecordGatewayTests {
         """
     }
 
+    /// A person logs in through the gateway at a real terminal (tmux, `ssh -tt`): sudo's own
+    /// pty, psrec's raw mode and the login shell as the user work together, and the typed
+    /// commands are recorded with the user's name.
+    @Test(.enabled(if: canRun && TmuxSession.isAvailable, "needs root, /usr/sbin/sshd, ssh, ssh-keygen, sudo, useradd, pgrep and tmux"))
+    func anInteractiveGatewayLoginIsRecordedAsTheUser() throws {
+        try Self.ensureAccount()
+        let root = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let spool = root.appendingPathComponent("spool").path
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let recordCommand = "\(CLI.binary.path) record --run-as-sudo-user --dir \(spool) --input"
+        let sudoers = try Self.installSudoers(recordCommand)
+        defer { unlink(sudoers) }
+        let server = try LocalSSHServer(forceCommand: "/usr/bin/sudo -n \(recordCommand)")
+        defer { server.stop() }
+        chmod(server.dir.path, 0o755)
+
+        let tmux = try TmuxSession(["ssh"] + server.sshArguments(["-tt"], user: Self.user))
+        defer { tmux.close() }
+        let prompt = try tmux.waitForScreen("the user's shell prompt") { $0.last?.hasSuffix("$") == true }
+        try #require(prompt != nil, "sshd log:\n\(server.log)")
+        try tmux.type("echo I am $(id -un)")
+        try tmux.press("Enter")
+        try tmux.waitFor("I am \(Self.user)")
+        try tmux.type("exit")
+        try tmux.press("Enter")
+        #expect(tmux.waitForExit())
+
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".psrec") }
+        try #require(files.count == 1, "recordings: \(files)")
+        let rec = spool + "/" + files[0]
+        #expect(ExternalTool.waitUntil(timeout: .seconds(20)) { (try? CLI.run(["verify", "--quiet", rec]).status) == 0 })
+        #expect(try RecordSSHTests.metadata(rec)["user"] as? String == Self.user)
+        let commands = try RecordSSHTests.events(rec).filter { $0["type"] as? String == "command" }.compactMap { $0["text"] as? String }
+        #expect(commands == ["echo I am $(id -un)", "exit"])
+        #expect(try CLI.run(["cat", rec]).text.contains("I am \(Self.user)"))
+    }
+
+    /// Lets the test user run exactly `command` as root without a password, keeping the SSH
+    /// variables, as the README's sudoers file does; returns the file to remove.
+    static func installSudoers(_ command: String) throws -> String {
+        let sudoers = "/etc/sudoers.d/psrec-test-\(UUID().uuidString.prefix(8))"
+        let binary = String(command.prefix { $0 != " " })
+        try """
+            Defaults!\(binary) env_keep += "SSH_ORIGINAL_COMMAND SSH_CONNECTION SSH_CLIENT"
+            \(user) ALL=(root) NOPASSWD: \(command)
+
+            """.write(toFile: sudoers, atomically: false, encoding: .utf8)
+        chmod(sudoers, 0o440)
+        let checked = try ExternalTool.run("visudo", ["-c", "-f", sudoers])
+        if checked.status != 0 {
+            unlink(sudoers)
+            throw ExternalTool.ToolError(message: "visudo rejects \(sudoers): \(checked.text)\(checked.stderr)")
+        }
+        return sudoers
+    }
+
     @Test(.enabled(if: canRun, "needs root, /usr/sbin/sshd, ssh, ssh-keygen, sudo, useradd and pgrep"))
     func theRecordedUserCannotReachTheirRecording() throws {
         try Self.ensureAccount()
@@ -104,16 +161,8 @@ struct RecordGatewayTests {
         chmod(work + "/attack.sh", 0o755)
 
         let recordCommand = "\(CLI.binary.path) record --run-as-sudo-user --dir \(spool) --db \(db) --app ssh-gw --input"
-        let sudoers = "/etc/sudoers.d/psrec-test-\(UUID().uuidString.prefix(8))"
-        try """
-            Defaults!\(CLI.binary.path) env_keep += "SSH_ORIGINAL_COMMAND SSH_CONNECTION SSH_CLIENT"
-            \(Self.user) ALL=(root) NOPASSWD: \(recordCommand)
-
-            """.write(toFile: sudoers, atomically: false, encoding: .utf8)
-        chmod(sudoers, 0o440)
+        let sudoers = try Self.installSudoers(recordCommand)
         defer { unlink(sudoers) }
-        let checked = try ExternalTool.run("visudo", ["-c", "-f", sudoers])
-        try #require(checked.status == 0, "visudo: \(checked.text)\(checked.stderr)")
         let server = try LocalSSHServer(forceCommand: "/usr/bin/sudo -n \(recordCommand)")
         defer { server.stop() }
         // sshd reads authorized_keys as the user.
