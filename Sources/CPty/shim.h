@@ -84,9 +84,12 @@ static inline pid_t psrec_spawn_session(const char *slave, char *const argv[], c
                 errno = EPERM; failure[0] = PSREC_SPAWN_SETUID; goto fail;
             }
         }
-        /* Every descriptor but 0, 1, 2 and the report pipe (close-on-exec) goes. */
-        if (report[1] > 3) syscall(SYS_close_range, 3U, (unsigned)report[1] - 1, 0U);
-        syscall(SYS_close_range, (unsigned)report[1] + 1, ~0U, 0U);
+        /* Every descriptor but 0, 1, 2 and the report pipe (close-on-exec) goes; one by one
+           on kernels before 5.9, which lack close_range. */
+        if ((report[1] > 3 && syscall(SYS_close_range, 3U, (unsigned)report[1] - 1, 0U) != 0)
+            || syscall(SYS_close_range, (unsigned)report[1] + 1, ~0U, 0U) != 0) {
+            for (int fd = 3; fd < 65536; fd++) if (fd != report[1]) close(fd);
+        }
         execvpe(argv[0], argv, envp);
         failure[0] = PSREC_SPAWN_EXEC;
     fail:
