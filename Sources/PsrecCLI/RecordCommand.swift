@@ -55,7 +55,7 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A catalog that says whether --app is recorded, and receives the recording.", valueName: "db"))
     var db: String?
 
-    @Flag(help: "Record keystrokes too (never while echo is off, as at password prompts).")
+    @Flag(help: "Record keystrokes too (never those typed into a password prompt; see the README).")
     var input = false
 
     @Option(name: .customLong("run-as"), help: ArgumentHelp("Run the session as this user, with the user's groups, while psrec keeps root and the recording (psrec must run as root).", valueName: "user"))
