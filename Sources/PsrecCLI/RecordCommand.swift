@@ -17,12 +17,15 @@ struct RecordCommand: ParsableCommand {
         the exit status pass through, and the terminal is restored on every exit path. A chunk \
         is written at least every second, so the file is always a playable recording. \
         Keyboard-command indicators are added at every Enter (with the typed text only with \
-        --input), mouse-click indicators at every xterm mouse press. With --input, bytes typed \
-        while the terminal has echo off (password prompts) are replaced by a redaction.
+        --input), mouse-click indicators at every xterm mouse press. With --input, keys typed into \
+        a secret (echo off, and neither echoed back by the program nor typed into a full-screen \
+        one) are replaced by one redaction per secret; without --input they leave nothing.
 
-        For an SSH gateway, use it as sshd's ForceCommand (`ForceCommand psrec record --dir \
-        /var/lib/psrec`): the user, remote address and requested command come from the SSH \
-        environment (USER, SSH_CONNECTION, SSH_ORIGINAL_COMMAND).
+        For an SSH gateway, use it as sshd's ForceCommand through sudo (`ForceCommand sudo -n \
+        psrec record --run-as-sudo-user --dir /var/spool/psrec`; the README shows the whole \
+        setup): psrec keeps root and the recording, the session runs as the user and cannot \
+        reach the file. The remote address and requested command come from the SSH \
+        environment (SSH_CONNECTION, SSH_ORIGINAL_COMMAND).
 
         With --db DB --app A, the catalog decides: the session is recorded only if recording \
         is enabled for A (`psrec app enable A`), otherwise the command just runs; a finished \
@@ -52,8 +55,14 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A catalog that says whether --app is recorded, and receives the recording.", valueName: "db"))
     var db: String?
 
-    @Flag(help: "Record keystrokes too (never while echo is off, as at password prompts).")
+    @Flag(help: "Record keystrokes too (never those typed into a password prompt; see the README).")
     var input = false
+
+    @Option(name: .customLong("run-as"), help: ArgumentHelp("Run the session as this user, with the user's groups, while psrec keeps root and the recording (psrec must run as root).", valueName: "user"))
+    var runAs: String?
+
+    @Flag(help: "Run the session as the user who started psrec through sudo (SUDO_UID): the SSH gateway setup in the README.")
+    var runAsSudoUser = false
 
     @OptionGroup var compression: CompressionOptions
 
@@ -62,18 +71,25 @@ struct RecordCommand: ParsableCommand {
 
     func validate() throws {
         if db != nil && app == nil { throw ValidationError("--db needs --app: the catalog decides per application whether to record.") }
+        if runAs != nil && runAsSudoUser { throw ValidationError("--run-as and --run-as-sudo-user name the session's user twice; give one.") }
     }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let account = try sessionAccount()
+        let environment = Self.sessionEnvironment(ProcessInfo.processInfo.environment, account: account)
         let argv = Self.command(explicit: command.first == "--" ? Array(command.dropFirst()) : command, environment: environment)
         if let db, let app, !(try Self.recordingEnabled(db: db, app: app)) {
             // Not recorded: become the command, so the session is exactly as without psrec.
-            Self.exec(argv)
+            Self.exec(argv, as: account)
         }
         let size = SessionRecorder.initialSize(fallback: (80, 24))
         let meta = Self.metadata(user: user, app: app, host: host, argv: argv, environment: environment, size: size)
         let path = output ?? (dir as NSString).appendingPathComponent(Self.defaultName(meta))
+        let folder = (path as NSString).deletingLastPathComponent
+        if let account, let reason = account.reach(ofDirectory: folder.isEmpty ? "." : folder) {
+            Console.error(TerminalSafe.escape(reason))
+            throw ExitCode(ExitStatus.invalid)
+        }
         let writer: RecordingWriter
         do {
             var options = compression.writerOptions
@@ -88,9 +104,15 @@ struct RecordCommand: ParsableCommand {
             Console.error(TerminalSafe.escape(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
+        let created = Self.fileIdentity(path)
         var env = environment
-        env["PSREC_RECORDING"] = path
-        let recorder = SessionRecorder(configuration: .init(command: argv, environment: env.map { "\($0.key)=\($0.value)" }, recordInput: input), writer: writer)
+        // The recording's id is harmless to give away. Its path is given only to a session that
+        // runs as psrec's own user and can reach the file anyway; a session run as another
+        // account learns nothing that leads to the file.
+        env["PSREC_RECORDING_ID"] = meta.recordingID.uuidString.lowercased()
+        if account == nil { env["PSREC_RECORDING"] = path }
+        let recorder = SessionRecorder(configuration: .init(command: argv, environment: env.map { "\($0.key)=\($0.value)" }, recordInput: input,
+                                                            account: account), writer: writer)
         let outcome: SessionRecorder.Outcome
         do {
             outcome = try recorder.run()
@@ -103,10 +125,16 @@ struct RecordCommand: ParsableCommand {
             Console.error("Recording stopped early: \(TerminalSafe.escape(failure.description)). The session itself was not interrupted.")
         }
         if let db {
-            do {
-                _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
-            } catch {
-                Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+            // Import only the file psrec wrote: the same inode as at creation, never a file put
+            // in its place (`mv forged.psrec "$PSREC_RECORDING"` by a session that can reach it).
+            if created == nil || Self.fileIdentity(path) != created {
+                Console.error("The recording \(TerminalSafe.escape(path)) is not the file psrec wrote (it was replaced or removed during the session), so it was not imported into \(TerminalSafe.escape(db)).")
+            } else {
+                do {
+                    _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
+                } catch {
+                    Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+                }
             }
         }
         throw ExitCode(outcome.exitStatus)
@@ -127,8 +155,54 @@ struct RecordCommand: ParsableCommand {
         return application.recordingEnabled
     }
 
-    /// Replaces this process with `argv` (searched in PATH); returns only on failure, by exiting.
-    static func exec(_ argv: [String]) -> Never {
+    /// The account to run the session as (`--run-as`, `--run-as-sudo-user`), or nil for psrec's own.
+    func sessionAccount() throws -> SessionAccount? {
+        guard runAs != nil || runAsSudoUser else { return nil }
+        guard geteuid() == 0 else {
+            Console.error("--run-as and --run-as-sudo-user need psrec record to run as root (it runs as uid \(geteuid())); start it through sudo as the README's SSH gateway setup shows.")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        do {
+            if let runAs { return try SessionAccount(runAs) }
+            return try SessionAccount.sudoInvoker(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            Console.error(TerminalSafe.escape(String(describing: error)))
+            throw ExitCode(ExitStatus.invalid)
+        }
+    }
+
+    /// The session's environment: the account's own user, home and shell when it runs as
+    /// another account, and none of sudo's variables.
+    static func sessionEnvironment(_ environment: [String: String], account: SessionAccount?) -> [String: String] {
+        guard let account else { return environment }
+        var env = environment.filter { !$0.key.hasPrefix("SUDO_") }
+        env["USER"] = account.name
+        env["LOGNAME"] = account.name
+        env["HOME"] = account.home
+        env["SHELL"] = account.shell
+        return env
+    }
+
+    /// Device and inode of the file at `path`, or nil when there is none.
+    static func fileIdentity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// Replaces this process with `argv` (searched in PATH), as `account` when given; returns
+    /// only on failure, by exiting.
+    static func exec(_ argv: [String], as account: SessionAccount? = nil) -> Never {
+        if let account {
+            do { try account.become() } catch {
+                Console.error(TerminalSafe.escape(String(describing: error)))
+                Foundation.exit(ExitStatus.invalid)
+            }
+            // The same environment as a recorded session's: the account's, none of sudo's.
+            let current = ProcessInfo.processInfo.environment
+            for key in current.keys where key.hasPrefix("SUDO_") { unsetenv(key) }
+            for (key, value) in sessionEnvironment(current, account: account) where current[key] != value { setenv(key, value, 1) }
+        }
         let cArgs = argv.map { strdup($0) } + [nil]
         execvp(argv[0], cArgs)
         Console.error("Cannot start \(TerminalSafe.escape(argv[0])): \(String(cString: strerror(errno))).")

@@ -8,9 +8,11 @@ public import PsrecFormat
 /// - A click indicator is emitted for every mouse button press reported by the terminal in
 ///   xterm's X10 (`ESC [ M b x y`) or SGR 1006 (`ESC [ < b ; x ; y M`) encoding, at 0-based
 ///   cell coordinates.
-/// - While the session's terminal has echo off in canonical mode (a password prompt), typed
-///   bytes become a `redactedInput` event with their count, never their values, and Enter
-///   submits no command.
+/// - Bytes typed into a secret (`SecretDetector` decides which) never reach the file, nor the
+///   command line, and Enter submits no command. With `recordText`, a secret leaves one
+///   `redactedInput` event with its byte count when it ends (at its Enter, at the next ordinary
+///   input, or at `finish()`), so the file keeps neither its bytes nor the rhythm of its keys;
+///   without `recordText`, it leaves nothing at all (no length either).
 ///
 /// Escape sequences split across reads are handled: the state carries over between calls.
 public struct InputInterpreter: Sendable {
@@ -18,6 +20,8 @@ public struct InputInterpreter: Sendable {
     public var recordText: Bool
     private var line: [UInt8] = []
     private var state: State = .ground
+    /// Bytes of the secret being typed, not yet reported.
+    private var secretCount = 0
 
     enum State: Sendable, Equatable {
         case ground
@@ -36,13 +40,33 @@ public struct InputInterpreter: Sendable {
             // Nothing typed at a password prompt may reach the file, nor the command line.
             line.removeAll()
             state = .ground
-            return bytes.isEmpty ? [] : [.redactedInput(count: bytes.count)]
+            var events: [Event] = []
+            for byte in bytes {
+                secretCount += 1
+                if byte == 0x0D || byte == 0x0A, let event = finish() { events.append(event) }
+            }
+            return events
         }
-        var events: [Event] = recordText && !bytes.isEmpty ? [.input(bytes)] : []
+        var bytes = bytes[...]
+        // An Enter right after a secret's keys submits the secret (decided ordinary only because
+        // it carries no text): it belongs to the secret, and is no command.
+        if secretCount > 0, let first = bytes.first, first == 0x0D || first == 0x0A {
+            secretCount += 1
+            bytes = bytes.dropFirst()
+        }
+        var events: [Event] = []
+        if let event = finish() { events.append(event) }
+        if recordText && !bytes.isEmpty { events.append(.input(Array(bytes))) }
         for byte in bytes {
             if let event = feed(byte) { events.append(event) }
         }
         return events
+    }
+
+    /// Ends the secret being typed, if any: its one redaction (only when recording text).
+    public mutating func finish() -> Event? {
+        defer { secretCount = 0 }
+        return recordText && secretCount > 0 ? .redactedInput(count: secretCount) : nil
     }
 
     private mutating func feed(_ byte: UInt8) -> Event? {

@@ -6,8 +6,8 @@ import Glibc
 /// A pseudo-terminal pair and a child process running on it as session leader with the
 /// pty as its controlling terminal (like `script(1)` and `sshd`).
 ///
-/// Uses `posix_openpt(3)`, `grantpt(3)`, `unlockpt(3)`, `ptsname_r(3)` and `posix_spawn(3)`
-/// with `POSIX_SPAWN_SETSID`: the child becomes a session leader, then opens the slave,
+/// Uses `posix_openpt(3)`, `grantpt(3)`, `unlockpt(3)`, `ptsname_r(3)`, then `fork(2)`,
+/// `setsid(2)` and `execvpe(3)`: the child becomes a session leader, then opens the slave,
 /// which on Linux makes it the controlling terminal.
 final class PseudoTerminal {
     /// The master side: read the session's output, write its input.
@@ -44,36 +44,37 @@ final class PseudoTerminal {
 
     deinit { close(master) }
 
-    /// Starts `argv[0]` (searched in PATH) with `environment` on the slave.
-    func spawn(_ argv: [String], environment: [String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, slavePath, O_RDWR, 0)
-        posix_spawn_file_actions_adddup2(&actions, 0, 1)
-        posix_spawn_file_actions_adddup2(&actions, 0, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // POSIX_SPAWN_SETSID (glibc 2.26+) is a macro Swift does not import.
-        let setsid: Int32 = 0x80
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(setsid | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+    /// Starts `argv[0]` (searched in PATH) with `environment` on the slave, as `account` when
+    /// given (this process must then be root), with no descriptor but 0, 1 and 2.
+    ///
+    /// `fork` and `exec` happen in C (`psrec_spawn_session`): `posix_spawn` cannot change
+    /// the uid and groups, and cannot close the descriptors it does not know of (the
+    /// recording's is not close-on-exec).
+    func spawn(_ argv: [String], environment: [String], account: SessionAccount? = nil) throws {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup($0) } + [nil]
         defer {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, cEnv)
-        guard status == 0 else { throw SystemError(call: "starting \(argv[0])", code: status) }
+        let groups = account?.groups ?? []
+        var stage: Int32 = 0, code: Int32 = 0
+        let pid = groups.withUnsafeBufferPointer { groupList in
+            psrec_spawn_session(slavePath, cArgs, cEnv, account == nil ? 0 : 1, account?.uid ?? 0, account?.gid ?? 0,
+                                groupList.baseAddress, Int32(groupList.count), &stage, &code)
+        }
+        guard pid > 0 else {
+            let what: String
+            switch Int(stage) {
+            case Int(PSREC_SPAWN_SETGROUPS), Int(PSREC_SPAWN_SETGID), Int(PSREC_SPAWN_SETUID):
+                what = "starting \(argv[0]) as \(account?.name ?? "")"
+            case Int(PSREC_SPAWN_OPEN_TTY), Int(PSREC_SPAWN_SETSID):
+                what = "opening the terminal \(slavePath)"
+            default:
+                what = "starting \(argv[0])"
+            }
+            throw SystemError(call: what, code: code)
+        }
         child = pid
     }
 
@@ -83,11 +84,12 @@ final class PseudoTerminal {
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
     }
 
-    /// True while the session's terminal reads a password: echo off in canonical mode.
-    var isReadingSecret: Bool {
+    /// The session terminal's echo and canonical (line) modes, as `SecretDetector` needs them;
+    /// echo on (nothing secret) when they cannot be read.
+    var lineModes: (echo: Bool, canonical: Bool) {
         var modes = termios()
-        guard tcgetattr(master, &modes) == 0 else { return false }
-        return modes.c_lflag & tcflag_t(ECHO) == 0 && modes.c_lflag & tcflag_t(ICANON) != 0
+        guard tcgetattr(master, &modes) == 0 else { return (true, true) }
+        return (modes.c_lflag & tcflag_t(ECHO) != 0, modes.c_lflag & tcflag_t(ICANON) != 0)
     }
 }
 

@@ -20,12 +20,16 @@ public final class SessionRecorder {
         public var recordInput: Bool
         /// Size used when the user's side is not a terminal.
         public var fallbackSize: (cols: Int, rows: Int)
+        /// The account the session runs as, when not this process's (which must be root).
+        public var account: SessionAccount?
 
-        public init(command: [String], environment: [String], recordInput: Bool, fallbackSize: (cols: Int, rows: Int) = (80, 24)) {
+        public init(command: [String], environment: [String], recordInput: Bool, fallbackSize: (cols: Int, rows: Int) = (80, 24),
+                    account: SessionAccount? = nil) {
             self.command = command
             self.environment = environment
             self.recordInput = recordInput
             self.fallbackSize = fallbackSize
+            self.account = account
         }
     }
 
@@ -42,6 +46,7 @@ public final class SessionRecorder {
     let clock = ContinuousClock()
     let start: ContinuousClock.Instant
     var interpreter: InputInterpreter
+    var detector = SecretDetector()
     var recordingError: FormatError?
 
     /// Prepares a recorder writing through `writer`.
@@ -63,6 +68,14 @@ public final class SessionRecorder {
         return max(writer.lastEventMicros, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)
     }
 
+    /// Records what typed bytes mean (input, redaction, indicators), once it is decided
+    /// whether they are a secret.
+    func record(_ decisions: [SecretDetector.Decision]) {
+        for decision in decisions {
+            for event in interpreter.interpret(decision.bytes, secret: decision.secret) { record(event) }
+        }
+    }
+
     /// Records an event unless recording already failed; the session goes on regardless.
     func record(_ event: Event) {
         guard recordingError == nil else { return }
@@ -77,7 +90,7 @@ public final class SessionRecorder {
         let pty = try PseudoTerminal(size: size, modes: TerminalMode.current(0))
         SignalPipe.install([SIGWINCH, SIGCHLD, SIGTERM, SIGHUP, SIGINT, SIGQUIT])
         signal(SIGPIPE, SIG_IGN)
-        try pty.spawn(configuration.command, environment: configuration.environment)
+        try pty.spawn(configuration.command, environment: configuration.environment, account: configuration.account)
         let terminal = TerminalMode(fd: 0)
         terminal.makeRaw()
         defer { terminal.restore() }
@@ -96,7 +109,8 @@ public final class SessionRecorder {
             var fds = [pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: SignalPipe.readEnd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: stdinOpen && childStatus == nil ? 0 : -1, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, nfds_t(fds.count), 200)
+            // Typed bytes waiting for their echo are decided within a few tens of milliseconds of their time.
+            let ready = poll(&fds, nfds_t(fds.count), detector.isHolding ? 20 : 200)
             if ready < 0 && errno != EINTR { break }
             if ready == 0 { reapDue = true }
 
@@ -137,6 +151,7 @@ public final class SessionRecorder {
                     let bytes = Array(buffer.prefix(n))
                     writeAll(1, bytes)
                     record(.output(bytes))
+                    record(detector.output(bytes))
                     if drainDeadline != nil { drainDeadline = .now + .milliseconds(300) }
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                     masterOpen = false
@@ -146,15 +161,16 @@ public final class SessionRecorder {
                 let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
                 if n > 0 {
                     let bytes = Array(buffer.prefix(n))
-                    let secret = pty.isReadingSecret
+                    let modes = pty.lineModes
                     writeAll(pty.master, bytes)
-                    for event in interpreter.interpret(bytes, secret: secret) { record(event) }
+                    record(detector.typed(bytes, echo: modes.echo, canonical: modes.canonical, nowMicros: now))
                 } else if n == 0 {
                     stdinOpen = false
                     // No terminal on our side and its input ended: pass the end on.
                     if userSize == nil { writeAll(pty.master, [0x04]) }
                 }
             }
+            record(detector.tick(nowMicros: now))
             if recordingError == nil {
                 do { try writer.flushIfDue(nowMicros: now) } catch { recordingError = error }
             }
@@ -169,6 +185,8 @@ public final class SessionRecorder {
             waitpid(pty.child, &status, 0)
             childStatus = status
         }
+        record(detector.settle())
+        if let redaction = interpreter.finish() { record(redaction) }
         let status = childStatus ?? 0
         let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         record(.exit((status & 0x7F) == 0 ? Int64(exitCode) : -Int64(status & 0x7F)))

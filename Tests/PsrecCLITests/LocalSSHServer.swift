@@ -92,10 +92,11 @@ final class LocalSSHServer {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    /// ssh client arguments to log in as root with the client key (no user config, no known hosts).
-    func sshArguments(_ extra: [String] = []) -> [String] {
+    /// ssh client arguments to log in as `user` (root unless said) with the client key (no user
+    /// config, no known hosts).
+    func sshArguments(_ extra: [String] = [], user: String = "root") -> [String] {
         ["-F", "/dev/null", "-i", clientKey, "-p", "\(port)", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"] + extra + ["root@127.0.0.1"]
+         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"] + extra + ["\(user)@127.0.0.1"]
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).

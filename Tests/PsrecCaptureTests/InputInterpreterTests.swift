@@ -52,6 +52,27 @@ import PsrecFormat
         #expect(interpreter.interpret(Array("whoami\r".utf8), secret: false) == [.input(Array("whoami\r".utf8)), .command("whoami")])
     }
 
+    @Test func aSecretTypedKeyByKeyLeavesOneRedactionAtItsEnd() {
+        var interpreter = InputInterpreter(recordText: true)
+        for key in "hunter2" { #expect(interpreter.interpret([key.asciiValue!], secret: true).isEmpty) }
+        #expect(interpreter.interpret([0x0D], secret: true) == [.redactedInput(count: 8)])
+        // Enter decided ordinary (it has no text) still ends the secret, and submits nothing.
+        _ = interpreter.interpret(Array("pw".utf8), secret: true)
+        #expect(interpreter.interpret(Array("\rls\r".utf8), secret: false) == [.redactedInput(count: 3), .input(Array("ls\r".utf8)), .command("ls")])
+        // A secret still open at the end is reported by finish().
+        _ = interpreter.interpret(Array("abc".utf8), secret: true)
+        #expect(interpreter.finish() == .redactedInput(count: 3))
+        #expect(interpreter.finish() == nil)
+    }
+
+    @Test func withoutInputRecordingASecretLeavesNothing() {
+        var interpreter = InputInterpreter(recordText: false)
+        for key in "hunter2\r" { #expect(interpreter.interpret([key.asciiValue!], secret: true).isEmpty) }
+        #expect(interpreter.interpret(Array("ls\r".utf8), secret: false) == [.command("")])
+        _ = interpreter.interpret(Array("abc".utf8), secret: true)
+        #expect(interpreter.finish() == nil)
+    }
+
     @Test func garbageNeverTraps() {
         var rng = SystemRandomNumberGenerator()
         var interpreter = InputInterpreter(recordText: true)
