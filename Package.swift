@@ -66,7 +66,7 @@ let package = Package(
         .systemLibrary(name: "CPty"),
         .target(
             name: "PsrecCapture",
-            dependencies: ["PsrecFormat", "CPty"],
+            dependencies: ["PsrecFormat", "PsrecTerminal", "CPty"],
             swiftSettings: upcoming),
         .target(
             name: "PsrecScreen",

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+internal import PsrecTerminal
 
 /// Follows, in a session's output, the modes that mark a full-screen program: the alternate
 /// screen (`CSI ? 1049 h`, `1047`, `47`), application cursor keys (`CSI ? 1 h`) and the
@@ -9,86 +7,74 @@ import Glibc
 /// ask for the mouse; line editors (bash's readline) and password prompts do none of these.
 ///
 /// Also hands back the output's text, escape sequences left out, so typed bytes can be
-/// looked for in what the program wrote (`SecretDetector`'s echo evidence).
-/// Sequences split across writes are followed: the state carries over between calls.
+/// looked for in what the program wrote (`SecretDetector`'s echo evidence). The output is
+/// read by psrec's one terminal parser (`PsrecTerminal.TerminalParser`), so sequences split
+/// across writes are followed and CAN, SUB and C1 controls mean what they mean everywhere else.
 struct ScreenModes: Sendable {
-    private(set) var alternateScreen = false
-    private(set) var applicationCursorKeys = false
-    private(set) var applicationKeypad = false
-    private(set) var mouseReporting = false
-    private var state: State = .ground
-    /// Parameter bytes of the control sequence being read (a few: longer ones are no mode change).
-    private var params: [UInt8] = []
-
-    enum State: Sendable, Equatable {
-        case ground
-        case escape
-        case csi
-        /// An OSC, DCS, PM or APC string, up to BEL or ST; `escape` right after its ESC.
-        case string(escape: Bool)
+    /// The modes, as the parser's actions change them.
+    struct Modes: Sendable, Equatable {
+        var alternateScreen = false
+        var applicationCursorKeys = false
+        var applicationKeypad = false
+        var mouseReporting = false
     }
+
+    private var modes = Modes()
+    private var parser = TerminalParser()
+
+    var alternateScreen: Bool { modes.alternateScreen }
+    var applicationCursorKeys: Bool { modes.applicationCursorKeys }
+    var applicationKeypad: Bool { modes.applicationKeypad }
+    var mouseReporting: Bool { modes.mouseReporting }
 
     /// True while a full-screen program holds the terminal.
     var isFullScreen: Bool { alternateScreen || applicationCursorKeys || applicationKeypad || mouseReporting }
 
-    /// Follows `bytes`; with `collectText`, returns their printable text (no control bytes,
-    /// no sequences), else nothing. Plain text is skipped at `memchr` speed when no text is
-    /// wanted: the relay loop calls this for every read of output.
+    /// Follows `bytes`; with `collectText`, returns their printable text (no control
+    /// characters, no sequences, UTF-8), else nothing. Runs of plain ASCII are handed over
+    /// whole by the parser: the relay loop calls this for every read of output.
     mutating func feed(_ bytes: [UInt8], collectText: Bool = true) -> [UInt8] {
+        var actions = Actions(modes: modes, collectText: collectText)
+        parser.feed(bytes, into: &actions)
+        modes = actions.modes
+        return actions.text
+    }
+
+    private struct Actions: TerminalActions {
+        var modes: Modes
+        let collectText: Bool
         var text: [UInt8] = []
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var index = 0
-            while index < buffer.count {
-                if state == .ground && !collectText {
-                    guard let escape = memchr(base + index, 0x1B, buffer.count - index) else { return }
-                    index = UnsafePointer(escape.assumingMemoryBound(to: UInt8.self)) - base
-                }
-                step(buffer[index], into: &text)
-                index += 1
-            }
-        }
-        return text
-    }
 
-    private mutating func step(_ byte: UInt8, into text: inout [UInt8]) {
-        switch state {
-        case .ground:
-            if byte == 0x1B { state = .escape } else if byte >= 0x20 && byte != 0x7F { text.append(byte) }
-        case .escape:
-            switch byte {
-            case UInt8(ascii: "["): state = .csi; params.removeAll(keepingCapacity: true)
-            case UInt8(ascii: "]"), UInt8(ascii: "P"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "X"): state = .string(escape: false)
-            case UInt8(ascii: "="): applicationKeypad = true; state = .ground
-            case UInt8(ascii: ">"): applicationKeypad = false; state = .ground
-            case UInt8(ascii: "c"):
-                alternateScreen = false; applicationCursorKeys = false; applicationKeypad = false; mouseReporting = false
-                state = .ground
-            case 0x20...0x2F: break              // intermediate bytes (ESC ( B …): wait for the final one
-            default: state = .ground
-            }
-        case .csi:
-            if (0x40...0x7E).contains(byte) {
-                state = .ground
-                if byte == UInt8(ascii: "h") || byte == UInt8(ascii: "l") { privateMode(set: byte == UInt8(ascii: "h")) }
-            } else if byte == 0x1B {
-                state = .escape                  // an interrupted sequence
-            } else if params.count < 64 {
-                params.append(byte)
-            }
-        case .string(let escape):
-            if byte == 0x07 || (escape && byte == UInt8(ascii: "\\")) { state = .ground } else { state = .string(escape: byte == 0x1B) }
+        mutating func printASCII(_ run: UnsafeRawBufferPointer) {
+            if collectText { text.append(contentsOf: run) }
         }
-    }
 
-    private mutating func privateMode(set: Bool) {
-        guard params.first == UInt8(ascii: "?"), params.count < 64 else { return }
-        for field in params.dropFirst().split(separator: UInt8(ascii: ";")) {
-            switch String(decoding: field, as: UTF8.self) {
-            case "1": applicationCursorKeys = set
-            case "47", "1047", "1049": alternateScreen = set
-            case "9", "1000", "1002", "1003": mouseReporting = set
+        mutating func print(_ scalar: UInt32) {
+            guard collectText, let scalar = Unicode.Scalar(scalar) else { return }
+            text.append(contentsOf: String(Character(scalar)).utf8)
+        }
+
+        mutating func escape(final: UInt32, intermediate: UInt32) {
+            guard intermediate == 0 else { return }
+            switch final {
+            case 0x3D: modes.applicationKeypad = true   // =
+            case 0x3E: modes.applicationKeypad = false  // >
+            case 0x63: modes = Modes()                  // c: full reset
             default: break
+            }
+        }
+
+        mutating func controlSequence(_ sequence: ControlSequence) {
+            guard sequence.privateMarker == 0x3F, sequence.intermediate == 0,
+                  sequence.final == 0x68 || sequence.final == 0x6C else { return }
+            let set = sequence.final == 0x68
+            for mode in sequence.parameters {
+                switch mode {
+                case 1: modes.applicationCursorKeys = set
+                case 47, 1047, 1049: modes.alternateScreen = set
+                case 9, 1000, 1002, 1003: modes.mouseReporting = set
+                default: break
+                }
             }
         }
     }
