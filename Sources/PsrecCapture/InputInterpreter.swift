@@ -1,4 +1,5 @@
 public import PsrecFormat
+internal import PsrecTerminal
 
 /// Turns the bytes a person types into the events a recording keeps: input (or a
 /// redaction), keyboard-command indicators and mouse-click indicators.
@@ -18,18 +19,12 @@ public import PsrecFormat
 public struct InputInterpreter: Sendable {
     /// Record typed bytes and command text.
     public var recordText: Bool
-    private var line: [UInt8] = []
-    private var state: State = .ground
+    /// Keys and mouse reports as psrec's one terminal parser reads a terminal's input
+    /// (`PsrecTerminal.TerminalParser(readsInput: true)`): sequences split across reads are whole.
+    private var parser = TerminalParser(readsInput: true)
+    private var line = Line()
     /// Bytes of the secret being typed, not yet reported.
     private var secretCount = 0
-
-    enum State: Sendable, Equatable {
-        case ground
-        case escape
-        case ss3
-        case csi([UInt8])
-        case x10([UInt8])
-    }
 
     /// Creates an interpreter.
     public init(recordText: Bool) { self.recordText = recordText }
@@ -38,8 +33,8 @@ public struct InputInterpreter: Sendable {
     public mutating func interpret(_ bytes: [UInt8], secret: Bool) -> [Event] {
         if secret {
             // Nothing typed at a password prompt may reach the file, nor the command line.
-            line.removeAll()
-            state = .ground
+            line.bytes.removeAll()
+            parser.reset()
             var events: [Event] = []
             for byte in bytes {
                 secretCount += 1
@@ -57,9 +52,10 @@ public struct InputInterpreter: Sendable {
         var events: [Event] = []
         if let event = finish() { events.append(event) }
         if recordText && !bytes.isEmpty { events.append(.input(Array(bytes))) }
-        for byte in bytes {
-            if let event = feed(byte) { events.append(event) }
-        }
+        line.recordText = recordText
+        line.events.removeAll(keepingCapacity: true)
+        parser.feed(Array(bytes), into: &line)
+        events += line.events
         return events
     }
 
@@ -69,69 +65,57 @@ public struct InputInterpreter: Sendable {
         return recordText && secretCount > 0 ? .redactedInput(count: secretCount) : nil
     }
 
-    private mutating func feed(_ byte: UInt8) -> Event? {
-        switch state {
-        case .ground:
-            switch byte {
-            case 0x1B: state = .escape
+    /// The line being typed, edited as a shell's line editor would, and the events the keys make.
+    private struct Line: TerminalActions, Sendable {
+        var bytes: [UInt8] = []
+        var recordText = false
+        var events: [Event] = []
+        static let maxBytes = 65_536
+
+        mutating func printASCII(_ run: UnsafeRawBufferPointer) {
+            bytes.append(contentsOf: run.prefix(max(0, Self.maxBytes - bytes.count)))
+        }
+
+        mutating func print(_ scalar: UInt32) {
+            guard bytes.count < Self.maxBytes, let scalar = Unicode.Scalar(scalar) else { return }
+            bytes.append(contentsOf: String(Character(scalar)).utf8)
+        }
+
+        /// A function or cursor key (`ESC O A`): no text.
+        mutating func singleShift(_ shift: UInt32, _ scalar: UInt32) {}
+
+        mutating func execute(_ control: UInt32) {
+            switch control {
             case 0x0D, 0x0A:
-                let text = recordText ? String(decoding: line, as: UTF8.self) : ""
-                line.removeAll()
-                return .command(text)
-            case 0x7F, 0x08: dropLastCharacter()
-            case 0x15, 0x03: line.removeAll()           // Ctrl-U, Ctrl-C
-            case 0x17: dropLastWord()                    // Ctrl-W
-            case 0x20...0x7E, 0x80...0xFF: if line.count < 65_536 { line.append(byte) }
-            case 0x09: if line.count < 65_536 { line.append(byte) }
+                events.append(.command(recordText ? String(decoding: bytes, as: UTF8.self) : ""))
+                bytes.removeAll()
+            case 0x7F, 0x08: // DEL, BS: the last character
+                while let last = bytes.popLast(), last & 0xC0 == 0x80 {}
+            case 0x15, 0x03: bytes.removeAll() // Ctrl-U, Ctrl-C
+            case 0x17: // Ctrl-W: the last word
+                while bytes.last == 0x20 { bytes.removeLast() }
+                while let last = bytes.last, last != 0x20 { bytes.removeLast() }
+            case 0x09: if bytes.count < Self.maxBytes { bytes.append(0x09) }
             default: break
             }
-        case .escape:
-            switch byte {
-            case UInt8(ascii: "["): state = .csi([])
-            case UInt8(ascii: "O"): state = .ss3
-            default: state = .ground
-            }
-        case .ss3:
-            state = .ground
-        case .csi(var params):
-            if params.isEmpty && byte == UInt8(ascii: "M") {
-                state = .x10([])
-            } else if (0x40...0x7E).contains(byte) {
-                state = .ground
-                if params.first == UInt8(ascii: "<") && (byte == UInt8(ascii: "M") || byte == UInt8(ascii: "m")) {
-                    return sgrClick(Array(params.dropFirst()), press: byte == UInt8(ascii: "M"))
-                }
-            } else if params.count < 32 {
-                params.append(byte)
-                state = .csi(params)
-            } else {
-                state = .ground
-            }
-        case .x10(var collected):
-            collected.append(byte)
-            if collected.count < 3 {
-                state = .x10(collected)
-            } else {
-                state = .ground
-                let b = Int(collected[0]) - 32, x = Int(collected[1]) - 33, y = Int(collected[2]) - 33
-                // In X10 encoding a release is button bits 3 and carries no button number.
-                if b >= 0, b & 3 != 3 { return click(code: b, x: x, y: y) }
-            }
         }
-        return nil
-    }
 
-    private func sgrClick(_ params: [UInt8], press: Bool) -> Event? {
-        let fields = params.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
-        guard press, fields.count == 3,
-              let b = Int(String(decoding: fields[0], as: UTF8.self)),
-              let x = Int(String(decoding: fields[1], as: UTF8.self)),
-              let y = Int(String(decoding: fields[2], as: UTF8.self)) else { return nil }
-        return click(code: b, x: x - 1, y: y - 1)
+        mutating func controlSequence(_ sequence: ControlSequence) {
+            // SGR 1006 mouse: CSI < b ; x ; y M (press) or m (release).
+            guard sequence.privateMarker == 0x3C, sequence.final == 0x4D, sequence.parameters.count == 3 else { return }
+            let p = sequence.parameters
+            if let event = InputInterpreter.click(code: p[0], x: p[1] - 1, y: p[2] - 1) { events.append(event) }
+        }
+
+        mutating func mouseReport(button: UInt8, x: UInt8, y: UInt8) {
+            let b = Int(button) - 32
+            // In X10 encoding a release is button bits 3 and carries no button number.
+            if b >= 0, b & 3 != 3, let event = InputInterpreter.click(code: b, x: Int(x) - 33, y: Int(y) - 33) { events.append(event) }
+        }
     }
 
     /// A click for a press (not motion) with xterm's button code.
-    private func click(code: Int, x: Int, y: Int) -> Event? {
+    static func click(code: Int, x: Int, y: Int) -> Event? {
         guard code & 32 == 0, x >= 0, y >= 0, x <= Limits.maxScreenDimension * 16, y <= Limits.maxScreenDimension * 16 else { return nil }
         let low = code & 3
         let button: UInt8
@@ -143,14 +127,5 @@ public struct InputInterpreter: Sendable {
             button = UInt8(1 + low)          // left 1, middle 2, right 3
         }
         return .click(x: x, y: y, button: button)
-    }
-
-    private mutating func dropLastCharacter() {
-        while let last = line.popLast(), last & 0xC0 == 0x80 {}
-    }
-
-    private mutating func dropLastWord() {
-        while line.last == 0x20 { line.removeLast() }
-        while let last = line.last, last != 0x20 { line.removeLast() }
     }
 }

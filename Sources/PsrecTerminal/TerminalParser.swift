@@ -29,6 +29,10 @@ public struct TerminalParser: Sendable {
         case osc
         /// DCS, SOS, PM or APC: the body is ignored up to ST.
         case ignoredString
+        /// After SS2 or SS3 (`ESC N`, `ESC O`): the next character is shifted.
+        case singleShift
+        /// After `CSI M` in an input stream: three raw bytes of an X10 mouse report.
+        case mouseReport
     }
 
     @usableFromInline var state = State.ground
@@ -37,13 +41,24 @@ public struct TerminalParser: Sendable {
     @usableFromInline var current: Int?
     @usableFromInline var escapeIntermediate: UInt32 = 0
     @usableFromInline var stringBytes = 0
+    @usableFromInline var shift: UInt32 = 0
+    @usableFromInline var report: (UInt8, UInt8, UInt8) = (0, 0, 0)
+    @usableFromInline var reportCount = 0
+    /// True for the bytes a terminal sends (keys, mouse): xterm's X10 mouse report
+    /// `CSI M b x y` is followed by three raw bytes that are neither UTF-8 nor ECMA-48, and
+    /// is handed over whole (`TerminalActions.mouseReport`).
+    public let readsInput: Bool
     /// When set, a string (OSC, DCS…) longer than this many bytes is taken as garbage and
     /// the parser returns to ground, so that a stray `ESC ]` does not swallow the rest of a
     /// session's text. A terminal has no such limit; the screen emulator sets none.
     public var maxStringBytes: Int?
 
-    public init(maxStringBytes: Int? = nil) {
+    /// - Parameters:
+    ///   - maxStringBytes: see `maxStringBytes`.
+    ///   - readsInput: the stream is what a terminal sends, not what it shows (`readsInput`).
+    public init(maxStringBytes: Int? = nil, readsInput: Bool = false) {
         self.maxStringBytes = maxStringBytes
+        self.readsInput = readsInput
     }
 
     /// True between complete characters and sequences: where a program may insert
@@ -78,6 +93,10 @@ public struct TerminalParser: Sendable {
             }
             let byte = bytes[i]
             i += 1
+            if state == .mouseReport {
+                takeReportByte(byte, &actions)
+                continue
+            }
             let (first, second) = decoder.decode(byte)
             if let first { step(first, &actions) }
             if let second { step(second, &actions) }
@@ -130,6 +149,11 @@ public struct TerminalParser: Sendable {
             return
         case 0x80...0x9A:
             if state == .osc || state == .ignoredString { break }
+            if c == 0x8E || c == 0x8F {
+                shift = c == 0x8E ? 2 : 3
+                state = .singleShift
+                return
+            }
             state = .ground
             actions.execute(c)
             return
@@ -138,7 +162,17 @@ public struct TerminalParser: Sendable {
         }
         switch state {
         case .ground:
-            if c < 0x20 { actions.execute(c) } else if c != 0x7F { actions.print(c) }
+            // DEL is no character; it is handed over as a control (the key that erases).
+            if c < 0x20 || c == 0x7F { actions.execute(c) } else { actions.print(c) }
+        case .singleShift:
+            if c < 0x20 || c == 0x7F {
+                actions.execute(c)
+            } else {
+                state = .ground
+                actions.singleShift(shift, c)
+            }
+        case .mouseReport:
+            break
         case .escape, .escapeIntermediate:
             switch c {
             case ..<0x20: actions.execute(c)
@@ -154,6 +188,10 @@ public struct TerminalParser: Sendable {
                     case 0x5B: enterControlSequence(); return
                     case 0x5D: enterString(.osc); return
                     case 0x50, 0x58, 0x5E, 0x5F: enterString(.ignoredString); return
+                    case 0x4E, 0x4F: // N O: SS2, SS3
+                        shift = c == 0x4E ? 2 : 3
+                        state = .singleShift
+                        return
                     default: break
                     }
                 }
@@ -178,6 +216,11 @@ public struct TerminalParser: Sendable {
                 sequence.intermediate = c
                 state = .csiIntermediate
             case 0x40...0x7E:
+                if readsInput && c == 0x4D && state == .csiEntry {
+                    state = .mouseReport
+                    reportCount = 0
+                    return
+                }
                 if let current, sequence.parameters.count < ControlSequence.maxParameters { sequence.parameters.append(current) }
                 sequence.final = c
                 state = .ground
@@ -203,6 +246,20 @@ public struct TerminalParser: Sendable {
                 return
             }
             if state == .osc && c >= 0x20 { actions.oscByte(c) }
+        }
+    }
+
+    @inlinable
+    mutating func takeReportByte<Actions: TerminalActions>(_ byte: UInt8, _ actions: inout Actions) {
+        switch reportCount {
+        case 0: report.0 = byte
+        case 1: report.1 = byte
+        default: report.2 = byte
+        }
+        reportCount += 1
+        if reportCount == 3 {
+            state = .ground
+            actions.mouseReport(button: report.0, x: report.1, y: report.2)
         }
     }
 

@@ -132,3 +132,45 @@ struct TerminalParserTests {
         #expect(!unlimited.contains { $0.hasPrefix("print") })
     }
 }
+
+@Suite("TerminalParser reading a terminal's input")
+struct TerminalInputParserTests {
+    struct Keys: TerminalActions {
+        var log: [String] = []
+        mutating func print(_ scalar: UInt32) { log.append("key \(scalar)") }
+        mutating func execute(_ control: UInt32) { log.append("control \(control)") }
+        mutating func singleShift(_ shift: UInt32, _ scalar: UInt32) { log.append("ss\(shift) \(scalar)") }
+        mutating func controlSequence(_ s: ControlSequence) { log.append("csi \(s.privateMarker) \(s.parameters) \(s.final)") }
+        mutating func mouseReport(button: UInt8, x: UInt8, y: UInt8) { log.append("mouse \(button) \(x) \(y)") }
+    }
+
+    static func keys(_ bytes: [UInt8], splitAt cut: Int? = nil) -> [String] {
+        var parser = TerminalParser(readsInput: true)
+        var keys = Keys()
+        let cut = cut ?? bytes.count
+        parser.feed(Array(bytes[..<cut]), into: &keys)
+        parser.feed(Array(bytes[cut...]), into: &keys)
+        return keys.log
+    }
+
+    @Test("X10 mouse reports take three raw bytes, even bytes that are not UTF-8, at any split")
+    func x10() {
+        let bytes: [UInt8] = [0x1B, 0x5B, 0x4D, 0x20, 0xC8, 0xFF, 0x61]
+        for cut in 0...bytes.count {
+            #expect(Self.keys(bytes, splitAt: cut) == ["mouse 32 200 255", "key 97"], "cut at \(cut)")
+        }
+    }
+
+    @Test("SS3 keys (ESC O A), DEL and SGR mouse reports")
+    func keysAndMouse() {
+        #expect(Self.keys(Array("\u{1B}OAx\u{7F}\u{1B}[<0;12;5M".utf8)) == ["ss3 65", "key 120", "control 127", "csi 60 [0, 12, 5] 77"])
+    }
+
+    @Test("An output parser takes CSI M as a control sequence (delete lines), not a mouse report")
+    func outputIsNotInput() {
+        var parser = TerminalParser()
+        var keys = Keys()
+        parser.feed(Array("\u{1B}[Mab".utf8), into: &keys)
+        #expect(keys.log == ["csi 0 [] 77", "key 97", "key 98"])
+    }
+}
