@@ -1,32 +1,18 @@
+internal import PsrecTerminal
+
 /// Checks UTF-8 and replaces what is not, the way asciinema's decoder does (each maximal
 /// invalid subsequence becomes U+FFFD), so imported output is always valid text when the
 /// input meant it to be.
 enum UTF8Repair {
-    /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past
+    /// U+10FFFF, nothing cut short), by psrec's one decoder.
     static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let lead = bytes[i]
-            if lead < 0x80 { i += 1; continue }
-            let length: Int, minimum: UInt32
-            var scalar: UInt32
-            switch lead {
-            case 0xC0...0xDF: length = 2; minimum = 0x80; scalar = UInt32(lead & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(lead & 0x0F)
-            case 0xF0...0xF7: length = 4; minimum = 0x10000; scalar = UInt32(lead & 0x07)
-            default: return false
-            }
-            guard i + length <= n else { return false }
-            for k in 1..<length {
-                let next = bytes[i + k]
-                guard next & 0xC0 == 0x80 else { return false }
-                scalar = scalar << 6 | UInt32(next & 0x3F)
-            }
-            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
-            i += length
+        var decoder = UTF8StreamDecoder()
+        for byte in bytes where byte >= 0x80 || !decoder.isAtBoundary {
+            _ = decoder.decode(byte)
+            if decoder.replacements > 0 { return false }
         }
-        return true
+        return decoder.isAtBoundary
     }
 
     /// Appends `bytes` with invalid sequences replaced by U+FFFD.

@@ -12,6 +12,9 @@ public struct UTF8StreamDecoder: Sendable {
     @usableFromInline var seen: UInt8 = 0
     @usableFromInline var low: UInt8 = 0x80
     @usableFromInline var high: UInt8 = 0xBF
+    /// U+FFFD substituted so far for invalid or incomplete sequences (a U+FFFD that the
+    /// input itself encodes is not counted).
+    public var replacements = 0
 
     public init() {}
 
@@ -48,6 +51,7 @@ public struct UTF8StreamDecoder: Sendable {
             low = 0x80
             high = 0xBF
             broken = 0xFFFD
+            replacements += 1
         }
         let own: UInt32?
         switch byte {
@@ -59,7 +63,9 @@ public struct UTF8StreamDecoder: Sendable {
         case 0xF0: start(byte, count: 4, mask: 0x07, low: 0x90); own = nil
         case 0xF1...0xF3: start(byte, count: 4, mask: 0x07); own = nil
         case 0xF4: start(byte, count: 4, mask: 0x07, high: 0x8F); own = nil
-        default: own = 0xFFFD
+        default:
+            own = 0xFFFD
+            replacements += 1
         }
         return broken == nil ? (own, nil) : (broken, own)
     }
@@ -80,6 +86,7 @@ public struct UTF8StreamDecoder: Sendable {
         needed = 0
         low = 0x80
         high = 0xBF
+        replacements += 1
         emit(0xFFFD)
     }
 

@@ -102,7 +102,10 @@ struct SudoIOLogImporterTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.fixture(in: dir, compressed: false)
-        let out = dir.appendingPathComponent("out.psrec").path
+        // The output lies outside the log folder: one inside it is refused (OutputSafetyTests).
+        let outDir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: outDir) }
+        let out = outDir.appendingPathComponent("out.psrec").path
         let report = try Converter.convert(inputPath: dir.path, outputPath: out, options: ConversionOptions())
         #expect(report.format == .sudoIOLog)
         #expect(try RecordingReader(path: out).status == .complete)
