@@ -124,7 +124,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal"],
+            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal", "PsrecCatalog"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

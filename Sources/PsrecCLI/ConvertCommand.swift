@@ -81,19 +81,15 @@ struct ConvertCommand: ParsableCommand {
             // Parsing the input and compressing the chunks overlap on two cores.
             options.writer.writeInBackground = true
             let report: ConversionReport
-            do {
-                if let timing {
-                    report = try convertScript(timing: timing, options: options)
-                } else if let input, input != "-" {
-                    report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
-                } else {
-                    if let stdin = FileIdentity(fileDescriptor: 0), FileIdentity(path: output) == stdin {
-                        throw CommandFailure("\(TerminalSafe.escape(output)) is the file on standard input; choose another output path.", status: ExitStatus.usage)
-                    }
-                    report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
+            if let timing {
+                report = try convertScript(timing: timing, options: options)
+            } else if let input, input != "-" {
+                report = try Converter.convert(inputPath: input, outputPath: output, options: options, overwrite: force)
+            } else {
+                if let stdin = FileIdentity(fileDescriptor: 0), FileIdentity(path: output) == stdin {
+                    throw CommandFailure("\(TerminalSafe.escape(output)) is the file on standard input; choose another output path.", status: ExitStatus.usage)
                 }
-            } catch let error as ConversionError {
-                throw CommandFailure(TerminalSafe.escape(error.description))
+                report = try Converter.convert(reading: FileInput(fileDescriptor: 0, name: "standard input"), outputPath: output, options: options, overwrite: force)
             }
             var summary = "Converted \(TerminalSafe.escape(shownInput)) (\(report.format.rawValue)) to \(TerminalSafe.escape(output)): \(report.events) events, \(TimeFormat.clock(report.durationMicros))"
             if report.skippedLines > 0 { summary += "; skipped \(report.skippedLines) malformed line(s)" }

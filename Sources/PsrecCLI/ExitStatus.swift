@@ -45,19 +45,11 @@ extension ParsableCommand {
         let status: Int32
         do {
             status = try body()
-        } catch let failure as CommandFailure {
+        } catch {
+            // Every library error is typed; FailureTable gives its sentence and status.
+            guard let failure = FailureTable.failure(for: error) else { throw error }
             Console.error(failure.message)
             throw ExitCode(failure.status)
-        } catch let error as FormatError {
-            Console.error(TerminalSafe.escape(error.description))
-            throw ExitCode(error.code == .misuse ? ExitStatus.usage : ExitStatus.invalid)
-        } catch let error as CatalogError {
-            Console.error(TerminalSafe.escape(error.message))
-            switch error.code {
-            case .refused: throw ExitCode(ExitStatus.refused)
-            case .invalidArgument: throw ExitCode(ExitStatus.usage)
-            default: throw ExitCode(ExitStatus.invalid)
-            }
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -72,14 +72,7 @@ extension ExportCommand {
         guard let format = format?.format else { return }
         try reporting {
             let report: ExportReport
-            do {
-                report = try Exporter.export(inputPath: id, outputPath: output, format: format, overwrite: force)
-            } catch let error as ExportError {
-                if error.code == .outputFailed && error.reason.hasPrefix("exists") {
-                    throw CommandFailure(TerminalSafe.escape(error.description) + ".", status: ExitStatus.usage)
-                }
-                throw CommandFailure(TerminalSafe.escape(error.description) + ".")
-            }
+            report = try Exporter.export(inputPath: id, outputPath: output, format: format, overwrite: force)
             var summary = "Exported \(TerminalSafe.escape(id)) as \(format.rawValue) to \(TerminalSafe.escape(output)): "
             summary += format == .txt ? "\(report.events) output events drawn" : "\(report.events) events"
             Console.error(summary + ", \(TimeFormat.clock(report.durationMicros)).")

@@ -25,6 +25,12 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
         case truncatedData
         /// The recording cannot be written.
         case outputFailed
+        /// The output path names one of the inputs (by device and inode) or lies inside the
+        /// sudo I/O log folder being converted.
+        case outputIsInput
+        /// The input is one file of a recording that spans several (a `script` typescript
+        /// without its timing file, a timing file whose logs are not beside it).
+        case needsMoreFiles
     }
 
     /// What kind of failure this is.

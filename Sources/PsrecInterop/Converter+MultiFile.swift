@@ -31,7 +31,7 @@ extension Converter {
             inputLogPath = outputLogPath
         }
         for path in [timingPath, outputLogPath, inputLogPath].compactMap({ $0 }) where sameFile(path, outputPath) {
-            throw ConversionError(.outputFailed, file: outputPath, reason: "is one of the input files; choose another output path")
+            throw ConversionError(.outputIsInput, file: outputPath, reason: "is one of the input files; choose another output path")
         }
         let timing = try FileInput(path: timingPath)
         let output = try outputLogPath.map { (path) throws(ConversionError) in try FileInput(path: path) }
@@ -76,7 +76,7 @@ extension Converter {
         // an output anywhere in the directory could be one of them, or replace one.
         let parent = outputPath.contains("/") ? String(outputPath[..<outputPath.lastIndex(of: "/")!]) : "."
         if FileIdentity.same(parent.isEmpty ? "/" : parent, directoryPath) {
-            throw ConversionError(.outputFailed, file: outputPath, reason: "is inside the sudo I/O log directory being converted; choose an output path outside it")
+            throw ConversionError(.outputIsInput, file: outputPath, reason: "is inside the sudo I/O log directory being converted; choose an output path outside it")
         }
         let timing = try FileInput(path: directoryPath + "/timing")
         return try writing(to: outputPath, inputName: directoryPath, fallbackStartMicros: timing.modificationUnixMicros,
@@ -130,8 +130,8 @@ extension Converter {
         }
         let output = locate(headers["OUTPUT_LOG"]), input = locate(headers["INPUT_LOG"])
         guard output != nil || input != nil else {
-            throw ConversionError(.unreadableInput, file: inputPath,
-                                  reason: "is a script timing file, but the logs it names are not regular files beside it; give them with --log-out/--log-in or --log-io")
+            throw ConversionError(.needsMoreFiles, file: inputPath,
+                                  reason: "is a script timing file, but the logs it names are not regular files beside it")
         }
         return try convertScript(timingPath: inputPath, outputLogPath: output, inputLogPath: input,
                                  outputPath: outputPath, options: options, overwrite: overwrite)

@@ -103,7 +103,7 @@ public enum Converter {
         }
         let input = try FileInput(path: inputPath)
         if FileIdentity.same(inputPath, outputPath) {
-            throw ConversionError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
+            throw ConversionError(.outputIsInput, file: outputPath, reason: "is the input file; choose another output path")
         }
         return try convert(reading: input, outputPath: outputPath, options: options, overwrite: overwrite)
     }
@@ -156,8 +156,8 @@ public enum Converter {
         let format: InputFormat
         if let forced = context.options.format {
             if forced.isMultiFile {
-                throw ConversionError(.unknownFormat, file: context.inputName,
-                                      reason: "cannot be read as \(forced.rawValue) alone: that format spans several files (give the timing file with --timing, or the I/O log directory)")
+                throw ConversionError(.needsMoreFiles, file: context.inputName,
+                                      reason: "cannot be read as \(forced.rawValue) alone: that format spans several files (its timing file, or the I/O log folder, is needed)")
             }
             format = forced
         } else {
@@ -179,8 +179,8 @@ public enum Converter {
             }
             guard let detected = detectedEarly ?? detect(head) else {
                 if head.starts(with: ScriptLog.startedPrefix) {
-                    throw ConversionError(.unknownFormat, file: context.inputName,
-                                          reason: "is a util-linux script typescript; give its timing file too (--timing FILE)")
+                    throw ConversionError(.needsMoreFiles, file: context.inputName,
+                                          reason: "is a util-linux script typescript, which is read with its timing file")
                 }
                 throw ConversionError(.unknownFormat, file: context.inputName,
                                       reason: "is not an asciicast (v1, v2, v3), ttyrec, script or sudo I/O log recording")

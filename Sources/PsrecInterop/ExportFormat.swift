@@ -48,6 +48,10 @@ public struct ExportError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadableInput
         /// The output cannot be written.
         case outputFailed
+        /// The output exists and replacing it was not asked for.
+        case outputExists
+        /// The output path names the input file.
+        case outputIsInput
     }
 
     public let code: Code

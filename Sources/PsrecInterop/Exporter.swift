@@ -42,10 +42,10 @@ public enum Exporter {
             throw ExportError(.unreadableInput, file: inputPath, reason: "cannot be read as a psrec recording (\(error.message))")
         }
         if !overwrite && access(outputPath, F_OK) == 0 {
-            throw ExportError(.outputFailed, file: outputPath, reason: "exists; give --force to replace it")
+            throw ExportError(.outputExists, file: outputPath, reason: "exists")
         }
         if Converter.sameFile(inputPath, outputPath) {
-            throw ExportError(.outputFailed, file: outputPath, reason: "is the input file; choose another output path")
+            throw ExportError(.outputIsInput, file: outputPath, reason: "is the input file; choose another output path")
         }
         let sink: FileSink
         do {

@@ -214,10 +214,10 @@ struct ScriptImporter {
             }
         }
         if state.missingInput > 0 {
-            session.warn("\(state.missingInput) input entr\(state.missingInput == 1 ? "y" : "ies") of \(timingName) were left out: give the input log (--log-in, or --log-io when input and output share one file)")
+            session.warn("\(state.missingInput) input entr\(state.missingInput == 1 ? "y" : "ies") of \(timingName) were left out: the input log was not given")
         }
         if state.missingOutput > 0 {
-            session.warn("\(state.missingOutput) output entr\(state.missingOutput == 1 ? "y" : "ies") of \(timingName) were left out: give the output log (--log-out or --log-io)")
+            session.warn("\(state.missingOutput) output entr\(state.missingOutput == 1 ? "y" : "ies") of \(timingName) were left out: the output log was not given")
         }
         if let status = state.exitStatus ?? footerExit {
             let end = max(state.clock, min(state.duration ?? 0, Limits.maxMicros))

@@ -117,7 +117,7 @@ struct ConvertExportCommandTests {
         try Data("4 0.5 30\n".utf8).write(to: log.appendingPathComponent("timing"))
         let broken = try CLI.run(["convert", log.path, "-o", dir.appendingPathComponent("t.psrec").path])
         #expect(broken.status == 3)
-        #expect(broken.stderr == "psrec: \(log.path)/ttyout: the file ends after 3 bytes but \(log.path)/timing line 1 counts 27 more\n")
+        #expect(broken.stderr == "psrec: \(log.path)/ttyout: the file ends after 3 bytes but \(log.path)/timing line 1 counts 27 more.\n")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("t.psrec").path))
     }
 }

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import PsrecTestSupport
+@testable import PsrecCLI
+import PsrecInterop
+import PsrecCatalog
+import PsrecFormat
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,5 +81,39 @@ struct OutputPathTests {
         #expect(process.terminationStatus == 64, "\(message)")
         #expect(message.contains("standard input"))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == cast)
+    }
+}
+
+/// The libraries' errors reach the user through one table: a status per code, advice naming flags.
+@Suite("failures: one table from typed errors to sentences and statuses")
+struct FailureTableTests {
+    @Test("export to an existing file: exit 64 and the flag that replaces it; a typescript alone: exit 64 and what to give")
+    func adviceAndStatus() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.txt").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: out))
+        let export = try CLI.run(["export", CLI.vector("terminal-zstd.psrec"), "--format", "txt", "-o", out])
+        #expect(export.status == 64)
+        #expect(export.stderr == "psrec: \(out): exists; give --force to replace it.\n")
+        let typescript = dir.appendingPathComponent("typescript").path
+        try Data("Script started on 2024-05-01 10:00:00+02:00 [TERM=\"xterm\"]\nhello\n".utf8).write(to: URL(fileURLWithPath: typescript))
+        let convert = try CLI.run(["convert", typescript, "-o", dir.appendingPathComponent("t.psrec").path])
+        #expect(convert.status == 64, "\(convert.stderr)")
+        #expect(convert.stderr.contains("is read with its timing file; give a script recording's timing file with --timing"))
+    }
+
+    @Test("Every conversion and export code has a status; input problems are 3, misuse is 64")
+    func everyCode() {
+        for code in ConversionError.Code.allCases {
+            let failure = FailureTable.failure(for: ConversionError(code, file: "f", reason: "r"))
+            #expect(failure?.status == ([.outputIsInput, .needsMoreFiles].contains(code) ? 64 : 3), "\(code)")
+            #expect(failure?.message.hasSuffix(".") == true)
+        }
+        for code in ExportError.Code.allCases {
+            #expect(FailureTable.failure(for: ExportError(code, file: "f", reason: "r"))?.status == ([.outputExists, .outputIsInput].contains(code) ? 64 : 3))
+        }
+        #expect(FailureTable.failure(for: CatalogError(.refused, "no"))?.status == 77)
+        #expect(FailureTable.failure(for: FormatError(.misuse, "no"))?.status == 64)
     }
 }

@@ -71,7 +71,7 @@ struct ConverterTests {
             _ = try Converter.convert(inputPath: input, outputPath: input, options: ConversionOptions(), overwrite: true)
             Issue.record("converting a file onto itself must fail")
         } catch {
-            #expect(error.code == .outputFailed)
+            #expect(error.code == .outputIsInput)
         }
         #expect(FileManager.default.fileExists(atPath: input))
     }

@@ -52,7 +52,7 @@ struct OutputSafetyTests {
             #expect {
                 try Converter.convert(inputPath: dir.path, outputPath: output, options: ConversionOptions(), overwrite: true)
             } throws: { error in
-                (error as? ConversionError)?.code == .outputFailed && "\(error)".contains("inside the sudo I/O log directory")
+                (error as? ConversionError)?.code == .outputIsInput && "\(error)".contains("inside the sudo I/O log directory")
             }
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: ttyout)) == before)

@@ -124,8 +124,8 @@ struct ScriptImporterTests {
     @Test("A typescript given alone is recognised and the error says what to add")
     func typescriptAlone() throws {
         let error = try #require(conversionError(Self.header + "x" + Self.footer, name: "typescript"))
-        #expect(error.code == .unknownFormat)
-        #expect(error.description == "typescript: is a util-linux script typescript; give its timing file too (--timing FILE)")
+        #expect(error.code == .needsMoreFiles)
+        #expect(error.description == "typescript: is a util-linux script typescript, which is read with its timing file")
     }
 
     @Test("The script header line parses its keys even when COMMAND holds quotes")

@@ -42,7 +42,7 @@ struct ScriptLogLocationTests {
             try Converter.convert(inputPath: timing, outputPath: out, options: ConversionOptions())
         } throws: { error in
             guard let error = error as? ConversionError else { return false }
-            return error.code == .unreadableInput && "\(error)".contains("beside")
+            return error.code == .needsMoreFiles && "\(error)".contains("beside")
         }
         #expect(!FileManager.default.fileExists(atPath: out))
     }
