@@ -35,6 +35,9 @@ extension Catalog {
     public static func verifyForImport(path: String, deferText: Bool = false) -> VerifiedImport {
         let source: FileSource
         do {
+            // FileSource's open(2) would block on a FIFO named *.psrec and read a device
+            // forever: the name is checked to be a regular file first.
+            try RegularFile.check(path)
             source = try FileSource(path: path)
         } catch {
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")))
@@ -115,6 +118,11 @@ struct PreparedImport {
         }
         guard let metadata = reader.metadata else {
             throw CatalogError(.unimportable, "\(path) ends before its metadata is complete; there is nothing to import.")
+        }
+        // The protocol goes into the applications table and onto auditors' screens; the
+        // Spec lets a reader reject values it does not define.
+        guard Application.knownProtocols.contains(metadata.sessionProtocol.rawValue) else {
+            throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.joined(separator: " and ")) are defined); it was not imported.")
         }
         self.metadata = metadata
         let size = source.size
