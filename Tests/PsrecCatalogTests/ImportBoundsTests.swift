@@ -89,8 +89,10 @@ struct ImportBoundsTests {
         #expect(try CLI.sqlite(ws.dbPath, "SELECT detail FROM audit_log WHERE action = 'import'").contains("cut at the limit of 64 MiB per recording"))
         #expect(try CLI.run(["search", "--db", ws.dbPath, "--text", "no play"]).status == 0)
         // What the catalog adds to reading and verifying the file (the validator's and
-        // reader's own memory is the format library's to bound).
-        #expect(result.peakResidentBytes <= verify.peakResidentBytes + (32 << 20),
+        // reader's own memory is the format library's to bound, and varies by tens of
+        // megabytes from run to run with the read-ahead's timing). Before the row bound:
+        // 270 MB against verify's 136 MB, from 16 MiB rows held in several copies.
+        #expect(result.peakResidentBytes <= verify.peakResidentBytes + (64 << 20),
                 "import \(result.peakResidentBytes >> 20) MiB, verify \(verify.peakResidentBytes >> 20) MiB")
         print("output bomb: import peak \(result.peakResidentBytes >> 20) MiB in \(result.seconds) s, verify \(verify.peakResidentBytes >> 20) MiB")
     }
