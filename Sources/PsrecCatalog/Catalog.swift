@@ -59,8 +59,12 @@ public final class Catalog {
             // WAL is persistent: set once (after the page size, which WAL fixes), it holds for
             // every later connection. A catalog made before WAL is switched when nobody else
             // has it open; until then it keeps working in rollback mode.
+            // The switch needs the file to itself: it is tried without waiting (busy_timeout
+            // 0, then back to the configured wait), never holding up the command.
             if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
                 _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA busy_timeout = \(Int(busyTimeoutSeconds * 1000))")
             }
         }
         do {

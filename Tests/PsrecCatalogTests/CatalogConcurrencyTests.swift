@@ -126,4 +126,31 @@ struct CatalogConcurrencyTests {
         let reader = try RecordingReader(path: recordingPath)
         #expect(reader.metadata?.application == "db-prod")
     }
+
+    @Test("a catalog made before WAL is switched to WAL when nobody else has it open, and opening it never waits for the switch")
+    func rollbackCatalogIsSwitchedWithoutWaiting() throws {
+        let (ws, _) = try Self.setUp()
+        try DatabaseQueue(path: ws.dbPath).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+        // Another process reads the old catalog: the switch cannot happen now.
+        let reading = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let dbPath = ws.dbPath
+        Thread.detachNewThread {
+            try? DatabaseQueue(path: dbPath).writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN DEFERRED")
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings")
+                reading.signal()
+                Thread.sleep(forTimeInterval: 6)
+                try db.execute(sql: "COMMIT")
+            }
+            done.signal()
+        }
+        reading.wait()
+        let status = try ChildProcessUsage.run(["app", "status", "--db", ws.dbPath, "db-prod"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.seconds < 3)
+        #expect(try CLI.sqlite(ws.dbPath, "PRAGMA journal_mode") == "delete\n")
+        done.wait()
+        #expect(try ChildProcessUsage.run(["app", "status", "--db", ws.dbPath, "db-prod"]).status == 0)
+        #expect(try CLI.sqlite(ws.dbPath, "PRAGMA journal_mode") == "wal\n")
+    }
 }
