@@ -36,7 +36,7 @@ struct AppCommand: ParsableCommand {
         func run() throws {
             try reporting {
                 try Catalog(path: options.db, create: true).addApplication(name, sessionProtocol: sessionProtocol, recordingEnabled: !disabled,
-                                                                           retentionDays: try AppCommand.parseRetention(retention), by: CatalogPrincipal.make(nil))
+                                                                           retentionDays: try AppCommand.parseRetention(retention), by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -48,7 +48,7 @@ struct AppCommand: ParsableCommand {
         @Argument(help: "The application.") var name: String
         func run() throws {
             try reporting {
-                try Catalog(path: options.db).setRecording(true, application: name, by: CatalogPrincipal.make(nil))
+                try Catalog(path: options.db).setRecording(true, application: name, by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -60,7 +60,7 @@ struct AppCommand: ParsableCommand {
         @Argument(help: "The application.") var name: String
         func run() throws {
             try reporting {
-                try Catalog(path: options.db).setRecording(false, application: name, by: CatalogPrincipal.make(nil))
+                try Catalog(path: options.db).setRecording(false, application: name, by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -74,7 +74,7 @@ struct AppCommand: ParsableCommand {
         func validate() throws { _ = try AppCommand.parseRetention(period) }
         func run() throws {
             try reporting {
-                try Catalog(path: options.db).setRetention(days: try AppCommand.parseRetention(period), application: name, by: CatalogPrincipal.make(nil))
+                try Catalog(path: options.db).setRetention(days: try AppCommand.parseRetention(period), application: name, by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -117,7 +117,7 @@ struct AppCommand: ParsableCommand {
                 } else if !apps.isEmpty {
                     var rows = [["APPLICATION", "PROTO", "RECORDING", "RETENTION", "MANAGERS", "AUDITORS"]]
                     for a in apps {
-                        rows.append([TerminalSafe.escape(a.name), a.sessionProtocol, a.recordingEnabled ? "enabled" : "disabled",
+                        rows.append([TerminalSafe.escape(a.name), TerminalSafe.escape(a.sessionProtocol), a.recordingEnabled ? "enabled" : "disabled",
                                      a.retentionDays.map { "\($0) days" } ?? "forever",
                                      a.managers.isEmpty ? "-" : a.managers.map(TerminalSafe.escape).joined(separator: ","),
                                      a.auditors.isEmpty ? "-" : a.auditors.map(TerminalSafe.escape).joined(separator: ",")])

@@ -11,17 +11,46 @@ struct CatalogOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: ArgumentHelp("Act as this user: see only the recordings they own, audit or manage.", valueName: "user"))
     var asUser: String?
 
-    /// Who acts: the `--as` user, or an administrator named after the login account.
-    var principal: Principal { CatalogPrincipal.make(asUser) }
+    func validate() throws {
+        if let asUser { try CatalogPrincipal.validate(asUser) }
+    }
+
+    /// Who acts: the `--as` user, or an administrator named after the real user ID.
+    var principal: Principal {
+        get throws { try CatalogPrincipal.make(asUser) }
+    }
 
     /// Opens the catalog (creating it only when `create`).
     func open(create: Bool = false) throws -> Catalog { try Catalog(path: db, create: create) }
 }
 
 enum CatalogPrincipal {
-    static func make(_ user: String?) -> Principal {
-        if let user { return .user(user) }
-        return .administrator(login: ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)
+    /// The `--as` user (checked), or an administrator named after the process's real user
+    /// ID: `$USER` and `$LOGNAME` are whatever the caller set, so an audit row naming them
+    /// would prove nothing.
+    /// - Throws: `CatalogError.invalidArgument` (usage, exit 64) for a name that cannot be a user's.
+    static func make(_ user: String?) throws -> Principal {
+        if let user { return try Principal.checkedUser(user) }
+        return .administrator(login: realLogin)
+    }
+
+    /// An administrator named after the real user ID.
+    static var administrator: Principal { .administrator(login: realLogin) }
+
+    /// The name of the real user ID in the password database, or `uid=N` without an entry.
+    static var realLogin: String {
+        let uid = getuid()
+        if let entry = getpwuid(uid), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid=\(uid)"
+    }
+
+    /// Turns a bad `--as` name into a usage error.
+    static func validate(_ user: String, given what: String = "--as") throws {
+        do {
+            try Principal.checkUserName(user, given: what)
+        } catch {
+            throw ValidationError(TerminalSafe.escape(error.message))
+        }
     }
 }
 
@@ -38,6 +67,7 @@ struct RecordingLocator: ParsableArguments {
 
     func validate() throws {
         if asUser != nil && db == nil { throw ValidationError("--as applies to recordings in a catalog; give --db as well.") }
+        if let asUser { try CatalogPrincipal.validate(asUser) }
     }
 
     /// Opens the file, or checks access to the stored recording (recording the view in the
@@ -45,8 +75,9 @@ struct RecordingLocator: ParsableArguments {
     func open() throws -> (RecordingReader, String) {
         guard let db else { return (try RecordingFile.open(file), file) }
         let catalog = try Catalog(path: db)
-        let recording = try catalog.recording(file)
-        try catalog.authorize(.view, recording, as: CatalogPrincipal.make(asUser))
+        let principal = try CatalogPrincipal.make(asUser)
+        let recording = try catalog.recording(file, as: principal)
+        try catalog.authorize(.view, recording, as: principal)
         let name = "recording \(recording.uuid)"
         do {
             return (try RecordingReader(source: try catalog.content(of: recording)), name)

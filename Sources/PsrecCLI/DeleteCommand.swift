@@ -20,12 +20,10 @@ struct DeleteCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let store = try catalog.open()
-            let recording = try store.recording(id)
-            try store.authorize(.delete, recording, as: catalog.principal)
-            if recording.legalHold {
-                throw CommandFailure("Recording \(recording.uuid) is under legal hold and was not deleted; `psrec legal-hold --release` ends the hold.")
-            }
-            try store.delete(recording, reason: reason ?? "deleted by hand", by: catalog.principal)
+            let principal = try catalog.principal
+            let recording = try store.recording(id, as: principal)
+            try store.authorize(.delete, recording, as: principal)
+            try store.delete(recording, reason: reason ?? "deleted by hand", by: principal)
             try store.reclaimSpace()
             Console.error("Deleted recording \(recording.uuid).")
             return ExitStatus.ok

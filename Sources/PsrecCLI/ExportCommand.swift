@@ -61,8 +61,9 @@ struct ExportCommand: ParsableCommand {
         try reporting {
             guard let db else { throw CommandFailure("Give --db DB to export a catalog recording.", status: ExitStatus.usage) }
             let store = try Catalog(path: db)
-            let recording = try store.recording(id)
-            try store.authorize(.export, recording, as: CatalogPrincipal.make(asUser))
+            let principal = try CatalogPrincipal.make(asUser)
+            let recording = try store.recording(id, as: principal)
+            try store.authorize(.export, recording, as: principal)
             if !force && FileManager.default.fileExists(atPath: output) {
                 throw CommandFailure("\(TerminalSafe.escape(output)) exists; give --force to replace it.", status: ExitStatus.usage)
             }

@@ -15,7 +15,7 @@ struct GrantCommand: ParsableCommand {
         try reporting {
             let catalog = try Catalog(path: arguments.db)
             let (right, scope) = try arguments.resolve(catalog)
-            try catalog.grant(right, to: arguments.user, on: scope, by: CatalogPrincipal.make(nil))
+            try catalog.grant(right, to: arguments.user, on: scope, by: CatalogPrincipal.administrator)
             return ExitStatus.ok
         }
     }

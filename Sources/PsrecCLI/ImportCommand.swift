@@ -53,7 +53,7 @@ struct ImportCommand: ParsableCommand {
             }
             defer { verifier.stop() }
             let catalog = try Catalog(path: db, create: true)
-            let principal = CatalogPrincipal.make(nil)
+            let principal = CatalogPrincipal.administrator
             let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }
             let progress = ProgressBar(total: totalBytes, files: files.count,
                                        enabled: Console.stderrIsTerminal && (files.count >= 20 || totalBytes >= 64 << 20))

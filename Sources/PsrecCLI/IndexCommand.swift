@@ -34,7 +34,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let catalog = try Catalog(path: db)
-            let actor = CatalogPrincipal.make(nil).auditName
+            let actor = CatalogPrincipal.administrator.auditName
             let pending = try catalog.textPendingRecordings(limit: limit)
             let shownDB = TerminalSafe.escape(db)
             if pending.isEmpty {
@@ -74,7 +74,7 @@ struct IndexCommand: ParsableCommand {
             var summary = "\(indexed) recording\(indexed == 1 ? "" : "s") indexed in \(shownDB) (\(RecordingListing.bytes(Int64(textBytes))) of text)"
             if already > 0 { summary += ", \(already) indexed meanwhile by another process" }
             if failed > 0 { summary += ", \(failed) failed" }
-            let left = try catalog.textPendingCount(matching: RecordingQuery(), as: CatalogPrincipal.make(nil))
+            let left = try catalog.textPendingCount(matching: RecordingQuery(), as: CatalogPrincipal.administrator)
             if left > 0 { summary += "; \(left) still pending" }
             Console.error(summary + ".")
             return failed > 0 ? ExitStatus.damaged : ExitStatus.ok

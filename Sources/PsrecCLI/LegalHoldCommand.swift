@@ -23,9 +23,10 @@ struct LegalHoldCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let store = try catalog.open()
-            let recording = try store.recording(id)
-            try store.authorize(.hold, recording, as: catalog.principal)
-            try store.setLegalHold(!release, on: recording, reason: reason, by: catalog.principal)
+            let principal = try catalog.principal
+            let recording = try store.recording(id, as: principal)
+            try store.authorize(.hold, recording, as: principal)
+            try store.setLegalHold(!release, on: recording, reason: reason, by: principal)
             Console.error("Recording \(recording.uuid) is \(release ? "no longer" : "now") under legal hold.")
             return ExitStatus.ok
         }

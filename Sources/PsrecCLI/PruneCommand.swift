@@ -36,7 +36,7 @@ struct PruneCommand: ParsableCommand {
         try reporting {
             let catalog = try Catalog(path: db)
             let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-            let report = try catalog.prune(olderThanMicros: olderThan.flatMap(CatalogTime.parsePeriod), nowMicros: now, dryRun: dryRun, by: CatalogPrincipal.make(nil))
+            let report = try catalog.prune(olderThanMicros: olderThan.flatMap(CatalogTime.parsePeriod), nowMicros: now, dryRun: dryRun, by: CatalogPrincipal.administrator)
             let out = OutputBuffer()
             let verb = dryRun ? "would delete" : "deleted"
             for c in report.deleted {

@@ -140,20 +140,35 @@ struct RecordCommand: ParsableCommand {
         throw ExitCode(outcome.exitStatus)
     }
 
+    // BEGIN catalog look-up (owned by the catalog slice)
+    /// How long the look-up waits for a catalog another process holds (an import, a
+    /// prune) before recording anyway.
+    static let catalogLookupSeconds: Double = 3
+
     /// Whether the catalog has recording switched on for `app`; an unknown application is
-    /// not recorded (and said so on stderr), an unreadable catalog is an error.
+    /// not recorded (and said so on stderr), an unreadable catalog is an error. A catalog
+    /// that cannot answer within `catalogLookupSeconds` because another process holds it
+    /// means recording: for a privileged-access product a session recorded in doubt is the
+    /// safe side, and the file is imported afterwards (or later with `psrec import`).
     static func recordingEnabled(db: String, app: String) throws -> Bool {
-        let catalog: Catalog
-        do { catalog = try Catalog(path: db) } catch {
+        let busy = "The catalog \(TerminalSafe.escape(db)) did not answer within \(Int(catalogLookupSeconds)) s (another process holds it); the session is recorded anyway."
+        let application: Application?
+        do {
+            application = try Catalog(path: db, busyTimeoutSeconds: catalogLookupSeconds).application(app)
+        } catch let error as CatalogError where error.code == .busy {
+            Console.error(busy)
+            return true
+        } catch {
             Console.error("Cannot open the catalog \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
             throw ExitCode(ExitStatus.invalid)
         }
-        guard let application = try? catalog.application(app) else {
+        guard let application else {
             Console.error("Application \(TerminalSafe.escape(app)) is not in \(TerminalSafe.escape(db)); the session is not recorded.")
             return false
         }
         return application.recordingEnabled
     }
+    // END catalog look-up
 
     /// The account to run the session as (`--run-as`, `--run-as-sudo-user`), or nil for psrec's own.
     func sessionAccount() throws -> SessionAccount? {

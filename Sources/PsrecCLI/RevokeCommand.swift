@@ -15,7 +15,7 @@ struct RevokeCommand: ParsableCommand {
         try reporting {
             let catalog = try Catalog(path: arguments.db)
             let (right, scope) = try arguments.resolve(catalog)
-            if try !catalog.revoke(right, from: arguments.user, on: scope, by: CatalogPrincipal.make(nil)) {
+            if try !catalog.revoke(right, from: arguments.user, on: scope, by: CatalogPrincipal.administrator) {
                 Console.error("\(TerminalSafe.escape(arguments.user)) did not have that right; nothing changed.")
             }
             return ExitStatus.ok

@@ -20,6 +20,7 @@ struct RightArguments: ParsableArguments {
     var recording: String?
 
     func validate() throws {
+        try CatalogPrincipal.validate(user, given: "The user")
         guard Right(rawValue: right) != nil else { throw ValidationError("'\(TerminalSafe.escape(right))' is not a right; use manage or audit.") }
         if (app == nil) == (recording == nil) { throw ValidationError("Give one of --app and --recording.") }
         if recording != nil && right == "manage" { throw ValidationError("The manage right is granted per application: use --app.") }

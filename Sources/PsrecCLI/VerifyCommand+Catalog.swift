@@ -5,8 +5,8 @@ extension VerifyCommand {
     /// Verifies recordings stored in a catalog: the named ones, or every one the user may see.
     func verifyCatalog(_ db: String) throws -> Int32 {
         let catalog = try Catalog(path: db)
-        let principal = CatalogPrincipal.make(asUser)
-        let recordings = paths.isEmpty ? try catalog.search(RecordingQuery(), as: principal).reversed() : try paths.map { try catalog.recording($0) }
+        let principal = try CatalogPrincipal.make(asUser)
+        let recordings = paths.isEmpty ? try catalog.search(RecordingQuery(), as: principal).reversed() : try paths.map { try catalog.recording($0, as: principal) }
         let out = OutputBuffer()
         var counts: [Verdict.Status: Int] = [:]
         var worst = Verdict.Status.complete

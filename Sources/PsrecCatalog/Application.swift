@@ -11,4 +11,8 @@ public struct Application: Sendable, Equatable {
     public var managers: [String]
     /// Users assigned to audit all its recordings.
     public var auditors: [String]
+
+    /// The session protocols the catalog accepts, in applications and in imported
+    /// recordings: those `Spec/format.md` defines for the metadata's `protocol`.
+    public static let knownProtocols = ["ssh", "rdp"]
 }

@@ -26,20 +26,62 @@ extension Catalog {
     /// optional, any case).
     /// - Throws: `.notFound`, `.ambiguous`, `.invalidArgument`.
     public func recording(_ id: String) throws(CatalogError) -> CatalogRecording {
+        let wanted = try Self.idPrefix(id)
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE replace(r.uuid, '-', '') LIKE ? || '%' LIMIT 2", arguments: [wanted])
+        }
+        guard let first = rows.first else { throw notFound(id) }
+        if rows.count > 1 { throw ambiguous(id) }
+        return CatalogRecording(row: first)
+    }
+
+    /// The recording whose UUID is `id` or starts with it, among those `principal` may see.
+    ///
+    /// For a named user, recordings they may not see do not exist: a prefix matching only
+    /// such recordings fails exactly as a prefix matching nothing (same error, same text,
+    /// no ID, no application), and several matches count only the visible ones, so that
+    /// prefix look-ups cannot tell which recordings exist. Every look-up that finds nothing
+    /// the user may see is recorded in the audit log as a refusal, with what it matched.
+    /// An administrator sees every recording.
+    /// - Throws: `.notFound`, `.ambiguous`, `.invalidArgument`.
+    public func recording(_ id: String, as principal: Principal) throws(CatalogError) -> CatalogRecording {
+        guard let user = principal.user else { return try recording(id) }
+        let wanted = try Self.idPrefix(id)
+        let (visible, hidden) = try read { db in
+            let arguments: StatementArguments = ["prefix": wanted, "as": user]
+            let match = "replace(r.uuid, '-', '') LIKE :prefix || '%'"
+            let visible = try Row.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE \(match) AND \(Self.visibleToUser) LIMIT 2",
+                                           arguments: arguments)
+            let hidden = try String.fetchAll(db, sql: "SELECT r.uuid FROM recordings r WHERE \(match) AND NOT \(Self.visibleToUser) ORDER BY r.uuid LIMIT 3",
+                                             arguments: arguments)
+            return (visible, hidden)
+        }
+        if visible.count > 1 { throw ambiguous(id) }
+        if let only = visible.first { return CatalogRecording(row: only) }
+        let matched = switch hidden.count {
+        case 0: "no recording"
+        case 1: "recording \(hidden[0]), which the user may not see"
+        default: "\(hidden.count > 2 ? "3 or more" : "2") recordings (\(hidden.prefix(2).joined(separator: ", "))\(hidden.count > 2 ? ", ..." : "")), none of which the user may see"
+        }
+        try audit(principal, action: "refused", recording: hidden.count == 1 ? hidden[0] : nil, detail: "look-up of ID \(id): matched \(matched)")
+        throw notFound(id)
+    }
+
+    /// `id` as the hex digits an ID prefix is matched on.
+    private static func idPrefix(_ id: String) throws(CatalogError) -> String {
         let wanted = id.lowercased().filter { $0 != "-" }
         guard wanted.count >= 4, wanted.allSatisfy(\.isHexDigit) else {
             throw CatalogError(.invalidArgument, "'\(id)' is not a recording ID; give its UUID or the first 4 or more hex digits of it.")
         }
-        let rows = try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE replace(r.uuid, '-', '') LIKE ? || '%' LIMIT 2", arguments: [wanted])
-        }
-        guard let first = rows.first else {
-            throw CatalogError(.notFound, "No recording in the catalog \(path) has an ID starting with \(id).")
-        }
-        if rows.count > 1 {
-            throw CatalogError(.ambiguous, "More than one recording in the catalog has an ID starting with \(id); give more digits.")
-        }
-        return CatalogRecording(row: first)
+        return wanted
+    }
+
+    private func notFound(_ id: String) -> CatalogError {
+        CatalogError(.notFound, "No recording in the catalog \(path) has an ID starting with \(id).")
+    }
+
+    private func ambiguous(_ id: String) -> CatalogError {
+        CatalogError(.ambiguous, "More than one recording in the catalog has an ID starting with \(id); give more digits.")
     }
 
     /// Checks that `principal` may do `action` on `recording`; records a refusal in the audit

@@ -4,7 +4,7 @@ extension Catalog {
     /// Adds an application.
     /// - Throws: `.invalidArgument` when it exists already or the protocol is unknown.
     public func addApplication(_ name: String, sessionProtocol: String, recordingEnabled: Bool, retentionDays: Int?, by principal: Principal) throws(CatalogError) {
-        guard ["ssh", "rdp"].contains(sessionProtocol) else {
+        guard Application.knownProtocols.contains(sessionProtocol) else {
             throw CatalogError(.invalidArgument, "--protocol '\(sessionProtocol)' is not known; use ssh or rdp.")
         }
         try write { db in

@@ -35,6 +35,9 @@ extension Catalog {
     public static func verifyForImport(path: String, deferText: Bool = false) -> VerifiedImport {
         let source: FileSource
         do {
+            // FileSource's open(2) would block on a FIFO named *.psrec and read a device
+            // forever: the name is checked to be a regular file first.
+            try RegularFile.check(path)
             source = try FileSource(path: path)
         } catch {
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")))
@@ -116,6 +119,11 @@ struct PreparedImport {
         guard let metadata = reader.metadata else {
             throw CatalogError(.unimportable, "\(path) ends before its metadata is complete; there is nothing to import.")
         }
+        // The protocol goes into the applications table and onto auditors' screens; the
+        // Spec lets a reader reject values it does not define.
+        guard Application.knownProtocols.contains(metadata.sessionProtocol.rawValue) else {
+            throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.joined(separator: " and ")) are defined); it was not imported.")
+        }
         self.metadata = metadata
         let size = source.size
         let chunksEnd = verdict.status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
@@ -153,9 +161,9 @@ struct PreparedImport {
             let digest = BackgroundDigest()
             try insertSegments(db, rowID: rowID, from: 0, digest: digest)
             try db.execute(sql: "UPDATE recordings SET sha256 = ? WHERE id = ?", arguments: [digest.finalize(), rowID])
-            try insertDerived(db, rowID: rowID)
+            let limits = try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
-                              detail: "added from \(path)" + (deferText ? " (terminal text pending)" : ""))
+                              detail: "added from \(path)" + (deferText ? " (terminal text pending)" : "") + limits)
             return outcome(.added)
         }
         let rowID: Int64 = existing["id"]
@@ -174,9 +182,9 @@ struct PreparedImport {
             try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
             try Catalog.deleteText(db, recording: rowID)
             try updateRecording(db, rowID: rowID, sha256: sha256)
-            try insertDerived(db, rowID: rowID)
+            let limits = try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
-                              detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))" + (deferText ? ", terminal text pending" : ""))
+                              detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))" + (deferText ? ", terminal text pending" : "") + limits)
             return outcome(.extended)
         }
         if try samePrefix(db, rowID: rowID, count: layout.settled.count, stored: stored) {
@@ -274,16 +282,24 @@ struct PreparedImport {
         return bytes
     }
 
-    /// Indicators, and unless `deferText` the terminal text (or else the pending mark).
-    private func insertDerived(_ db: Database, rowID: Int64) throws {
+    /// Indicators (at most `CatalogLimits.maxIndicatorsPerRecording`), and unless
+    /// `deferText` the terminal text (or else the pending mark).
+    /// - Returns: what the audit row should add when a limit was reached, else "".
+    private func insertDerived(_ db: Database, rowID: Int64) throws -> String {
         let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
-        for i in reader.indicators {
+        let kept = reader.indicators.prefix(CatalogLimits.maxIndicatorsPerRecording)
+        for i in kept {
             try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
+        }
+        var note = ""
+        if kept.count < reader.indicators.count {
+            note += "; indicators: the first \(kept.count) of \(reader.indicators.count) kept (the limit per recording)"
         }
         if deferText {
             try db.execute(sql: "UPDATE recordings SET text_bytes = 0, text_pending = 1 WHERE id = ?", arguments: [rowID])
-        } else {
-            _ = try Catalog.insertText(db, recording: rowID, from: reader)
+        } else if try Catalog.insertText(db, recording: rowID, from: reader).limited {
+            note += "; terminal text" + Catalog.textLimitNote
         }
+        return note
     }
 }

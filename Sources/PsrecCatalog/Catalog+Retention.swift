@@ -25,8 +25,13 @@ extension Catalog {
     /// `olderThanMicros` when given, with their content, indicators and text, except those
     /// under legal hold; then gives the freed pages back to the file system
     /// (`PRAGMA incremental_vacuum`, or `VACUUM` for a catalog made without auto_vacuum).
-    /// Each deletion is its own transaction and is recorded in the audit log.
-    public func prune(olderThanMicros: Int64?, nowMicros: Int64, dryRun: Bool, by principal: Principal) throws(CatalogError) -> PruneReport {
+    ///
+    /// Each deletion is its own transaction and is recorded in the audit log. The hold is
+    /// read again inside that transaction, so a hold placed after the recordings were listed
+    /// (by another process, while a long prune runs) still keeps the recording.
+    /// - Parameter willDelete: called before each deletion's transaction (not in a dry run).
+    public func prune(olderThanMicros: Int64?, nowMicros: Int64, dryRun: Bool, by principal: Principal,
+                      willDelete: (PruneCandidate) -> Void = { _ in }) throws(CatalogError) -> PruneReport {
         let day: Int64 = 86_400_000_000
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
@@ -52,8 +57,16 @@ extension Catalog {
                 report.held.append(candidate)
                 continue
             }
-            report.deleted.append(candidate)
-            if !dryRun { try delete(recording, reason: "retention: \(reason)", by: principal) }
+            if dryRun {
+                report.deleted.append(candidate)
+                continue
+            }
+            willDelete(candidate)
+            switch try deleteUnlessHeld(recording, reason: "retention: \(reason)", by: principal) {
+            case .deleted: report.deleted.append(candidate)
+            case .held: report.held.append(candidate)
+            case .gone: break
+            }
         }
         if !dryRun && !report.deleted.isEmpty { try reclaimSpace() }
         report.bytesAfter = try fileBytes()
@@ -61,12 +74,36 @@ extension Catalog {
     }
 
     /// Deletes one recording with everything stored for it, and records the deletion.
+    ///
+    /// The legal hold is checked in the deletion's own transaction, not in `recording` (which
+    /// may have been read before a hold was placed).
+    /// - Throws: `.legalHold` when the recording is under legal hold (nothing is deleted);
+    ///   `.notFound` when it was deleted meanwhile.
     public func delete(_ recording: CatalogRecording, reason: String, by principal: Principal) throws(CatalogError) {
-        try write { db in
+        switch try deleteUnlessHeld(recording, reason: reason, by: principal) {
+        case .deleted:
+            return
+        case .held:
+            throw CatalogError(.legalHold, "Recording \(recording.uuid) is under legal hold and was not deleted; `psrec legal-hold --release` ends the hold.")
+        case .gone:
+            throw CatalogError(.notFound, "Recording \(recording.uuid) is no longer in the catalog \(path); it was deleted meanwhile.")
+        }
+    }
+
+    private enum Deletion { case deleted, held, gone }
+
+    /// The deletion, in one immediate transaction that first reads the hold: no other
+    /// connection can place a hold between the check and the delete.
+    private func deleteUnlessHeld(_ recording: CatalogRecording, reason: String, by principal: Principal) throws(CatalogError) -> Deletion {
+        try write { db -> Deletion in
+            guard let held = try Bool.fetchOne(db, sql: "SELECT legal_hold FROM recordings WHERE id = ? AND uuid = ?",
+                                               arguments: [recording.rowID, recording.uuid]) else { return .gone }
+            if held { return .held }
             try Self.deleteText(db, recording: recording.rowID)
             try db.execute(sql: "DELETE FROM recordings WHERE id = ?", arguments: [recording.rowID])
             try Self.audit(db, actor: principal.auditName, action: "delete", recording: recording.uuid,
                            detail: "\(reason); user \(recording.user ?? "-"), application \(recording.application ?? "-"), started \(CatalogTime.iso(recording.startMicros)), \(recording.fileBytes) bytes")
+            return .deleted
         }
     }
 

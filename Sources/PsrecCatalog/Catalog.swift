@@ -15,47 +15,104 @@ public final class Catalog {
     /// Path of the catalog file, for messages.
     public let path: String
 
+    /// How long a write waits for another process's transaction (an import, an index, a
+    /// prune) before giving up with `CatalogError.busy`, unless `init` is told otherwise.
+    public static let defaultBusyTimeoutSeconds: Double = 120
+
     /// Opens the catalog at `path`, creating it when `create` is true, and brings its schema
     /// up to date.
+    ///
+    /// A new catalog is created owner-only (mode 0600, whatever the umask); SQLite gives its
+    /// `-wal`, `-shm` and `-journal` files the database file's mode. An existing catalog's
+    /// mode is left as it is. The catalog is kept in WAL mode, so readers never wait for a
+    /// writer and a writer never waits for readers; writers wait for each other up to
+    /// `busyTimeoutSeconds` (https://www.sqlite.org/wal.html).
+    /// - Parameter busyTimeoutSeconds: how long a statement waits for a lock held by another
+    ///   connection before failing with `.busy`.
     /// - Throws: `CatalogError.cannotOpen` when the file is missing (and `create` is false),
-    ///   is not a SQLite database, or is a SQLite database of something else.
-    public init(path: String, create: Bool = false) throws(CatalogError) {
+    ///   is not a SQLite database, or is a SQLite database of something else; `.busy` when
+    ///   another process holds the catalog longer than `busyTimeoutSeconds`.
+    public init(path: String, create: Bool = false, busyTimeoutSeconds: Double = Catalog.defaultBusyTimeoutSeconds) throws(CatalogError) {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
             throw CatalogError(.cannotOpen, "The catalog \(path) does not exist; `psrec import --db \(path) FILE` creates it.")
         }
+        if !exists { try Self.createOwnerOnly(path) }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        // An empty file is a catalog being created (here or by a process racing this one).
+        let fresh = ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0) == 0
         configuration.prepareDatabase { db in
-            // Both only take effect on a new, empty file. Most of a catalog is chunk blobs of
+            // Both only take effect on a new, empty file, and are set only there: setting
+            // auto_vacuum takes the write lock, which would make every open wait for
+            // another process's import. Most of a catalog is chunk blobs of
             // tens of kilobytes: 16 KiB pages store them in a quarter of the pages (and
             // writes) that 4 KiB pages take, which made importing a third faster
             // (https://www.sqlite.org/pragma.html#pragma_page_size). Prune gives space back
             // with incremental_vacuum (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
-            try db.execute(sql: "PRAGMA page_size = 16384")
-            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            if fresh {
+                try db.execute(sql: "PRAGMA page_size = 16384")
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
+            // WAL is persistent: set once (after the page size, which WAL fixes), it holds for
+            // every later connection. A catalog made before WAL is switched when nobody else
+            // has it open; until then it keeps working in rollback mode.
+            // The switch needs the file to itself: it is tried without waiting (busy_timeout
+            // 0, then back to the configured wait), never holding up the command.
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
+                _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA busy_timeout = \(Int(busyTimeoutSeconds * 1000))")
+            }
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
-            try database.writeWithoutTransaction { db in
+            // Reading first: a catalog whose schema is up to date is opened without taking the
+            // write lock, so opening never waits for another process's import.
+            let current = try database.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
                 if !tables.isEmpty && !tables.contains("grdb_migrations") {
                     throw CatalogError(.cannotOpen, "\(path) is a SQLite database but not a psrec catalog (it has other tables and no psrec schema).")
                 }
+                return try Self.migrator.hasCompletedMigrations(db)
             }
-            try Self.migrator.migrate(database)
+            if !current { try Self.migrator.migrate(database) }
         } catch let error as CatalogError {
             throw error
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_NOTADB {
                 throw CatalogError(.cannotOpen, "\(path) is not a SQLite database.")
             }
-            throw CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(error.message ?? "\(error.resultCode)").")
+            throw Self.wrap(error, path: path, opening: true)
         } catch {
             throw CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(error).")
         }
+    }
+
+    /// Creates an empty catalog file readable and writable by its owner only, so that no
+    /// other local user can read recordings with the `sqlite3` shell; `O_EXCL` because
+    /// another process may create it at the same moment, `O_NOFOLLOW` so that a planted
+    /// symlink is not followed.
+    private static func createOwnerOnly(_ path: String) throws(CatalogError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            // open(2) applies the umask, which can only remove bits: 0600 or less remains.
+            _ = fchmod(fd, 0o600)
+            close(fd)
+            return
+        }
+        let failure = errno
+        if failure == EEXIST {
+            // Created meanwhile by someone else, or a symlink (which O_EXCL never follows):
+            // one to an existing catalog is fine, a dangling one would have SQLite create
+            // its target with the umask's mode.
+            var status = stat()
+            if stat(path, &status) == 0 { return }
+            throw CatalogError(.cannotOpen, "The catalog \(path) is a symbolic link to a file that does not exist; create the catalog at the link's target, or remove the link.")
+        }
+        throw CatalogError(.cannotOpen, "The catalog \(path) cannot be created: \(String(cString: strerror(failure))).")
     }
 
     /// Runs `body` in one write transaction, turning SQLite errors into `CatalogError`.
@@ -76,9 +133,15 @@ public final class Catalog {
         }
     }
 
-    static func wrap(_ error: any Error, path: String) -> CatalogError {
+    static func wrap(_ error: any Error, path: String, opening: Bool = false) -> CatalogError {
         if let error = error as? CatalogError { return error }
         if let error = error as? DatabaseError {
+            if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                return CatalogError(.busy, "The catalog \(path) is busy: another process (an import, an index or a prune) held it longer than this command waits; try again when it has finished.")
+            }
+            if opening {
+                return CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(error.message ?? "\(error.resultCode)").")
+            }
             return CatalogError(.database, "The catalog \(path) reported an error: \(error.message ?? "\(error.resultCode)").")
         }
         return CatalogError(.database, "The catalog \(path) reported an error: \(error).")

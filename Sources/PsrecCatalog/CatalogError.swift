@@ -18,6 +18,10 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case conflict
         /// A file cannot be imported (not a psrec file, damaged, unreadable).
         case unimportable
+        /// The recording is under legal hold, so it was not deleted.
+        case legalHold
+        /// Another process held the catalog longer than the command waits.
+        case busy
         /// SQLite reported an error.
         case database
     }

@@ -12,6 +12,50 @@ public struct Principal: Sendable, Equatable {
 
     /// An administrator, logged under the operating-system account that ran the command.
     public static func administrator(login: String) -> Principal { Principal(user: nil, auditName: "admin:" + login) }
+
+    /// Longest user name accepted, in characters: room for directory names such as
+    /// `DOMAIN\first.last` or an e-mail address, not for a paragraph in the audit log.
+    public static let maxUserNameCharacters = 128
+
+    /// Audit names that only the catalog itself writes; a user named so could pass for
+    /// an administrator in the audit log.
+    static let reservedPrefixes = ["admin:"]
+
+    /// A named user, after checking that the name can be one: not empty, at most
+    /// `maxUserNameCharacters`, no control, format (bidirectional, zero-width) or line
+    /// separator characters, no leading or trailing space, and not starting with `admin:`.
+    /// - Parameter what: how the name was given, for the message (`--as`, `the user`).
+    /// - Throws: `.invalidArgument` saying what is wrong with the name.
+    public static func checkedUser(_ name: String, given what: String = "--as") throws(CatalogError) -> Principal {
+        try checkUserName(name, given: what)
+        return .user(name)
+    }
+
+    /// Checks a user name as `checkedUser` does.
+    /// - Throws: `.invalidArgument` saying what is wrong with the name.
+    public static func checkUserName(_ name: String, given what: String) throws(CatalogError) {
+        if name.isEmpty {
+            throw CatalogError(.invalidArgument, "\(what) needs a user name; an empty name is not one.")
+        }
+        if name.count > maxUserNameCharacters {
+            throw CatalogError(.invalidArgument, "\(what): a user name has at most \(maxUserNameCharacters) characters; this one has \(name.count).")
+        }
+        let unprintable = name.unicodeScalars.first { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse: true
+            default: false
+            }
+        }
+        if let unprintable {
+            throw CatalogError(.invalidArgument, "\(what): a user name cannot contain the invisible or control character U+\(String(unprintable.value, radix: 16, uppercase: true)); give the name as it is written.")
+        }
+        if name.first?.isWhitespace == true || name.last?.isWhitespace == true {
+            throw CatalogError(.invalidArgument, "\(what): a user name cannot start or end with a space.")
+        }
+        if let prefix = reservedPrefixes.first(where: { name.lowercased().hasPrefix($0) }) {
+            throw CatalogError(.invalidArgument, "\(what): names starting with '\(prefix)' are reserved for administrators in the audit log; give the user's own name.")
+        }
+    }
 }
 
 /// What a principal wants to do with a recording, and so which right it needs.
