@@ -11,6 +11,12 @@ public struct RawEvent {
 
     /// Decodes the body into an `Event`.
     public func decoded() throws(FormatError) -> Event { try Event.decode(type: type, body: body) }
+
+    /// Decodes the body like `decoded()` but leaves screen pixels out (the pixel arrays are
+    /// empty): for showing a keyframe's or delta's sizes without copying its pixels.
+    public func decodedWithoutPixels() throws(FormatError) -> Event {
+        try Event.decode(type: type, body: body, baseOffset: 0, pixels: false)
+    }
 }
 
 /// Encoding and walking the event list of an EVENTS chunk (`Spec/format.md#events`).
@@ -58,6 +64,46 @@ public enum EventsPayload {
             try visit(RawEvent(type: type, timeMicros: time, body: body))
         }
         try checkEnd(count: count, time: time, header: header, offset: offset)
+    }
+
+    /// Checks a decoded EVENTS payload whole, as a chunk must be before any of its events is
+    /// played (`Spec/format.md#events`: a chunk is played whole or not at all): framing, count
+    /// and times, every body that has rules (all but output and input), and at most
+    /// `Limits.maxIndicatorsPerChunk` indicators.
+    ///
+    /// - Parameter indicator: called with each indicator event and the detail the index keeps
+    ///   for it (`Indicator.detail(type:body:)`).
+    /// - Returns: the number of events.
+    /// - Throws: `.malformedPayload` or `.badTimestamp`; errors thrown by `indicator`.
+    /// - Complexity: O(payload size); no allocation per event, no body copied (only the
+    ///   indicator details, at most 1 KiB each).
+    @discardableResult
+    public static func checkWhole(_ payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
+                                  indicator: ((RawEvent, String) throws -> Void)? = nil) throws -> Int {
+        var indicators = 0
+        func check(_ raw: RawEvent) throws {
+            // Output and input bodies are any bytes: framing was their whole check.
+            if raw.type == .output || raw.type == .input { return }
+            try Event.check(type: raw.type, body: raw.body)
+            guard raw.type.isIndicator else { return }
+            indicators += 1
+            guard indicators <= Limits.maxIndicatorsPerChunk else {
+                throw FormatError(.malformedPayload, "A chunk holds more than \(Limits.maxIndicatorsPerChunk) indicator events (markers, commands, clicks)", offset: offset)
+            }
+            if let indicator { try indicator(raw, try Indicator.detail(type: raw.type, body: raw.body) ?? "") }
+        }
+        guard header.isColumnar else {
+            var count = 0
+            try forEach(in: payload, header: header, offset: offset) { raw in
+                count += 1
+                try check(raw)
+            }
+            return count
+        }
+        let events = try checkColumnar(payload, header: header, offset: offset)
+        // A chunk of output and input only has nothing more to check.
+        if !events.allEvents(are: .output, or: .input) { try events.forEach(check) }
+        return events.count
     }
 
     /// The columnar layout: checked whole, then visited.
