@@ -41,6 +41,11 @@ struct EventsCommand: ParsableCommand {
     /// `text(_:)` of the event, written in pieces: output, input, marker and command bodies
     /// block by block (`TextBlocks`), screen events without copying their pixels.
     static func writeText(_ event: RawEvent, _ write: (String) -> Void) throws {
+        // A short event is cheapest as one line.
+        if event.body.count <= TextBlocks.size && event.type != .screenKeyframe && event.type != .screenDelta {
+            write(text(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded())))
+            return
+        }
         let prefix = TimeFormat.clock(event.timeMicros) + " " + event.type.name + " "
         switch event.type {
         case .output, .input:

@@ -80,8 +80,38 @@ public enum EventsPayload {
     @discardableResult
     public static func checkWhole(_ payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
                                   indicator: ((RawEvent, String) throws -> Void)? = nil) throws -> Int {
+        guard header.isColumnar else {
+            var bodies = BodyCheck(offset: offset, indicator: indicator)
+            var count = 0
+            try forEach(in: payload, header: header, offset: offset) { raw in
+                count += 1
+                try bodies.check(raw)
+            }
+            return count
+        }
+        let events = try checkColumnar(payload, header: header, offset: offset)
+        try checkBodies(of: events, offset: offset, indicator: indicator)
+        return events.count
+    }
+
+    /// The body checks of `checkWhole(_:header:offset:indicator:)` on a columnar chunk whose
+    /// framing `checkColumnar` has checked (so a caller that needs the `ColumnarEvents`
+    /// frames it once).
+    public static func checkBodies(of events: ColumnarEvents, offset: Int64,
+                                   indicator: ((RawEvent, String) throws -> Void)? = nil) throws {
+        // A chunk of output and input only has nothing more to check.
+        guard !events.allEvents(are: .output, or: .input) else { return }
+        var bodies = BodyCheck(offset: offset, indicator: indicator)
+        try events.forEach { try bodies.check($0) }
+    }
+
+    /// Checks event bodies one by one and counts the indicators.
+    private struct BodyCheck {
+        let offset: Int64
+        let indicator: ((RawEvent, String) throws -> Void)?
         var indicators = 0
-        func check(_ raw: RawEvent) throws {
+
+        mutating func check(_ raw: RawEvent) throws {
             // Output and input bodies are any bytes: framing was their whole check.
             if raw.type == .output || raw.type == .input { return }
             try Event.check(type: raw.type, body: raw.body)
@@ -92,18 +122,6 @@ public enum EventsPayload {
             }
             if let indicator { try indicator(raw, try Indicator.detail(type: raw.type, body: raw.body) ?? "") }
         }
-        guard header.isColumnar else {
-            var count = 0
-            try forEach(in: payload, header: header, offset: offset) { raw in
-                count += 1
-                try check(raw)
-            }
-            return count
-        }
-        let events = try checkColumnar(payload, header: header, offset: offset)
-        // A chunk of output and input only has nothing more to check.
-        if !events.allEvents(are: .output, or: .input) { try events.forEach(check) }
-        return events.count
     }
 
     /// The columnar layout: checked whole, then visited.

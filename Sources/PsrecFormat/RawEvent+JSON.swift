@@ -6,6 +6,11 @@ extension RawEvent {
     /// at most a few hundred KiB each, without the newline.
     /// - Throws: `FormatError` when the body does not decode (never for a checked chunk).
     public func writeJSONLine(_ write: (String) -> Void) throws(FormatError) {
+        // A short event is cheapest as one line.
+        if body.count <= TextBlocks.size && type != .screenKeyframe && type != .screenDelta {
+            write(TimedEvent(timeMicros: timeMicros, event: try decoded()).jsonLine())
+            return
+        }
         write("{\"t\":\(timeMicros),\"type\":" + JSONText.string(type.name) + ",")
         switch type {
         case .output, .input:

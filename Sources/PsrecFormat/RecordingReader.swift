@@ -288,16 +288,23 @@ public final class RecordingReader {
             }
             // Only the check's errors are damage; the visitors' propagate.
             try payload.withUnsafeBytes { raw in
+                if chunk.isColumnar {
+                    // Framed once, then its bodies checked.
+                    let events: ColumnarEvents
+                    do {
+                        events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                        try EventsPayload.checkBodies(of: events, offset: entry.offset)
+                    } catch {
+                        record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
+                        return
+                    }
+                    try columnar(events, chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros)
+                    return
+                }
                 do {
                     try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset)
                 } catch {
                     record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
-                    return
-                }
-                if chunk.isColumnar {
-                    // Checked above: this cannot fail.
-                    guard let events = try? EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset) else { return }
-                    try columnar(events, chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros)
                     return
                 }
                 // Walked a second time rather than remembered: no memory per event. The list
