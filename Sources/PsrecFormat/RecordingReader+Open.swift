@@ -50,6 +50,7 @@ extension RecordingReader {
         var coveredByIndex = Set<Int64>()
         var indexIndicators: [Indicator] = []
         var lastIndexOffset: Int64?
+        var entriesAtLastIndex = 0
         lastIndexIsFinal = false
         lastAccepted = nil
 
@@ -130,6 +131,16 @@ extension RecordingReader {
                     guard index.entries.count + index.indicators.count == chunk.itemCount else {
                         throw FormatError(.badIndex, "Index chunk \(chunk.sequence) declares \(chunk.itemCount) items but holds \(index.entries.count + index.indicators.count)", offset: offset)
                     }
+                    // An index lists exactly the EVENTS chunks found since the previous index
+                    // (a final one: all of them). Checked here, not only by a verifier, so
+                    // that what a scan keeps of its indexes is bounded by the chunks really
+                    // in the file: indexes each listing every chunk before them would
+                    // otherwise grow as the square of the file.
+                    let expected = entries[(index.isFinal ? 0 : entriesAtLastIndex)...]
+                    guard index.entries.elementsEqual(expected) else {
+                        throw FormatError(.badIndex, "Index chunk \(chunk.sequence) lists \(index.entries.count) EVENTS chunks that are not the \(expected.count) the file holds \(index.isFinal ? "before it" : "since the previous index")", offset: offset)
+                    }
+                    entriesAtLastIndex = entries.count
                     indexChunksRead += 1
                     lastIndexOffset = offset
                     lastIndexIsFinal = index.isFinal

@@ -596,6 +596,7 @@ def scan(data, salt_le):
     meta_seen, meta_cut = False, size == 32     # a file cut right after its header
     last_index = None             # (offset, Index) of the last INDEX chunk read
     last_accepted = None          # offset of the last chunk accepted (steps 5 and 6 passed)
+    chunks_at_last_index = 0      # EVENTS chunks found when the last valid INDEX chunk was read
     trailer_dur = None            # the trailer's dur, once a valid trailer is met
     while offset < size:
         try:
@@ -644,10 +645,18 @@ def scan(data, salt_le):
         elif h.type == INDEX:
             try:
                 index = decode_index(h, read_payload(data, salt_le, h))
+                # "Index", consistency, checked when scanning: exactly the EVENTS chunks
+                # since the previous index (a final index: all of them).
+                since = result.chunks if index.final else result.chunks[chunks_at_last_index:]
+                found = [(c.offset, c.sequence, c.start, c.end - c.start, c.items) for c in since]
+                if index.entries != found:
+                    raise Malformed("the INDEX does not list exactly the EVENTS chunks found "
+                                    "since the previous INDEX chunk (a final one: all of them)")
             except Malformed as e:
                 result.report(offset, f"bad INDEX chunk: {e}")
             else:
                 last_index = (offset, index)
+                chunks_at_last_index = len(result.chunks)
                 names = [[] for _ in index.entries]
                 for _t, kind, ordinal, _detail in index.indicators:
                     names[ordinal].append(INDICATOR_NAMES[kind])

@@ -111,6 +111,22 @@ import PsrecTestSupport
         let emptyOffset = empty.chunk(.events, events([], type: EventType.output.rawValue, count: count), items: count, start: 0, end: 0)
         empty.close(entries: [SeekEntry(offset: emptyOffset, sequence: 1, startMicros: 0, endMicros: 0, eventCount: count)], duration: 0)
         result["empty-events"] = empty.bytes
+        // Partial indexes that each list every chunk before them (as far as 48 bytes apart
+        // allows): kept whole, they would grow as the square of the file.
+        var chained = try! Builder()
+        var previous: Int64 = 0
+        for _ in 0..<1500 {
+            let offset = Int64(chained.bytes.count)
+            let count = IndexPayload.maxEntries(before: offset)
+            var w = ByteWriter()
+            w.writeUInt8(0)
+            w.writeUVarint(UInt64(previous))
+            w.writeUVarint(count)
+            for i in 0..<count { w.writeBytes(i == 0 ? [0x50, 0x01, 0, 0, 1] : [0x30, 0x01, 0, 0, 1]) }
+            w.writeUVarint(0)
+            previous = chained.chunk(.index, w.bytes, items: count, start: 0, end: 0)
+        }
+        result["chained-indexes"] = chained.bytes
         return result
     }()
 
@@ -145,7 +161,7 @@ import PsrecTestSupport
 
     static let commands: [[String]] = [["verify"], ["info"], ["cat"], ["events"], ["events", "--json"]]
 
-    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events"])
+    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes"])
     func everyCommandStaysSmallAndQuick(name: String) throws {
         let file = try #require(Self.files[name])
         #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")

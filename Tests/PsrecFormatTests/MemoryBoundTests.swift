@@ -97,3 +97,25 @@ import Testing
         #expect(verdict.problems.contains { $0.message.contains("indicators do not match") })
     }
 }
+
+extension MemoryBoundTests {
+    @Test func aScanUsesOnlyIndexesThatListExactlyTheChunksSinceThePreviousOne() throws {
+        var f = try RawFile()
+        let a = f.events([TimedEvent(timeMicros: 0, event: .marker("a"))])
+        let b = f.events([TimedEvent(timeMicros: 1, event: .marker("b"))])
+        // A partial index listing both chunks but claiming an indicator of its own; then one
+        // listing them again, which is not what was written since the first.
+        let first = IndexPayload(isFinal: false, previousIndexOffset: nil, entries: [a, b],
+                                 indicators: [Indicator(timeMicros: 0, kind: .marker, chunkOffset: a.offset, detail: "a"),
+                                              Indicator(timeMicros: 1, kind: .marker, chunkOffset: b.offset, detail: "b")]).encoded()
+        let firstOffset = f.chunk(.index, first, items: 4, start: 1, end: 1)
+        let again = IndexPayload(isFinal: false, previousIndexOffset: firstOffset, entries: [a, b], indicators: []).encoded()
+        let againOffset = f.chunk(.index, again, items: 2, start: 1, end: 1)
+        let reader = try RecordingReader(source: MemorySource(f.bytes))
+        #expect(reader.indexRecords.map(\.offset) == [firstOffset])
+        #expect(reader.damage.map(\.offset) == [againOffset])
+        #expect(reader.indicators.map(\.detail) == ["a", "b"])
+        #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
+        #expect(try SpecDisagreementTests.independentStatus(f.bytes) == "damaged")
+    }
+}
