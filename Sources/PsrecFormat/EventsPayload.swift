@@ -72,7 +72,8 @@ public enum EventsPayload {
     /// `Limits.maxIndicatorsPerChunk` indicators.
     ///
     /// - Parameter indicator: called with each indicator event and the detail the index keeps
-    ///   for it (`Indicator.detail(type:body:)`).
+    ///   for it: `Indicator.detail(type:body:)` cut to what remains of the 1024 bytes the
+    ///   details of one chunk share.
     /// - Returns: the number of events.
     /// - Throws: `.malformedPayload` or `.badTimestamp`; errors thrown by `indicator`.
     /// - Complexity: O(payload size); no allocation per event, no body copied (only the
@@ -110,6 +111,8 @@ public enum EventsPayload {
         let offset: Int64
         let indicator: ((RawEvent, String) throws -> Void)?
         var indicators = 0
+        /// What remains of the 1024 detail bytes the chunk's indicators share in the index.
+        var detailBudget = Limits.maxIndicatorDetailBytes
 
         mutating func check(_ raw: RawEvent) throws {
             // Output and input bodies are any bytes: framing was their whole check.
@@ -120,7 +123,10 @@ public enum EventsPayload {
             guard indicators <= Limits.maxIndicatorsPerChunk else {
                 throw FormatError(.malformedPayload, "A chunk holds more than \(Limits.maxIndicatorsPerChunk) indicator events (markers, commands, clicks)", offset: offset)
             }
-            if let indicator { try indicator(raw, try Indicator.detail(type: raw.type, body: raw.body) ?? "") }
+            guard let indicator else { return }
+            let detail = Indicator.bounded(try Indicator.detail(type: raw.type, body: raw.body) ?? "", to: detailBudget)
+            detailBudget -= detail.utf8.count
+            try indicator(raw, detail)
         }
     }
 

@@ -64,13 +64,14 @@ public struct Indicator: Sendable, Equatable {
         }
     }
 
-    static func bounded(_ text: String) -> String {
-        guard text.utf8.count > Limits.maxIndicatorDetailBytes else { return text }
+    /// `text` cut to at most `limit` UTF-8 bytes at a character (scalar) boundary.
+    static func bounded(_ text: String, to limit: Int = Limits.maxIndicatorDetailBytes) -> String {
+        guard text.utf8.count > limit else { return text }
         var result = ""
         var used = 0
         for scalar in text.unicodeScalars {
             let size = UTF8.width(scalar)
-            if used + size > Limits.maxIndicatorDetailBytes { break }
+            if used + size > limit { break }
             result.unicodeScalars.append(scalar)
             used += size
         }
@@ -170,6 +171,7 @@ public struct IndexPayload: Sendable, Equatable {
         var indicators: [Indicator] = []
         indicators.reserveCapacity(indicatorCount)
         var perEntry = [UInt8](repeating: 0, count: entries.count)
+        var detailBytes = [UInt16](repeating: 0, count: entries.count)
         var time: Int64 = 0
         for _ in 0..<indicatorCount {
             time += Int64(try r.readUVarint(max: Int(Limits.maxMicros), "indicator time delta"))
@@ -182,7 +184,10 @@ public struct IndexPayload: Sendable, Equatable {
             guard perEntry[ordinal] <= Limits.maxIndicatorsPerChunk else {
                 throw r.error("more than \(Limits.maxIndicatorsPerChunk) indicators for one chunk")
             }
-            let detail = try r.readString(max: Limits.maxIndicatorDetailBytes, "indicator detail length")
+            // The details of one chunk's indicators share 1024 bytes (Spec/format.md#index).
+            let length = try r.readUVarint(max: min(Limits.maxIndicatorDetailBytes - Int(detailBytes[ordinal]), r.remaining), "indicator detail length")
+            let detail = String(decoding: try r.readSlice(length), as: UTF8.self)
+            detailBytes[ordinal] += UInt16(length)
             indicators.append(Indicator(timeMicros: time, kind: kind, chunkOffset: entries[ordinal].offset, detail: detail))
         }
         guard r.isAtEnd else { throw r.error("\(r.remaining) bytes left over") }

@@ -490,12 +490,16 @@ def decode_index(h, payload):
             raise Malformed("an INDEX entry's offset, sequence or start is out of range")
         entries.append((offset, seq, start, duration, events))
     count = c.uvarint(min(MAX_ITEMS, c.left() // 4, len(entries) * MAX_INDICATORS_PER_CHUNK), "indicator_count")
-    indicators, t, per_entry = [], 0, [0] * len(entries)
+    indicators, t, per_entry, detail_bytes = [], 0, [0] * len(entries), [0] * len(entries)
     for _ in range(count):
         t += c.uvarint()
         kind = c.u8()
         ordinal = c.uvarint()
-        length = c.uvarint(min(1024, c.left()), "detail_length")
+        # "Index": the details of one chunk's indicators share 1024 bytes.
+        shared = 1024 - detail_bytes[ordinal] if ordinal < len(entries) else 1024
+        length = c.uvarint(min(shared, c.left()), "detail_length")
+        if ordinal < len(entries):
+            detail_bytes[ordinal] += length
         detail = c.take(length)
         if t > MAX_US or kind not in INDICATOR_NAMES or ordinal >= len(entries):
             raise Malformed("an INDEX indicator's time, kind or ordinal is invalid")

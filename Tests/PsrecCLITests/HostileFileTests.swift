@@ -127,6 +127,15 @@ import PsrecTestSupport
             previous = chained.chunk(.index, w.bytes, items: count, start: 0, end: 0)
         }
         result["chained-indexes"] = chained.bytes
+
+        // No index, thousands of chunks of 16 markers with 1 KiB labels: every indicator is
+        // kept with its detail by a reader, so the details must share 1 KiB per chunk.
+        var labels = try! Builder()
+        let sixteen = events(Array(repeating: UInt8(ascii: "L"), count: 1024), type: EventType.marker.rawValue, count: 16)
+        for i in 0..<6000 {
+            labels.chunk(.events, sixteen, items: 16, start: Int64(i), end: Int64(i))
+        }
+        result["long-markers"] = labels.bytes
         return result
     }()
 
@@ -161,7 +170,7 @@ import PsrecTestSupport
 
     static let commands: [[String]] = [["verify"], ["info"], ["cat"], ["events"], ["events", "--json"]]
 
-    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes"])
+    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers"])
     func everyCommandStaysSmallAndQuick(name: String) throws {
         let file = try #require(Self.files[name])
         #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")

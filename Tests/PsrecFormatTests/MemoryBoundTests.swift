@@ -119,3 +119,26 @@ extension MemoryBoundTests {
         #expect(try SpecDisagreementTests.independentStatus(f.bytes) == "damaged")
     }
 }
+
+extension MemoryBoundTests {
+    @Test func theIndicatorsOfOneChunkShare1024BytesOfDetail() throws {
+        var f = try RawFile()
+        let long = String(repeating: "é", count: 400)   // 800 bytes
+        let e = f.events([TimedEvent(timeMicros: 0, event: .marker(long)), TimedEvent(timeMicros: 0, event: .command(long))])
+        let reader = try RecordingReader(source: MemorySource(f.bytes))
+        #expect(reader.indicators.map(\.detail.utf8.count) == [800, 224])
+        // An index may not give one chunk more.
+        let over = IndexPayload(isFinal: true, previousIndexOffset: nil, entries: [e],
+                                indicators: [Indicator(timeMicros: 0, kind: .marker, chunkOffset: e.offset, detail: long),
+                                             Indicator(timeMicros: 0, kind: .command, chunkOffset: e.offset, detail: String(long.prefix(200)))]).encoded()
+        #expect(throws: FormatError.self) { try Self.decode(over) }
+        let shared = IndexPayload(isFinal: true, previousIndexOffset: nil, entries: [e],
+                                  indicators: [Indicator(timeMicros: 0, kind: .marker, chunkOffset: e.offset, detail: long),
+                                               Indicator(timeMicros: 0, kind: .command, chunkOffset: e.offset, detail: String(long.prefix(112)))])
+        #expect(try Self.decode(shared.encoded()).indicators.map(\.detail.utf8.count) == [800, 224])
+        var complete = f
+        complete.trailer(complete.finalIndex([e], indicators: shared.indicators, duration: 0), duration: 0)
+        #expect(Validator.verify(MemorySource(complete.bytes)).status == .complete)
+        #expect(try SpecDisagreementTests.independentStatus(complete.bytes) == "complete")
+    }
+}
