@@ -22,12 +22,49 @@ struct EventsCommand: ParsableCommand {
         try reporting {
             let (reader, name) = try input.open()
             let out = OutputBuffer()
-            for event in reader.events(fromMicros: range.fromMicros, toMicros: range.toMicros) {
-                out.append((json ? event.jsonLine() : Self.text(event)) + "\n")
+            // Straight from each checked chunk's payload: a long body is written in pieces and
+            // never copied whole, and no list of a chunk's events is built (issue 11).
+            try reader.forEachEvent(fromMicros: range.fromMicros, toMicros: range.toMicros) { event in
+                if json {
+                    try event.writeJSONLine { out.append($0) }
+                } else {
+                    try Self.writeText(event) { out.append($0) }
+                }
+                out.append("\n")
             }
             out.flush()
             if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
             return ExitStatus.of(reader.status)
+        }
+    }
+
+    /// `text(_:)` of the event, written in pieces: output, input, marker and command bodies
+    /// block by block (`TextBlocks`), screen events without copying their pixels.
+    static func writeText(_ event: RawEvent, _ write: (String) -> Void) throws {
+        // A short event is cheapest as one line.
+        if event.body.count <= TextBlocks.size && event.type != .screenKeyframe && event.type != .screenDelta {
+            write(text(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded())))
+            return
+        }
+        let prefix = TimeFormat.clock(event.timeMicros) + " " + event.type.name + " "
+        switch event.type {
+        case .output, .input:
+            write(prefix + "\"")
+            let valid = TextBlocks.isValidUTF8(event.body)
+            TextBlocks.forEach(event.body) { block in
+                write(valid ? TerminalSafe.escape(String(decoding: block, as: UTF8.self)) : TerminalSafe.escape(bytes: Array(block), validUTF8: false))
+            }
+            write("\"")
+        case .marker, .command:
+            write(prefix + "\"")
+            TextBlocks.forEach(event.body) { write(TerminalSafe.escape(String(decoding: $0, as: UTF8.self))) }
+            write("\"")
+        case .screenKeyframe, .screenDelta:
+            write(text(TimedEvent(timeMicros: event.timeMicros, event: try event.decodedWithoutPixels())))
+        case let type where type.name.hasPrefix("unknown"):
+            write(prefix + "\(event.body.count) bytes")
+        default:
+            write(text(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded())))
         }
     }
 

@@ -82,6 +82,26 @@ extension Event {
     ///
     /// - Throws: `FormatError(.malformedPayload)` when the body does not match its type.
     public static func decode(type: EventType, body: UnsafeRawBufferPointer, baseOffset: Int64 = 0) throws(FormatError) -> Event {
+        try decode(type: type, body: body, baseOffset: baseOffset, pixels: true)
+    }
+
+    /// Checks an event body against its type's rules without copying it: what a reader does
+    /// to every event of a chunk before it plays any (`Spec/format.md#events`). Output, input,
+    /// marker, command and unknown bodies are any bytes.
+    /// - Throws: `FormatError(.malformedPayload)` when the body does not match its type.
+    /// - Complexity: O(1) memory; screen pixels are skipped, not copied.
+    public static func check(type: EventType, body: UnsafeRawBufferPointer) throws(FormatError) {
+        switch type {
+        case .output, .input, .marker, .command: return
+        case .resize, .click, .exit, .redactedInput, .gap, .screenKeyframe, .screenDelta, .pointerMove, .key:
+            _ = try decode(type: type, body: body, baseOffset: 0, pixels: false)
+        default: return
+        }
+    }
+
+    /// - Parameter pixels: false to skip screen pixels instead of copying them (the event's
+    ///   pixel arrays are then empty: for checking only).
+    static func decode(type: EventType, body: UnsafeRawBufferPointer, baseOffset: Int64, pixels: Bool) throws(FormatError) -> Event {
         var r = ByteReader(body, baseOffset: baseOffset, context: "\(type.name) event")
         let event: Event
         switch type {
@@ -109,7 +129,8 @@ extension Event {
             let format = try readPixelFormat(&r)
             let size = width * height * format.bytesPerPixel
             guard width > 0, height > 0, r.remaining == size else { throw r.error("keyframe \(width)x\(height) needs \(size) pixel bytes, has \(r.remaining)") }
-            event = .screenKeyframe(ScreenImage(width: width, height: height, format: format, pixels: try r.readBytes(size)))
+            let bytes = pixels ? try r.readBytes(size) : { _ = try? r.readSlice(size); return [] }()
+            event = .screenKeyframe(ScreenImage(width: width, height: height, format: format, pixels: bytes))
         case .screenDelta:
             let format = try readPixelFormat(&r)
             let count = try r.readUVarint(max: min(Limits.maxRectangles, r.remaining), "rectangle count")
@@ -122,7 +143,11 @@ extension Event {
                 let h = try r.readUVarint(max: Limits.maxScreenDimension - y, "height")
                 let size = w * h * format.bytesPerPixel
                 guard size <= r.remaining else { throw r.error("rectangle \(w)x\(h) runs past the end") }
-                rects.append(PixelRect(x: x, y: y, width: w, height: h, pixels: try r.readBytes(size)))
+                if pixels {
+                    rects.append(PixelRect(x: x, y: y, width: w, height: h, pixels: try r.readBytes(size)))
+                } else {
+                    _ = try r.readSlice(size)
+                }
             }
             event = .screenDelta(ScreenDelta(format: format, rects: rects))
         case .pointerMove:

@@ -11,6 +11,12 @@ public struct RawEvent {
 
     /// Decodes the body into an `Event`.
     public func decoded() throws(FormatError) -> Event { try Event.decode(type: type, body: body) }
+
+    /// Decodes the body like `decoded()` but leaves screen pixels out (the pixel arrays are
+    /// empty): for showing a keyframe's or delta's sizes without copying its pixels.
+    public func decodedWithoutPixels() throws(FormatError) -> Event {
+        try Event.decode(type: type, body: body, baseOffset: 0, pixels: false)
+    }
 }
 
 /// Encoding and walking the event list of an EVENTS chunk (`Spec/format.md#events`).
@@ -58,6 +64,70 @@ public enum EventsPayload {
             try visit(RawEvent(type: type, timeMicros: time, body: body))
         }
         try checkEnd(count: count, time: time, header: header, offset: offset)
+    }
+
+    /// Checks a decoded EVENTS payload whole, as a chunk must be before any of its events is
+    /// played (`Spec/format.md#events`: a chunk is played whole or not at all): framing, count
+    /// and times, every body that has rules (all but output and input), and at most
+    /// `Limits.maxIndicatorsPerChunk` indicators.
+    ///
+    /// - Parameter indicator: called with each indicator event and the detail the index keeps
+    ///   for it: `Indicator.detail(type:body:)` cut to what remains of the 1024 bytes the
+    ///   details of one chunk share.
+    /// - Returns: the number of events.
+    /// - Throws: `.malformedPayload` or `.badTimestamp`; errors thrown by `indicator`.
+    /// - Complexity: O(payload size); no allocation per event, no body copied (only the
+    ///   indicator details, at most 1 KiB each).
+    @discardableResult
+    public static func checkWhole(_ payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64,
+                                  indicator: ((RawEvent, String) throws -> Void)? = nil) throws -> Int {
+        guard header.isColumnar else {
+            var bodies = BodyCheck(offset: offset, indicator: indicator)
+            var count = 0
+            try forEach(in: payload, header: header, offset: offset) { raw in
+                count += 1
+                try bodies.check(raw)
+            }
+            return count
+        }
+        let events = try checkColumnar(payload, header: header, offset: offset)
+        try checkBodies(of: events, offset: offset, indicator: indicator)
+        return events.count
+    }
+
+    /// The body checks of `checkWhole(_:header:offset:indicator:)` on a columnar chunk whose
+    /// framing `checkColumnar` has checked (so a caller that needs the `ColumnarEvents`
+    /// frames it once).
+    public static func checkBodies(of events: ColumnarEvents, offset: Int64,
+                                   indicator: ((RawEvent, String) throws -> Void)? = nil) throws {
+        // A chunk of output and input only has nothing more to check.
+        guard !events.allEvents(are: .output, or: .input) else { return }
+        var bodies = BodyCheck(offset: offset, indicator: indicator)
+        try events.forEach { try bodies.check($0) }
+    }
+
+    /// Checks event bodies one by one and counts the indicators.
+    private struct BodyCheck {
+        let offset: Int64
+        let indicator: ((RawEvent, String) throws -> Void)?
+        var indicators = 0
+        /// What remains of the 1024 detail bytes the chunk's indicators share in the index.
+        var detailBudget = Limits.maxIndicatorDetailBytes
+
+        mutating func check(_ raw: RawEvent) throws {
+            // Output and input bodies are any bytes: framing was their whole check.
+            if raw.type == .output || raw.type == .input { return }
+            try Event.check(type: raw.type, body: raw.body)
+            guard raw.type.isIndicator else { return }
+            indicators += 1
+            guard indicators <= Limits.maxIndicatorsPerChunk else {
+                throw FormatError(.malformedPayload, "A chunk holds more than \(Limits.maxIndicatorsPerChunk) indicator events (markers, commands, clicks)", offset: offset)
+            }
+            guard let indicator else { return }
+            let detail = Indicator.bounded(try Indicator.detail(type: raw.type, body: raw.body) ?? "", to: detailBudget)
+            detailBudget -= detail.utf8.count
+            try indicator(raw, detail)
+        }
     }
 
     /// The columnar layout: checked whole, then visited.

@@ -49,13 +49,29 @@ public struct Indicator: Sendable, Equatable {
         }
     }
 
-    static func bounded(_ text: String) -> String {
-        guard text.utf8.count > Limits.maxIndicatorDetailBytes else { return text }
+    /// `detail(for:)` of the event with this type and body, without decoding more of a long
+    /// label than the detail keeps: a detail of at most 1024 UTF-8 bytes comes from at most
+    /// 1024 bytes of the body (a U+FFFD is never shorter than what it replaces), and 4 more
+    /// bytes decide the last scalar exactly as decoding the whole body would.
+    public static func detail(type: EventType, body: UnsafeRawBufferPointer) throws(FormatError) -> String? {
+        switch type {
+        case .marker, .command:
+            return bounded(String(decoding: UnsafeRawBufferPointer(rebasing: body.prefix(Limits.maxIndicatorDetailBytes + 4)), as: UTF8.self))
+        case .click:
+            return detail(for: try Event.decode(type: type, body: body))
+        default:
+            return nil
+        }
+    }
+
+    /// `text` cut to at most `limit` UTF-8 bytes at a character (scalar) boundary.
+    static func bounded(_ text: String, to limit: Int = Limits.maxIndicatorDetailBytes) -> String {
+        guard text.utf8.count > limit else { return text }
         var result = ""
         var used = 0
         for scalar in text.unicodeScalars {
             let size = UTF8.width(scalar)
-            if used + size > Limits.maxIndicatorDetailBytes { break }
+            if used + size > limit { break }
             result.unicodeScalars.append(scalar)
             used += size
         }
@@ -125,8 +141,10 @@ public struct IndexPayload: Sendable, Equatable {
         guard previous == 0 || (Int64(previous) >= Int64(FileHeader.size) && Int64(previous) < offset) else {
             throw FormatError(.badIndex, "An index points forward to a previous index at \(previous)", offset: offset)
         }
-        // Each entry takes at least 5 bytes, which bounds the count by the payload size.
-        let count = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 5), "entry count")
+        // Each entry takes at least 5 bytes, which bounds the count by the payload size, and
+        // names a chunk of its own before this one, which bounds it by the file's real bytes:
+        // memory follows the file, never the count a payload declares.
+        let count = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 5, Self.maxEntries(before: offset)), "entry count")
         var entries: [SeekEntry] = []
         entries.reserveCapacity(count)
         var entryOffset: Int64 = 0, sequence: UInt64 = 0, start: Int64 = 0
@@ -136,7 +154,10 @@ public struct IndexPayload: Sendable, Equatable {
             let dStart = try r.readUVarint(max: Int(Limits.maxMicros), "start delta")
             let duration = try r.readUVarint(max: Int(Limits.maxMicros), "duration")
             let events = try r.readUVarint(max: Limits.maxItemCount, "event count")
-            guard i == 0 || (dOffset > 0 && dSequence > 0) else { throw r.error("entries are not in file order") }
+            guard i == 0 ? dOffset >= Self.firstEventsOffset : (dOffset >= ChunkHeader.size && dSequence > 0) else {
+                throw r.error(i == 0 ? "the first entry points inside the file header or the metadata chunk"
+                                     : "entries are not in file order, or less than a chunk header apart")
+            }
             entryOffset += Int64(dOffset)
             sequence += UInt64(dSequence)
             start += Int64(dStart)
@@ -146,9 +167,11 @@ public struct IndexPayload: Sendable, Equatable {
             entries.append(SeekEntry(offset: entryOffset, sequence: UInt32(sequence), startMicros: start,
                                      endMicros: start + Int64(duration), eventCount: events))
         }
-        let indicatorCount = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 4), "indicator count")
+        let indicatorCount = try r.readUVarint(max: min(Limits.maxItemCount, r.remaining / 4, entries.count * Limits.maxIndicatorsPerChunk), "indicator count")
         var indicators: [Indicator] = []
         indicators.reserveCapacity(indicatorCount)
+        var perEntry = [UInt8](repeating: 0, count: entries.count)
+        var detailBytes = [UInt16](repeating: 0, count: entries.count)
         var time: Int64 = 0
         for _ in 0..<indicatorCount {
             time += Int64(try r.readUVarint(max: Int(Limits.maxMicros), "indicator time delta"))
@@ -157,12 +180,29 @@ public struct IndexPayload: Sendable, Equatable {
             guard kind.isIndicator else { throw r.error("indicator kind \(kind.rawValue) is not an indicator") }
             let ordinal = try r.readUVarint(max: max(entries.count - 1, 0), "indicator chunk ordinal")
             guard !entries.isEmpty else { throw r.error("indicator without any chunk") }
-            let detail = try r.readString(max: Limits.maxIndicatorDetailBytes, "indicator detail length")
+            perEntry[ordinal] += 1
+            guard perEntry[ordinal] <= Limits.maxIndicatorsPerChunk else {
+                throw r.error("more than \(Limits.maxIndicatorsPerChunk) indicators for one chunk")
+            }
+            // The details of one chunk's indicators share 1024 bytes (Spec/format.md#index).
+            let length = try r.readUVarint(max: min(Limits.maxIndicatorDetailBytes - Int(detailBytes[ordinal]), r.remaining), "indicator detail length")
+            let detail = String(decoding: try r.readSlice(length), as: UTF8.self)
+            detailBytes[ordinal] += UInt16(length)
             indicators.append(Indicator(timeMicros: time, kind: kind, chunkOffset: entries[ordinal].offset, detail: detail))
         }
         guard r.isAtEnd else { throw r.error("\(r.remaining) bytes left over") }
         return IndexPayload(isFinal: flags & 1 != 0, previousIndexOffset: previous == 0 ? nil : Int64(previous),
                             entries: entries, indicators: indicators)
+    }
+}
+
+extension IndexPayload {
+    /// Offset of the earliest possible EVENTS chunk: after the file header and a META chunk header.
+    static let firstEventsOffset = FileHeader.size + ChunkHeader.size
+
+    /// The most entries an index at `offset` can hold: one per chunk header that fits before it.
+    static func maxEntries(before offset: Int64) -> Int {
+        offset < Int64(firstEventsOffset) ? 0 : Int((offset - Int64(firstEventsOffset)) / Int64(ChunkHeader.size)) + 1
     }
 }
 

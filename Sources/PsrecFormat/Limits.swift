@@ -20,6 +20,11 @@ public enum Limits {
     /// Largest indicator detail the index keeps, in UTF-8 bytes; longer labels are cut at a
     /// character boundary in the index (the event itself keeps the whole text).
     public static let maxIndicatorDetailBytes = 1024
+    /// Most indicator events (markers, commands, clicks) one EVENTS chunk may hold, and so most
+    /// indicators an index may list for one chunk. The reference writer closes a chunk after
+    /// every indicator (one per chunk); the bound keeps the indicator list a reader holds
+    /// proportional to the chunks really in the file.
+    public static let maxIndicatorsPerChunk = 16
     /// Largest byte count of a uvarint.
     public static let maxVarintBytes = 10
     /// Largest session time in microseconds: 16 decimal digits (about 317 years), so any

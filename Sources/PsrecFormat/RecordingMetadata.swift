@@ -156,6 +156,9 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
     /// Decodes the metadata chunk's JSON.
     /// - Throws: `.malformedPayload` when it is not the expected JSON object.
     public static func decode(json: [UInt8], offset: Int64) throws(FormatError) -> RecordingMetadata {
+        if let problem = strictJSONProblem(json) {
+            throw FormatError(.malformedPayload, "The metadata chunk is not valid psrec metadata JSON: \(problem)", offset: offset)
+        }
         do {
             let value = try JSONDecoder().decode(RecordingMetadata.self, from: Data(json))
             guard value.startUnixMicros >= -Limits.maxMicros, value.startUnixMicros <= Limits.maxMicros else {

@@ -9,7 +9,7 @@ extension RecordingReader {
         guard let trailer = tail.withUnsafeBytes({ Trailer.decode($0, salt: header.salt) }) else { return false }
         guard trailer.indexOffset > firstChunk, trailer.indexOffset < size - Int64(Trailer.size) else { return false }
         guard let chunk = try? readHeader(at: trailer.indexOffset), chunk.type == .index,
-              chunk.sequence == trailer.indexSequence,
+              chunk.sequence == trailer.indexSequence, chunk.startMicros == chunk.endMicros,
               chunk.end(at: trailer.indexOffset) == size - Int64(Trailer.size) else { return false }
         guard let payload = try? readPayload(chunk, at: trailer.indexOffset),
               let index = try? payload.withBytes({ (raw) throws(FormatError) -> IndexPayload in try IndexPayload.decode(raw, offset: trailer.indexOffset) }),
@@ -30,6 +30,9 @@ extension RecordingReader {
         guard chunk.type == .metadata, chunk.sequence == 0 else {
             throw FormatError(.malformedPayload, "The first chunk is not the metadata chunk", offset: offset)
         }
+        guard chunk.startMicros == 0, chunk.endMicros == 0 else {
+            throw FormatError(.malformedPayload, "The metadata chunk's times are \(chunk.startMicros)…\(chunk.endMicros) µs instead of 0", offset: offset)
+        }
         guard chunk.decodedLength <= Limits.maxMetadataLength else {
             throw FormatError(.limitExceeded, "The metadata chunk is larger than \(Limits.maxMetadataLength) bytes", offset: offset)
         }
@@ -47,7 +50,9 @@ extension RecordingReader {
         var coveredByIndex = Set<Int64>()
         var indexIndicators: [Indicator] = []
         var lastIndexOffset: Int64?
+        var entriesAtLastIndex = 0
         lastIndexIsFinal = false
+        lastAccepted = nil
 
         scan: while offset < size {
             let chunk: ChunkHeader
@@ -60,6 +65,8 @@ extension RecordingReader {
                 let end = offset + Int64(ChunkHeader.size) + Int64(raw.withUnsafeBytes { $0.le32(12) })
                 if type.isAncillary && end <= size {
                     skippedAncillaryChunks += 1
+                    skippedAncillaryOffsets.append(offset)
+                    lastAccepted = offset
                     previousSequence = raw.withUnsafeBytes { $0.le32(8) }
                     lastGood = end
                     offset = end
@@ -116,11 +123,24 @@ extension RecordingReader {
                 entries.append(SeekEntry(offset: offset, sequence: chunk.sequence, startMicros: chunk.startMicros, endMicros: chunk.endMicros, eventCount: chunk.itemCount))
             case .index:
                 do {
+                    guard chunk.startMicros == chunk.endMicros else {
+                        throw FormatError(.badIndex, "Index chunk \(chunk.sequence) starts at \(chunk.startMicros) µs but ends at \(chunk.endMicros) µs; an index has one time", offset: offset)
+                    }
                     let payload = try readPayload(chunk, at: offset)
                     let index = try payload.withBytes { (raw) throws(FormatError) -> IndexPayload in try IndexPayload.decode(raw, offset: offset) }
                     guard index.entries.count + index.indicators.count == chunk.itemCount else {
                         throw FormatError(.badIndex, "Index chunk \(chunk.sequence) declares \(chunk.itemCount) items but holds \(index.entries.count + index.indicators.count)", offset: offset)
                     }
+                    // An index lists exactly the EVENTS chunks found since the previous index
+                    // (a final one: all of them). Checked here, not only by a verifier, so
+                    // that what a scan keeps of its indexes is bounded by the chunks really
+                    // in the file: indexes each listing every chunk before them would
+                    // otherwise grow as the square of the file.
+                    let expected = entries[(index.isFinal ? 0 : entriesAtLastIndex)...]
+                    guard index.entries.elementsEqual(expected) else {
+                        throw FormatError(.badIndex, "Index chunk \(chunk.sequence) lists \(index.entries.count) EVENTS chunks that are not the \(expected.count) the file holds \(index.isFinal ? "before it" : "since the previous index")", offset: offset)
+                    }
+                    entriesAtLastIndex = entries.count
                     indexChunksRead += 1
                     lastIndexOffset = offset
                     lastIndexIsFinal = index.isFinal
@@ -135,6 +155,7 @@ extension RecordingReader {
             default:
                 if chunk.type.isAncillary {
                     skippedAncillaryChunks += 1
+                    skippedAncillaryOffsets.append(offset)
                 } else {
                     record(FormatError(.unsupportedChunk, "Chunk \(chunk.sequence) has critical type \(chunk.type), which this reader does not know; reading stops here", offset: offset), at: offset, end: size, sequence: chunk.sequence)
                     break scan
@@ -142,6 +163,7 @@ extension RecordingReader {
             }
             previousSequence = chunk.sequence
             previousEnd = max(previousEnd, chunk.endMicros)
+            lastAccepted = offset
             lastGood = end
             offset = end
         }
@@ -163,11 +185,10 @@ extension RecordingReader {
         // and reported then); one that passes gives all of them.
         for entry in entries where !covered.contains(entry.offset) {
             guard let (chunk, payload) = try? readEvents(entry) else { continue }
+            // At most `Limits.maxIndicatorsPerChunk` each, or the chunk fails its check.
             var found: [Indicator] = []
-            let whole: Void? = try? payload.withUnsafeBytes { raw in
-                try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                    guard event.type.isIndicator, let decoded = try? event.decoded(),
-                          let detail = Indicator.detail(for: decoded) else { return }
+            let whole: Int? = try? payload.withUnsafeBytes { raw in
+                try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset) { event, detail in
                     found.append(Indicator(timeMicros: event.timeMicros, kind: event.type, chunkOffset: entry.offset, detail: detail))
                 }
             }
@@ -197,8 +218,9 @@ extension RecordingReader {
             record(FormatError(.badTrailer, "The trailer fails its checksum", offset: offset), at: offset, end: offset + Int64(Trailer.size))
             return true
         }
-        if found.indexOffset != lastIndexOffset || found.indexSequence != previousSequence || !lastIndexIsFinal {
-            record(FormatError(.badTrailer, "The trailer points at index chunk \(found.indexSequence) at byte \(found.indexOffset), which is not the last index chunk", offset: offset), at: offset, end: offset + Int64(Trailer.size))
+        // The final index is the last chunk: nothing may come between it and the trailer.
+        if found.indexOffset != lastIndexOffset || lastIndexOffset != lastAccepted || found.indexSequence != previousSequence || !lastIndexIsFinal {
+            record(FormatError(.badTrailer, "The trailer points at index chunk \(found.indexSequence) at byte \(found.indexOffset), which is not a final index chunk just before the trailer", offset: offset), at: offset, end: offset + Int64(Trailer.size))
         }
         if offset + Int64(Trailer.size) < size {
             record(FormatError(.badTrailer, "\(size - offset - Int64(Trailer.size)) bytes follow the trailer", offset: offset + Int64(Trailer.size)), at: offset + Int64(Trailer.size), end: size)

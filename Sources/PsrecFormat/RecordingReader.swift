@@ -67,6 +67,10 @@ public final class RecordingReader {
     var lastIndexIsFinal = false
     /// Chunks of unknown ancillary types skipped while scanning.
     public internal(set) var skippedAncillaryChunks = 0
+    /// Their offsets, for a verifier that checks their payloads too.
+    public internal(set) var skippedAncillaryOffsets: [Int64] = []
+    /// Offset of the last chunk the scan accepted (`Spec/format.md#scanning-truncated-and-damaged-files`).
+    var lastAccepted: Int64?
 
     /// An INDEX chunk found while scanning.
     public struct IndexRecord: Sendable {
@@ -79,6 +83,8 @@ public final class RecordingReader {
     }
 
     let compressor = Compressor()
+    /// Largest decoded chunk the read-ahead threads decode; larger ones are decoded when taken.
+    static let readAheadChunkBytes = 1 << 20
 
     /// What the reader found.
     public var status: Status { !damage.isEmpty ? .damaged : (trailer != nil ? .complete : .truncated) }
@@ -118,6 +124,29 @@ public final class RecordingReader {
         let bytes = try source.read(at: offset, count: ChunkHeader.size)
         return try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in
             try ChunkHeader.decode(raw, salt: salt, offset: offset)
+        }
+    }
+
+    /// Checks the stored payload of the chunk at `offset` against its payload CRC, and
+    /// decompresses it when its codec is known: what a verifier does with a chunk it
+    /// otherwise skips (an unknown ancillary type). The header's CRC must have held.
+    /// - Throws: `.truncatedChunk`, `.badPayloadChecksum`, `.badCompression`.
+    public func checkStoredPayload(at offset: Int64) throws(FormatError) {
+        let raw = try source.read(at: offset, count: ChunkHeader.size)
+        guard raw.count == ChunkHeader.size else { throw FormatError(.truncatedChunk, "The file ends inside a chunk header", offset: offset) }
+        if let chunk = try? readHeader(at: offset) {
+            _ = try readPayload(chunk, at: offset)
+            return
+        }
+        // An unknown codec: only the checksum can be checked.
+        let (storedLength, crc) = raw.withUnsafeBytes { (Int($0.le32(12)), $0.le32(40)) }
+        let payloadOffset = offset + Int64(ChunkHeader.size)
+        let stored = try source.read(at: payloadOffset, count: storedLength)
+        guard stored.count == storedLength else {
+            throw FormatError(.truncatedChunk, "The file ends inside a chunk payload", offset: payloadOffset)
+        }
+        guard stored.withUnsafeBytes({ Checksum.salted($0, salt: header.salt) }) == crc else {
+            throw FormatError(.badPayloadChecksum, "A chunk payload fails its checksum", offset: offset)
         }
     }
 
@@ -164,16 +193,20 @@ public final class RecordingReader {
     /// Reads and checks the EVENTS chunk an entry points to, returning its decoded payload.
     public func readEvents(_ entry: SeekEntry) throws(FormatError) -> (ChunkHeader, [UInt8]) {
         chunkReads += 1
-        return try Self.readEvents(entry, source: source, salt: header.salt, compressor: compressor)
+        return try Self.readEvents(entry, source: source, salt: header.salt, minor: header.minor, compressor: compressor)
     }
 
     /// `readEvents(_:)` without the reader's state, for the read-ahead threads.
-    static func readEvents(_ entry: SeekEntry, source: any ByteSource, salt: UInt64,
+    /// - Parameter minor: the file's minor version: a 1.0 file cannot hold a columnar chunk.
+    static func readEvents(_ entry: SeekEntry, source: any ByteSource, salt: UInt64, minor: UInt8,
                            compressor: Compressor) throws(FormatError) -> (ChunkHeader, [UInt8]) {
         let chunk = try readHeader(at: entry.offset, source: source, salt: salt)
         guard chunk.type == .events, chunk.sequence == entry.sequence, chunk.startMicros == entry.startMicros,
               chunk.endMicros == entry.endMicros, chunk.itemCount == entry.eventCount else {
             throw FormatError(.badIndex, "The index entry for chunk \(entry.sequence) does not match the chunk at byte \(entry.offset)", offset: entry.offset)
+        }
+        guard !chunk.isColumnar || minor >= 1 else {
+            throw FormatError(.malformedPayload, "Chunk \(chunk.sequence) uses the columnar layout of format 1.1 but the file says 1.\(minor)", offset: entry.offset)
         }
         return (chunk, try readPayload(chunk, at: entry.offset, source: source, salt: salt, compressor: compressor))
     }
@@ -236,16 +269,14 @@ public final class RecordingReader {
         })
     }
 
-    /// Reads the chunks overlapping `fromMicros…toMicros` (read ahead), checks each whole and
-    /// hands its events over: a columnar chunk as checked `ColumnarEvents` (with whether the
-    /// whole chunk is inside the range), an interleaved one event by event, already filtered
-    /// to the range. A damaged chunk is recorded and skipped, so a chunk is visited all or
-    /// nothing; errors thrown by the visitors are not damage and propagate.
+    /// Reads the chunks overlapping `fromMicros…toMicros` (read ahead), checks each whole
+    /// (`EventsPayload.checkWhole`: framing, times and every body) and hands its events over:
+    /// a columnar chunk as checked `ColumnarEvents` (with whether the whole chunk is inside the
+    /// range), an interleaved one event by event, already filtered to the range. A damaged
+    /// chunk is recorded and skipped, so a chunk is visited all or nothing; errors thrown by
+    /// the visitors are not damage and propagate.
     private func walk(fromMicros: Int64, toMicros: Int64, columnar: (ColumnarEvents, Bool) throws -> Void,
                       event visit: (RawEvent) throws -> Void) throws {
-        // An interleaved chunk's event list is walked (and checked) once into `framed`, reused
-        // across chunks, and visited only when the whole list is valid.
-        var framed: [(type: EventType, timeMicros: Int64, body: Range<Int>)] = []
         let first = entryIndex(atOrAfter: fromMicros)
         var end = first
         while end < entries.count, entries[end].startMicros <= toMicros { end += 1 }
@@ -255,12 +286,14 @@ public final class RecordingReader {
             case .success(let got): (chunk, payload) = got
             case .failure(let error): record(error, at: entry.offset, sequence: entry.sequence); return
             }
-            // Only the checks' errors are damage; the visitors' propagate.
+            // Only the check's errors are damage; the visitors' propagate.
             try payload.withUnsafeBytes { raw in
                 if chunk.isColumnar {
+                    // Framed once, then its bodies checked.
                     let events: ColumnarEvents
                     do {
                         events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
+                        try EventsPayload.checkBodies(of: events, offset: entry.offset)
                     } catch {
                         record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
                         return
@@ -268,19 +301,17 @@ public final class RecordingReader {
                     try columnar(events, chunk.startMicros >= fromMicros && chunk.endMicros <= toMicros)
                     return
                 }
-                framed.removeAll(keepingCapacity: true)
                 do {
-                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                        guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
-                        let start = event.body.baseAddress.map { raw.baseAddress!.distance(to: $0) } ?? 0
-                        framed.append((event.type, event.timeMicros, start..<(start + event.body.count)))
-                    }
+                    try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset)
                 } catch {
                     record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
                     return
                 }
-                for event in framed {
-                    try visit(RawEvent(type: event.type, timeMicros: event.timeMicros, body: UnsafeRawBufferPointer(rebasing: raw[event.body])))
+                // Walked a second time rather than remembered: no memory per event. The list
+                // was checked, so every error here is the visitor's.
+                try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
+                    guard event.timeMicros >= fromMicros && event.timeMicros <= toMicros else { return }
+                    try visit(event)
                 }
             }
         }
@@ -294,17 +325,28 @@ public final class RecordingReader {
     /// - Throws: only what `body` throws; read errors are handed to it.
     public func forEachChunk(_ range: Range<Int>,
                              _ body: (SeekEntry, Result<(ChunkHeader, [UInt8]), FormatError>) throws -> Void) rethrows {
-        let source = source, salt = header.salt, entries = entries
+        let source = source, salt = header.salt, minor = header.minor, entries = entries
+        // A chunk that decodes to more than `readAheadChunkBytes` is left to this thread (nil
+        // from the workers): memory held ahead stays a few small chunks however large the
+        // chunks a file declares, and only one large chunk is ever decoded at a time.
         let readAhead = range.count >= 2 && source.concurrentReads
             ? ReadAhead(range, workers: 2, depth: 3, name: "psrec read-ahead") {
                 let compressor = Compressor()
-                return { i in Result { () throws(FormatError) in try Self.readEvents(entries[i], source: source, salt: salt, compressor: compressor) } }
+                return { i in Result { () throws(FormatError) -> (ChunkHeader, [UInt8])? in
+                    let chunk = try Self.readHeader(at: entries[i].offset, source: source, salt: salt)
+                    guard chunk.decodedLength <= Self.readAheadChunkBytes else { return nil }
+                    return try Self.readEvents(entries[i], source: source, salt: salt, minor: minor, compressor: compressor)
+                } }
             } : nil
         defer { readAhead?.stop() }
         for i in range {
             if let readAhead {
                 chunkReads += 1
-                try body(entries[i], readAhead.take(i))
+                switch readAhead.take(i) {
+                case .success(let read?): try body(entries[i], .success(read))
+                case .success(nil): try body(entries[i], Result { () throws(FormatError) in try Self.readEvents(entries[i], source: source, salt: salt, minor: minor, compressor: compressor) })
+                case .failure(let error): try body(entries[i], .failure(error))
+                }
             } else {
                 try body(entries[i], Result { () throws(FormatError) in try readEvents(entries[i]) })
             }
@@ -327,14 +369,16 @@ public struct EventSequence: Sequence {
         Iterator(reader: reader, nextEntry: reader.entryIndex(atOrAfter: fromMicros), fromMicros: fromMicros, toMicros: toMicros)
     }
 
-    /// Yields events chunk by chunk; events that do not decode are recorded as damage.
+    /// Yields events chunk by chunk, each chunk checked whole first: a chunk that fails is
+    /// recorded as damage and gives no events. Holds one chunk's payload and a cursor, never
+    /// a decoded list, so memory does not grow with the number of events in a chunk.
     public struct Iterator: IteratorProtocol {
         let reader: RecordingReader
         var nextEntry: Int
         let fromMicros: Int64
         let toMicros: Int64
-        var buffer: [TimedEvent] = []
-        var position = 0
+        var payload: [UInt8] = []
+        var cursor: EventCursor?
 
         init(reader: RecordingReader, nextEntry: Int, fromMicros: Int64, toMicros: Int64) {
             self.reader = reader
@@ -344,28 +388,35 @@ public struct EventSequence: Sequence {
         }
 
         public mutating func next() -> TimedEvent? {
-            while position >= buffer.count {
+            while true {
+                if var current = cursor {
+                    let found: TimedEvent?? = payload.withUnsafeBytes { raw in
+                        guard let event = current.next(in: raw) else { return .none }
+                        guard event.timeMicros >= fromMicros, event.timeMicros <= toMicros,
+                              let decoded = try? event.decoded() else { return .some(nil) }
+                        return .some(TimedEvent(timeMicros: event.timeMicros, event: decoded))
+                    }
+                    cursor = current
+                    switch found {
+                    case .some(.some(let event)): return event
+                    case .some(.none): continue
+                    case .none: cursor = nil
+                    }
+                }
                 guard nextEntry < reader.entries.count, reader.entries[nextEntry].startMicros <= toMicros else { return nil }
                 let entry = reader.entries[nextEntry]
                 nextEntry += 1
-                buffer.removeAll(keepingCapacity: true)
-                position = 0
-                var decoded: [TimedEvent] = []
                 do {
-                    let (chunk, payload) = try reader.readEvents(entry)
-                    try payload.withUnsafeBytes { raw in
-                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                            guard event.timeMicros >= fromMicros, event.timeMicros <= toMicros else { return }
-                            decoded.append(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded()))
-                        }
+                    let (chunk, bytes) = try reader.readEvents(entry)
+                    payload = bytes
+                    cursor = try payload.withUnsafeBytes { raw in
+                        try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset)
+                        return try EventCursor(checked: raw, header: chunk, offset: entry.offset)
                     }
-                    buffer = decoded
                 } catch {
                     reader.record(FormatError.from(error), at: entry.offset, sequence: entry.sequence)
                 }
             }
-            defer { position += 1 }
-            return buffer[position]
         }
     }
 }

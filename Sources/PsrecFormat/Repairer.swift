@@ -62,17 +62,16 @@ public enum Repairer {
                 noteLoss(d.offset, d.endOffset ?? d.offset)
                 damage.removeFirst()
             }
-            var events: [TimedEvent] = []
+            // Checked whole first, then copied event by event: no list of a chunk's events is
+            // built, however many it declares.
+            let chunk: ChunkHeader, payload: [UInt8]
+            var count = 0, firstTime: Int64 = 0
             do {
-                let (chunk, payload) = try reader.readEvents(entry)
-                try payload.withBytes { (raw) throws(FormatError) in
-                    do {
-                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { e in
-                            events.append(TimedEvent(timeMicros: e.timeMicros, event: try e.decoded()))
-                        }
-                    } catch {
-                        throw FormatError.from(error)
-                    }
+                (chunk, payload) = try reader.readEvents(entry)
+                try payload.withUnsafeBytes { raw in
+                    count = try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset)
+                    var cursor = try EventCursor(checked: raw, header: chunk, offset: entry.offset)
+                    firstTime = cursor.next(in: raw)?.timeMicros ?? 0
                 }
             } catch {
                 report.chunksLost += 1
@@ -80,14 +79,23 @@ public enum Repairer {
                 noteLoss(entry.offset, end, untilMicros: entry.endMicros)
                 continue
             }
-            guard let first = events.first, first.timeMicros >= lastTime else {
-                if events.isEmpty { report.chunksKept += 1 } else { report.chunksLost += 1; noteLoss(entry.offset, entry.offset) }
+            guard count > 0, firstTime >= lastTime else {
+                if count == 0 { report.chunksKept += 1 } else { report.chunksLost += 1; noteLoss(entry.offset, entry.offset) }
                 continue
             }
-            try writeGap(before: first.timeMicros)
-            for e in events { try writer.append(e.event, atMicros: e.timeMicros) }
-            lastTime = events.last!.timeMicros
-            report.events += events.count
+            try writeGap(before: firstTime)
+            do {
+                try payload.withUnsafeBytes { raw in
+                    // The chunk passed its checks: only the writer can throw here.
+                    try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { e in
+                        try writer.append(try e.decoded(), atMicros: e.timeMicros)
+                    }
+                }
+            } catch {
+                throw FormatError.from(error)
+            }
+            lastTime = chunk.endMicros
+            report.events += count
             report.chunksKept += 1
         }
         for d in damage where d.error.code != .badTrailer { noteLoss(d.offset, d.endOffset ?? d.offset) }

@@ -42,13 +42,26 @@ extension TimedEvent {
     }
 }
 
-/// JSON string quoting that escapes every control character (C0, DEL, C1) and the Unicode
-/// bidirectional overrides, so JSON output is also safe to print on a terminal.
+/// JSON string quoting that escapes every scalar of `UnsafeScalars` (controls, bidirectional
+/// controls, invisible and other format characters), so JSON output is also safe to print on
+/// a terminal.
 public enum JSONText {
     /// `text` as a quoted JSON string.
     public static func string(_ text: String) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
+        append(text, to: &out)
+        return out + "\""
+    }
+
+    /// Appends `text` escaped as inside a JSON string, without quotes: a long text can be
+    /// written in pieces (any cut between scalars gives the same result).
+    public static func append(_ text: String, to out: inout String) {
+        // Plain printable ASCII, the bulk of recorded output, needs no escape.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -57,16 +70,17 @@ public enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
-                    || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if UnsafeScalars.contains(scalar) {
+                    // Above U+FFFF as a UTF-16 surrogate pair, as JSON writes those.
+                    for unit in String(scalar).utf16 {
+                        let hex = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    }
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
-        return out + "\""
     }
 }
 

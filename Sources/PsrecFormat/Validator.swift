@@ -37,12 +37,39 @@ public enum Validator {
     }
 }
 
+/// A multiset of indicators in constant memory: their number and the sum of a keyed hash of
+/// each. Two tallies are equal when the lists hold the same indicators in any order (the
+/// hash is seeded afresh by each process, so a file cannot be made to collide on purpose).
+/// The verifier compares the index's indicators with the events' this way instead of
+/// keeping every indicator event of the file.
+struct IndicatorTally: Equatable {
+    private(set) var count = 0
+    private var sum: UInt64 = 0
+
+    mutating func add(_ indicator: Indicator) {
+        var hasher = Hasher()
+        hasher.combine(indicator.timeMicros)
+        hasher.combine(indicator.kind.rawValue)
+        hasher.combine(indicator.chunkOffset)
+        hasher.combine(indicator.detail)
+        count += 1
+        sum &+= UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    mutating func add(_ other: IndicatorTally) {
+        count += other.count
+        sum &+= other.sum
+    }
+}
+
 /// One verification pass.
 private struct Check {
     let reader: RecordingReader
     var problems: [Verdict.Problem] = []
     var events = 0
-    var indicatorEvents: [Indicator] = []
+    /// The indicator events of each EVENTS chunk that has any, by chunk offset.
+    var indicatorEvents: [Int64: IndicatorTally] = [:]
+    var indicatorCount = 0
     var badEntries = Set<Int64>()
 
     init(reader: RecordingReader) { self.reader = reader }
@@ -59,6 +86,16 @@ private struct Check {
         }
         checkEvents()
         checkIndexes()
+        // Chunks a reader skips unread: a verifier still checks every payload.
+        for offset in reader.skippedAncillaryOffsets {
+            do {
+                try reader.checkStoredPayload(at: offset)
+            } catch {
+                let header = try? reader.readHeader(at: offset)
+                problem(FormatError(error.code, error.message + " (a chunk of a type this reader does not know, skipped)", offset: offset),
+                        sequence: header?.sequence)
+            }
+        }
     }
 
     /// Decodes every event of every EVENTS chunk.
@@ -67,39 +104,40 @@ private struct Check {
         reader.forEachChunk(reader.entries.indices) { entry, read in
             do {
                 let (chunk, payload) = try read.get()
-                var found: [Indicator] = []
-                var count = 0
-                try payload.withUnsafeBytes { raw in
-                    func check(_ raw: RawEvent) throws {
-                        count += 1
-                        // Output and input bodies are any bytes: framing was their whole check.
-                        if raw.type == .output || raw.type == .input { return }
-                        let event = try raw.decoded()
-                        if let detail = Indicator.detail(for: event) {
-                            found.append(Indicator(timeMicros: raw.timeMicros, kind: raw.type, chunkOffset: entry.offset, detail: detail))
-                        }
-                    }
-                    guard chunk.isColumnar else {
-                        try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset, check)
-                        return
-                    }
-                    // Checked whole; a chunk of output and input only has nothing more to check.
-                    let events = try EventsPayload.checkColumnar(raw, header: chunk, offset: entry.offset)
-                    if events.allEvents(are: .output, or: .input) {
-                        count = events.count
-                    } else {
-                        try events.forEach(check)
+                var found = IndicatorTally()
+                let count = try payload.withUnsafeBytes { raw in
+                    try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset) { event, detail in
+                        found.add(Indicator(timeMicros: event.timeMicros, kind: event.type, chunkOffset: entry.offset, detail: detail))
                     }
                 }
                 events += count
-                indicatorEvents += found
+                if found.count > 0 {
+                    indicatorEvents[entry.offset] = found
+                    indicatorCount += found.count
+                }
             } catch {
                 badEntries.insert(entry.offset)
                 let e = FormatError.from(error)
-                problem(FormatError(e.code, e.message, offset: e.offset ?? entry.offset), sequence: entry.sequence,
-                        skippedTo: entry.offset, lost: entry.startMicros...entry.endMicros)
+                // The chunk is reported where it starts and skipped whole, to its end.
+                let end = (try? reader.readHeader(at: entry.offset))?.end(at: entry.offset)
+                problem(FormatError(e.code, e.message, offset: entry.offset), sequence: entry.sequence,
+                        skippedTo: end, lost: entry.startMicros...entry.endMicros)
             }
         }
+    }
+
+    /// The tally of the indicator events in the chunks `include` accepts.
+    func eventTally(_ include: (Int64) -> Bool) -> IndicatorTally {
+        var tally = IndicatorTally()
+        for (offset, found) in indicatorEvents where include(offset) && !badEntries.contains(offset) { tally.add(found) }
+        return tally
+    }
+
+    /// The tally of `list`, leaving out indicators of chunks that failed their checks.
+    func indexTally(_ list: [Indicator]) -> IndicatorTally {
+        var tally = IndicatorTally()
+        for indicator in list where !badEntries.contains(indicator.chunkOffset) { tally.add(indicator) }
+        return tally
     }
 
     /// Checks partial and final indexes against the chunks and events actually found.
@@ -109,7 +147,8 @@ private struct Check {
         var sinceLast: [SeekEntry] = []
         var entryIterator = reader.entries.makeIterator()
         var pending = entryIterator.next()
-        var indexedIndicators: [Indicator] = []
+        var indexedIndicators = IndicatorTally()
+        var covered = Set<Int64>()
         var sawFinal = false
         for record in reader.indexRecords {
             // The chunks written between the previous index and this one.
@@ -145,22 +184,21 @@ private struct Check {
                 if listed != actual {
                     problem(FormatError(.badIndex, "The final index lists \(listed.count) EVENTS chunks but the file holds \(actual.count) before it", offset: record.offset), sequence: record.header.sequence)
                 }
-                let expected = sortedIndicators(indicatorEvents.filter { $0.chunkOffset < record.offset })
-                if sortedIndicators(index.indicators.filter { !badEntries.contains($0.chunkOffset) }) != expected {
+                if indexTally(index.indicators) != eventTally({ $0 < record.offset }) {
                     problem(FormatError(.badIndex, "The final index's indicators do not match the indicator events in the file", offset: record.offset), sequence: record.header.sequence)
                 }
             } else {
                 if index.entries.map(\.offset) != sinceLast.map(\.offset) {
                     problem(FormatError(.badIndex, "Index chunk \(record.header.sequence) lists \(index.entries.count) chunks but \(sinceLast.count) were written since the previous index", offset: record.offset), sequence: record.header.sequence)
                 }
-                indexedIndicators += index.indicators
+                indexedIndicators.add(indexTally(index.indicators))
+                for entry in index.entries { covered.insert(entry.offset) }
             }
             previousIndex = record.offset
         }
         // Partial indexes must agree with the events of the chunks they cover.
-        let covered = Set(reader.indexRecords.filter { !$0.payload.isFinal }.flatMap { $0.payload.entries.map(\.offset) })
-        let fromEvents = sortedIndicators(indicatorEvents.filter { covered.contains($0.chunkOffset) && !badEntries.contains($0.chunkOffset) })
-        let fromIndex = sortedIndicators(indexedIndicators.filter { !badEntries.contains($0.chunkOffset) })
+        let fromEvents = eventTally { covered.contains($0) }
+        let fromIndex = indexedIndicators
         if fromEvents != fromIndex {
             problem(FormatError(.badIndex, "The partial indexes list \(fromIndex.count) indicators but the chunks they cover hold \(fromEvents.count)", offset: reader.indexRecords.first?.offset))
         }
@@ -169,16 +207,12 @@ private struct Check {
         }
     }
 
-    func sortedIndicators(_ list: [Indicator]) -> [Indicator] {
-        list.sorted { ($0.timeMicros, $0.chunkOffset, $0.kind.rawValue, $0.detail) < ($1.timeMicros, $1.chunkOffset, $1.kind.rawValue, $1.detail) }
-    }
-
     func verdict() -> Verdict {
         let status: Verdict.Status = !problems.isEmpty ? .corrupt : (reader.trailer != nil ? .complete : .truncated)
         let good = reader.entries.filter { !badEntries.contains($0.offset) }
         return Verdict(status: status, problems: problems.sorted { ($0.offset ?? 0) < ($1.offset ?? 0) },
                        fileBytes: reader.source.size, playableMicros: good.last?.endMicros ?? 0,
                        lastGoodOffset: reader.truncation?.lastGoodOffset, chunks: reader.scannedChunks, events: events,
-                       indicators: indicatorEvents.count, recordingID: reader.metadata?.recordingID.uuidString.lowercased())
+                       indicators: indicatorCount, recordingID: reader.metadata?.recordingID.uuidString.lowercased())
     }
 }

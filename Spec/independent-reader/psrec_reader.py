@@ -18,6 +18,7 @@ names the Spec section it implements.
 """
 
 import base64
+import decimal
 import ctypes
 import json
 import struct
@@ -30,6 +31,7 @@ MAX_U64 = 2**64 - 1
 MAX_STORED = MAX_DECODED = 33_554_432    # "Limits": 32 MiB
 MAX_ITEMS = 2**24
 MAX_META = 1_048_576                     # "Metadata": 1 MiB
+MAX_INDICATORS_PER_CHUNK = 16            # "Limits": indicator events per EVENTS chunk
 
 SIGNATURE = b"\x89PSR\r\n\x1a\n"
 CHUNK_MAGIC = b"\xf5PCK"
@@ -285,11 +287,28 @@ def check_metadata(payload):
     def no_constants(name):
         raise ValueError(f"{name} is not JSON")
     try:
-        meta = json.loads(payload.decode("utf-8", errors="replace"), parse_constant=no_constants)
+        # A number with a fraction or exponent stays a Decimal, never an int ("Metadata").
+        meta = json.loads(payload.decode("utf-8"), parse_constant=no_constants, parse_float=decimal.Decimal)
     except ValueError as e:
         raise Malformed(f"the metadata is not JSON ({e})") from None
     if not isinstance(meta, dict):
         raise Malformed("the metadata is not a JSON object")
+    def has_lone_surrogate(v):
+        if isinstance(v, str):
+            return any(0xD800 <= ord(ch) <= 0xDFFF for ch in v)
+        if isinstance(v, list):
+            return any(has_lone_surrogate(x) for x in v)
+        if isinstance(v, dict):
+            return any(has_lone_surrogate(k) or has_lone_surrogate(x) for k, x in v.items())
+        return False
+    if has_lone_surrogate(meta):
+        raise Malformed("the metadata holds a lone surrogate escape")
+    for key, names, limit in (("terminal", ("cols", "rows"), 65_535), ("screen", ("width", "height"), 16_384)):
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or any(type(value.get(n)) is not int or not 0 <= value[n] <= limit for n in names):
+            raise Malformed(f"the metadata {key} is not an object of integers in range")
     rid, proto, start = meta.get("recording_id"), meta.get("protocol"), meta.get("start_unix_us")
     groups = rid.split("-") if isinstance(rid, str) else []
     if ([len(g) for g in groups] != [8, 4, 4, 4, 12]
@@ -420,12 +439,17 @@ EVENT_NAMES = {0x01: "output", 0x02: "input", 0x03: "resize", 0x04: "marker", 0x
                0x10: "screen-keyframe", 0x11: "screen-delta", 0x12: "pointer-move", 0x13: "key"}
 
 
-def decode_events_chunk(data, salt_le, h):
+def decode_events_chunk(data, salt_le, h, minor):
     """Sections "Chunks" (steps 11-12) and "Events": the whole chunk is checked before any of
     its events is handed out, so a damaged chunk gives no events. Returns [(t, type, fields)]."""
+    if h.flags & FLAG_COLUMNAR and minor < 1:
+        raise Malformed("a columnar EVENTS chunk in a file whose header says 1.0")
     payload = read_payload(data, salt_le, h)
     layout = decode_columnar if h.flags & FLAG_COLUMNAR else decode_interleaved
-    return [(t, etype) + decode_body(etype, body) for t, etype, body in layout(h, payload)]
+    events = [(t, etype) + decode_body(etype, body) for t, etype, body in layout(h, payload)]
+    if sum(1 for e in events if e[1] in INDICATOR_NAMES) > MAX_INDICATORS_PER_CHUNK:
+        raise Malformed(f"the chunk holds more than {MAX_INDICATORS_PER_CHUNK} indicator events")
+    return events
 
 
 # ---------------------------------------------------------------- Index
@@ -440,6 +464,8 @@ class Index:
 def decode_index(h, payload):
     """Section "Index": flags, previous, the seek entries and the indicators, with every
     validity rule; `h.offset` is the INDEX chunk's own offset."""
+    if h.start != h.end:
+        raise Malformed("the INDEX chunk's start_us is not its end_us")
     c = Cursor(payload)
     flags = c.u8()
     if flags & 0xFE:
@@ -447,28 +473,39 @@ def decode_index(h, payload):
     previous = c.uvarint()
     if previous != 0 and previous >= h.offset:
         raise Malformed("the INDEX previous offset is not before the chunk")
-    count = c.uvarint(min(MAX_ITEMS, c.left() // 5), "entry_count")
+    # "Limits": one entry per chunk header that fits between offset 80 and the INDEX chunk.
+    fits = (h.offset - 80) // 48 + 1 if h.offset >= 80 else 0
+    count = c.uvarint(min(MAX_ITEMS, c.left() // 5, fits), "entry_count")
     entries, offset, seq, start = [], 0, 0, 0
     for i in range(count):
         d_offset, d_seq = c.uvarint(MAX_US, "d_offset"), c.uvarint(MAX_U32, "d_sequence")
         d_start, duration = c.uvarint(MAX_US, "d_start"), c.uvarint(MAX_US, "duration")
         events = c.uvarint(MAX_ITEMS, "events")
-        if i > 0 and (d_offset == 0 or d_seq == 0):
-            raise Malformed("INDEX entries are not in file order")
+        if i == 0 and d_offset < 80:
+            raise Malformed("the first INDEX entry points before offset 80")
+        if i > 0 and (d_offset < 48 or d_seq == 0):
+            raise Malformed("INDEX entries are not in file order, or less than 48 bytes apart")
         offset, seq, start = offset + d_offset, seq + d_seq, start + d_start
         if offset >= h.offset or seq > MAX_U32 or start > MAX_US:
             raise Malformed("an INDEX entry's offset, sequence or start is out of range")
         entries.append((offset, seq, start, duration, events))
-    count = c.uvarint(min(MAX_ITEMS, c.left() // 4), "indicator_count")
-    indicators, t = [], 0
+    count = c.uvarint(min(MAX_ITEMS, c.left() // 4, len(entries) * MAX_INDICATORS_PER_CHUNK), "indicator_count")
+    indicators, t, per_entry, detail_bytes = [], 0, [0] * len(entries), [0] * len(entries)
     for _ in range(count):
         t += c.uvarint()
         kind = c.u8()
         ordinal = c.uvarint()
-        length = c.uvarint(min(1024, c.left()), "detail_length")
+        # "Index": the details of one chunk's indicators share 1024 bytes.
+        shared = 1024 - detail_bytes[ordinal] if ordinal < len(entries) else 1024
+        length = c.uvarint(min(shared, c.left()), "detail_length")
+        if ordinal < len(entries):
+            detail_bytes[ordinal] += length
         detail = c.take(length)
         if t > MAX_US or kind not in INDICATOR_NAMES or ordinal >= len(entries):
             raise Malformed("an INDEX indicator's time, kind or ordinal is invalid")
+        per_entry[ordinal] += 1
+        if per_entry[ordinal] > MAX_INDICATORS_PER_CHUNK:
+            raise Malformed(f"an INDEX lists more than {MAX_INDICATORS_PER_CHUNK} indicators for one chunk")
         indicators.append((t, kind, ordinal, detail))
     if c.left():
         raise Malformed("bytes are left over after the last INDEX indicator")
@@ -531,7 +568,7 @@ def open_complete(data, salt_le):
             return None
         meta = check_chunk_header(data, salt_le, 32)                         # Reading 3
         if (not chunk_within_file(data, meta) or meta.type != META or meta.sequence != 0
-                or meta.decoded > MAX_META):
+                or meta.decoded > MAX_META or meta.start != 0 or meta.end != 0):
             return None
         check_metadata(read_payload(data, salt_le, meta))
     except (Malformed, HeaderFailure):
@@ -562,6 +599,8 @@ def scan(data, salt_le):
     offset, last_seq, max_end = 32, None, 0
     meta_seen, meta_cut = False, size == 32     # a file cut right after its header
     last_index = None             # (offset, Index) of the last INDEX chunk read
+    last_accepted = None          # offset of the last chunk accepted (steps 5 and 6 passed)
+    chunks_at_last_index = 0      # EVENTS chunks found when the last valid INDEX chunk was read
     trailer_dur = None            # the trailer's dur, once a valid trailer is met
     while offset < size:
         try:
@@ -572,7 +611,7 @@ def scan(data, salt_le):
                 meta_cut = meta_cut or offset == 32
                 break
             if rest.startswith(TRAILER_PREFIX):                              # steps 2, 3
-                trailer_dur = scan_trailer(data, salt_le, offset, result, last_index, last_seq)
+                trailer_dur = scan_trailer(data, salt_le, offset, result, last_index, last_seq, last_accepted)
                 break
             if not any(rest):                                                # step 3: zero tail
                 break
@@ -598,7 +637,7 @@ def scan(data, salt_le):
             result.report(offset, f"start_us {h.start} is before an earlier chunk's end; skipped")
             offset = h.next_offset
             continue
-        last_seq, max_end = h.sequence, max(max_end, h.end)
+        last_seq, max_end, last_accepted = h.sequence, max(max_end, h.end), offset
         if h.type == META:                                                   # step 7
             if offset != 32:
                 result.report(offset, "a META chunk after the first chunk; skipped")
@@ -610,10 +649,18 @@ def scan(data, salt_le):
         elif h.type == INDEX:
             try:
                 index = decode_index(h, read_payload(data, salt_le, h))
+                # "Index", consistency, checked when scanning: exactly the EVENTS chunks
+                # since the previous index (a final index: all of them).
+                since = result.chunks if index.final else result.chunks[chunks_at_last_index:]
+                found = [(c.offset, c.sequence, c.start, c.end - c.start, c.items) for c in since]
+                if index.entries != found:
+                    raise Malformed("the INDEX does not list exactly the EVENTS chunks found "
+                                    "since the previous INDEX chunk (a final one: all of them)")
             except Malformed as e:
                 result.report(offset, f"bad INDEX chunk: {e}")
             else:
                 last_index = (offset, index)
+                chunks_at_last_index = len(result.chunks)
                 names = [[] for _ in index.entries]
                 for _t, kind, ordinal, _detail in index.indicators:
                     names[ordinal].append(INDICATOR_NAMES[kind])
@@ -634,6 +681,8 @@ def scan(data, salt_le):
 def read_meta(data, salt_le, h, result):
     """Section "Reading", scanning step 7, and "Metadata": the META chunk at offset 32."""
     try:
+        if h.start != 0 or h.end != 0:
+            raise Malformed("the META chunk's start_us and end_us are not 0")
         if h.decoded > MAX_META:
             raise Malformed("the META payload is over 1 MiB")
         check_metadata(read_payload(data, salt_le, h))
@@ -641,7 +690,7 @@ def read_meta(data, salt_le, h, result):
         result.report(h.offset, f"bad META chunk: {e}")
 
 
-def scan_trailer(data, salt_le, offset, result, last_index, last_seq):
+def scan_trailer(data, salt_le, offset, result, last_index, last_seq, last_accepted):
     """Section "Reading", trailer met while scanning. Returns its dur if it is valid."""
     if len(data) - offset < 80:
         return None                                      # cut short: truncated while closing
@@ -650,9 +699,11 @@ def scan_trailer(data, salt_le, offset, result, last_index, last_seq):
     except Malformed as e:
         result.report(offset, f"bad trailer: {e}")
         return None
-    if last_index is None or idx != last_index[0] or seq != last_seq or not last_index[1].final:
-        result.report(offset, "the trailer does not name the last INDEX chunk read (a final "
-                              "index) and the last chunk's sequence number")
+    # "Trailer": the final index is the last chunk; nothing comes between it and the trailer.
+    if (last_index is None or idx != last_index[0] or idx != last_accepted or seq != last_seq
+            or not last_index[1].final):
+        result.report(offset, "the trailer does not name the last chunk accepted, a final "
+                              "INDEX chunk, and its sequence number")
     if offset + 80 != len(data):
         result.report(offset + 80, f"{len(data) - offset - 80} bytes follow the trailer")
     return dur
@@ -677,11 +728,11 @@ def resynchronise(data, salt_le, damaged):
             pos += 1
 
 
-def play(data, salt_le, result):
+def play(data, salt_le, result, minor):
     """Decode every EVENTS chunk in order; a damaged one is reported and skipped ("Reading")."""
     for h in result.chunks:
         try:
-            events = decode_events_chunk(data, salt_le, h)
+            events = decode_events_chunk(data, salt_le, h, minor)
         except Malformed as e:
             result.report(h.offset, f"damaged EVENTS chunk: {e}")
             continue
@@ -712,7 +763,7 @@ def read_recording(data):
     result = open_complete(data, salt_le) if minor <= 1 else None
     if result is None:
         result = scan(data, salt_le)
-    play(data, salt_le, result)
+    play(data, salt_le, result, minor)
     if result.reports:
         result.status = "damaged"
     # "Test vectors": duration_us is the trailer's dur for a complete file, otherwise the
@@ -724,9 +775,20 @@ def read_recording(data):
 
 # ---------------------------------------------------------------- Test vectors
 
+# Section "Test vectors": the scalars written as \\u escapes (controls, and the format
+# characters of Unicode 15.1, listed in the Spec rather than taken from unicodedata).
+UNSAFE_SCALARS = [(0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605),
+                  (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+                  (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x2028, 0x2029),
+                  (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF),
+                  (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+                  (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F)]
+
+
 def json_string(s):
-    """Section "Test vectors": escape " and \\, LF CR tab as \\n \\r \\t, other controls
-    (U+0000-U+001F, U+007F-U+009F) as \\u00xx in lower case, everything else as UTF-8."""
+    """Section "Test vectors": escape " and \\, LF CR tab as \\n \\r \\t, the other unsafe
+    scalars as \\u and four lower-case hex digits (a surrogate pair above U+FFFF), everything
+    else as UTF-8."""
     out = ['"']
     for ch in s:
         code = ord(ch)
@@ -738,8 +800,12 @@ def json_string(s):
             out.append("\\r")
         elif ch == "\t":
             out.append("\\t")
-        elif code < 0x20 or 0x7F <= code <= 0x9F:
-            out.append(f"\\u{code:04x}")
+        elif any(lo <= code <= hi for lo, hi in UNSAFE_SCALARS):
+            if code > 0xFFFF:
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
     out.append('"')

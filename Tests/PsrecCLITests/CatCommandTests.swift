@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PsrecFormat
+@testable import PsrecFormat
 import PsrecTestSupport
 
 @Suite struct CatCommandTests {
@@ -44,5 +44,33 @@ import PsrecTestSupport
             let expected = try String(contentsOfFile: CLI.vector(name + ".events.jsonl"), encoding: .utf8)
             #expect(r.text == expected, "\(name)")
         }
+    }
+
+    /// A chunk is played whole or not at all (`Spec/format.md#events`): `cat` skips a chunk
+    /// whose resize is malformed, output included, and says the file is damaged, as `events`
+    /// and `verify` do.
+    @Test func aChunkWithAMalformedResizeIsNotWritten() throws {
+        var f = try HostileFileTests.Builder()
+        var resize = ByteWriter()
+        resize.writeUVarint(70_000)
+        resize.writeUVarint(24)
+        var bad = EventsBuilder(layout: .interleaved, capacity: 0)
+        bad.append(.output(Array("secret".utf8)), deltaMicros: 0)
+        resize.bytes.withUnsafeBytes { bad.append(type: .resize, body: $0, deltaMicros: 0) }
+        let badOffset = f.chunk(.events, bad.payload, codec: .none, items: 2, start: 0, end: 0)
+        var good = EventsBuilder(layout: .interleaved, capacity: 0)
+        good.append(.output(Array("ok".utf8)), deltaMicros: 0)
+        let goodOffset = f.chunk(.events, good.payload, codec: .none, items: 1, start: 5, end: 5)
+        f.close(entries: [SeekEntry(offset: badOffset, sequence: 1, startMicros: 0, endMicros: 0, eventCount: 2),
+                          SeekEntry(offset: goodOffset, sequence: 2, startMicros: 5, endMicros: 5, eventCount: 1)], duration: 5)
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bad-resize.psrec").path
+        try Data(f.bytes).write(to: URL(fileURLWithPath: path))
+        let cat = try CLI.run(["cat", path])
+        #expect(cat.text == "ok")
+        #expect(cat.status == 2)
+        #expect(try CLI.run(["events", path]).status == 2)
+        #expect(try CLI.run(["verify", path]).status == 2)
     }
 }

@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+@testable import PsrecFormat
+import PsrecTestSupport
+
+/// Small, valid-checksum files built to exhaust memory or time (issue 11): every command on
+/// each must stay under 64 MB of peak memory and finish in a few seconds. Memory must follow
+/// the content really decoded, never a declared count or size.
+@Suite(.serialized) struct HostileFileTests {
+    static let peakLimitBytes = 64 << 20
+    /// Generous: the tests run the debug build, on a shared machine. A million one-line
+    /// events take about 5-9 s to print there (JSON), well under a second in release.
+    static let timeLimitSeconds = 20.0
+
+    /// Assembles a file chunk by chunk, with correct salted CRCs.
+    struct Builder {
+        static let salt: UInt64 = 0x0123_4567_89AB_CDEF
+        var bytes: [UInt8]
+        var sequence: UInt32 = 0
+        let compressor = Compressor()
+
+        init() throws {
+            bytes = FileHeader(salt: Self.salt, minor: 1).encoded()
+            let meta = RecordingMetadata(recordingID: UUID(uuidString: "6F1B1A52-0C2E-4D1A-9E55-3C2B8D0A7F10")!,
+                                         sessionProtocol: .ssh, startUnixMicros: 1_764_000_000_000_000,
+                                         terminal: .init(cols: 80, rows: 24))
+            chunk(.metadata, try meta.encodedJSON(), codec: .none, items: 0, start: 0, end: 0)
+        }
+
+        /// Appends a chunk and returns its offset.
+        @discardableResult
+        mutating func chunk(_ type: ChunkType, _ decoded: [UInt8], codec: Codec = .zstd, items: Int, start: Int64, end: Int64,
+                            flags: UInt16 = 0) -> Int64 {
+            let stored = codec == .none ? decoded : try! decoded.withUnsafeBytes { try compressor.compress($0, codec: codec, level: 19) }
+            let header = ChunkHeader(type: type, codec: codec, sequence: sequence, storedLength: stored.count,
+                                     decodedLength: decoded.count, itemCount: items, startMicros: start, endMicros: end,
+                                     payloadCRC: stored.withUnsafeBytes { Checksum.salted($0, salt: Self.salt) }, flags: flags)
+            let offset = Int64(bytes.count)
+            var w = ByteWriter()
+            header.encode(into: &w, salt: Self.salt)
+            bytes += w.bytes + stored
+            sequence += 1
+            return offset
+        }
+
+        /// A final index listing `entries` (no indicators) and the trailer.
+        mutating func close(entries: [SeekEntry], indicators: [Indicator] = [], duration: Int64) {
+            let payload = IndexPayload(isFinal: true, previousIndexOffset: nil, entries: entries, indicators: indicators).encoded()
+            let indexSequence = sequence
+            let offset = chunk(.index, payload, items: entries.count + indicators.count, start: duration, end: duration)
+            bytes += Trailer(indexOffset: offset, indexSequence: indexSequence, durationMicros: duration).encoded(salt: Self.salt)
+        }
+    }
+
+    /// `count` copies of `event` framed in the interleaved layout, delta 0.
+    static func events(_ body: [UInt8], type: UInt8, count: Int) -> [UInt8] {
+        var one = ByteWriter()
+        one.writeUInt8(type)
+        one.writeUVarint(0)
+        one.writeUVarint(body.count)
+        one.writeBytes(body)
+        var all = [UInt8]()
+        all.reserveCapacity(one.count * count)
+        for _ in 0..<count { all += one.bytes }
+        return all
+    }
+
+    /// The hostile files, by name.
+    static let files: [String: [UInt8]] = {
+        var result: [String: [UInt8]] = [:]
+
+        // Millions of empty markers in a few chunks, no trailer: every reader scans them, and
+        // every marker is an indicator with a text.
+        var markers = try! Builder()
+        for _ in 0..<3 {
+            markers.chunk(.events, events([], type: EventType.marker.rawValue, count: 2_000_000), items: 2_000_000, start: 0, end: 0)
+        }
+        result["markers"] = markers.bytes
+
+        // A complete file whose final index claims millions of indicators (4 bytes each).
+        var index = try! Builder()
+        let first = index.chunk(.events, events(Array("x".utf8), type: EventType.output.rawValue, count: 1), items: 1, start: 0, end: 0)
+        var ip = ByteWriter()
+        ip.writeUInt8(1)
+        ip.writeUVarint(0)
+        ip.writeUVarint(1)
+        EntryDeltasForTests.write(SeekEntry(offset: first, sequence: 1, startMicros: 0, endMicros: 0, eventCount: 1), into: &ip)
+        let indicatorCount = 4_000_000
+        ip.writeUVarint(indicatorCount)
+        for _ in 0..<indicatorCount { ip.writeBytes([0, EventType.marker.rawValue, 0, 0]) }
+        let indexOffset = index.chunk(.index, ip.bytes, items: 1 + indicatorCount, start: 0, end: 0)
+        index.bytes += Trailer(indexOffset: indexOffset, indexSequence: 2, durationMicros: 0).encoded(salt: Builder.salt)
+        result["index-claims"] = index.bytes
+
+        // zstd bombs: chunks of one 32 MiB output event each, a few hundred bytes stored.
+        var bomb = try! Builder()
+        var entries: [SeekEntry] = []
+        let bodyLength = Limits.maxDecodedLength - 6
+        let bombPayload = events([UInt8](repeating: 0x41, count: bodyLength), type: EventType.output.rawValue, count: 1)
+        for i in 0..<2 {
+            let t = Int64(i) * 1_000_000
+            let offset = bomb.chunk(.events, bombPayload, items: 1, start: t, end: t)
+            entries.append(SeekEntry(offset: offset, sequence: bomb.sequence - 1, startMicros: t, endMicros: t, eventCount: 1))
+        }
+        bomb.close(entries: entries, duration: 1_000_000)
+        result["zstd-bomb"] = bomb.bytes
+
+        // Millions of empty output events in one complete file.
+        var empty = try! Builder()
+        let count = 1_000_000
+        let emptyOffset = empty.chunk(.events, events([], type: EventType.output.rawValue, count: count), items: count, start: 0, end: 0)
+        empty.close(entries: [SeekEntry(offset: emptyOffset, sequence: 1, startMicros: 0, endMicros: 0, eventCount: count)], duration: 0)
+        result["empty-events"] = empty.bytes
+        // Partial indexes that each list every chunk before them (as far as 48 bytes apart
+        // allows): kept whole, they would grow as the square of the file.
+        var chained = try! Builder()
+        var previous: Int64 = 0
+        for _ in 0..<1500 {
+            let offset = Int64(chained.bytes.count)
+            let count = IndexPayload.maxEntries(before: offset)
+            var w = ByteWriter()
+            w.writeUInt8(0)
+            w.writeUVarint(UInt64(previous))
+            w.writeUVarint(count)
+            for i in 0..<count { w.writeBytes(i == 0 ? [0x50, 0x01, 0, 0, 1] : [0x30, 0x01, 0, 0, 1]) }
+            w.writeUVarint(0)
+            previous = chained.chunk(.index, w.bytes, items: count, start: 0, end: 0)
+        }
+        result["chained-indexes"] = chained.bytes
+
+        // No index, thousands of chunks of 16 markers with 1 KiB labels: every indicator is
+        // kept with its detail by a reader, so the details must share 1 KiB per chunk.
+        var labels = try! Builder()
+        let sixteen = events(Array(repeating: UInt8(ascii: "L"), count: 1024), type: EventType.marker.rawValue, count: 16)
+        for i in 0..<6000 {
+            labels.chunk(.events, sixteen, items: 16, start: Int64(i), end: Int64(i))
+        }
+        result["long-markers"] = labels.bytes
+        return result
+    }()
+
+    /// Measures in a small python3 process: a child spawned by this (large) test process
+    /// would inherit its memory high-water mark through vfork and exec, so the `ru_maxrss`
+    /// of a direct child says more about the tests than about `psrec`.
+    static let measureScript = """
+        import resource, subprocess, sys, time
+        start = time.monotonic()
+        done = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.monotonic() - start)
+        """
+
+    /// Peak resident memory (bytes) and wall time of `psrec ARGS`, its output thrown away.
+    static func measure(_ arguments: [String]) throws -> (status: Int32, peakBytes: Int, seconds: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", measureScript, CLI.binary.path] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").map { String($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count == 3, let status = Int32(fields[0]), let kilobytes = Int(fields[1]), let seconds = Double(fields[2]) else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "python3 could not measure psrec: \(fields)"])
+        }
+        // ru_maxrss is in kilobytes on Linux.
+        return (status, kilobytes * 1024, seconds)
+    }
+
+    static let commands: [[String]] = [["verify"], ["info"], ["cat"], ["events"], ["events", "--json"]]
+
+    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers"])
+    func everyCommandStaysSmallAndQuick(name: String) throws {
+        let file = try #require(Self.files[name])
+        #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(name + ".psrec").path
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        for command in Self.commands {
+            let m = try Self.measure(command + [path])
+            // The figures, for the record (swift test shows them).
+            print("HostileFileTests: psrec \(command.joined(separator: " ")) on \(name) (\(file.count) bytes): peak \(m.peakBytes >> 20) MB, \(String(format: "%.2f", m.seconds)) s, exit \(m.status)")
+            #expect(m.peakBytes <= Self.peakLimitBytes, "psrec \(command.joined(separator: " ")) on \(name) (\(file.count) bytes): peak \(m.peakBytes >> 20) MB")
+            #expect(m.seconds <= Self.timeLimitSeconds, "psrec \(command.joined(separator: " ")) on \(name): \(m.seconds) s")
+            #expect(m.status <= 3, "psrec \(command.joined(separator: " ")) on \(name): exit \(m.status)")
+        }
+    }
+}
+
+/// The index's entry deltas, as the Spec gives them, for files the writer would not make.
+enum EntryDeltasForTests {
+    static func write(_ e: SeekEntry, into w: inout ByteWriter) {
+        w.writeUVarint(UInt64(e.offset))
+        w.writeUVarint(UInt64(e.sequence))
+        w.writeUVarint(UInt64(e.startMicros))
+        w.writeUVarint(UInt64(e.endMicros - e.startMicros))
+        w.writeUVarint(e.eventCount)
+    }
+}
