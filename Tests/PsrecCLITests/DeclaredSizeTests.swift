@@ -22,12 +22,12 @@ struct DeclaredSizeTests {
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size < 2_000)
         let png = dir.appendingPathComponent("f.png").path
-        let result = try CLI.runMeasured(["render", path, "--at", "end", "-o", png])
-        #expect(result.peakResidentBytes < Self.memoryLimit, "render peaked at \(result.peakResidentBytes >> 20) MB")
+        let result = try MeasuredRun.run(["render", path, "--at", "end", "-o", png])
+        #expect(Int64(result.peakResidentBytes) < Self.memoryLimit, "render peaked at \(result.peakResidentBytes >> 20) MB")
         #expect(result.status != 0)
         #expect(result.stderr.contains("no screen to draw"), "\(result.stderr)")
-        let sheet = try CLI.runMeasured(["contact-sheet", path, "-o", dir.appendingPathComponent("s.png").path])
-        #expect(sheet.peakResidentBytes < Self.memoryLimit, "contact-sheet peaked at \(sheet.peakResidentBytes >> 20) MB")
+        let sheet = try MeasuredRun.run(["contact-sheet", path, "-o", dir.appendingPathComponent("s.png").path])
+        #expect(Int64(sheet.peakResidentBytes) < Self.memoryLimit, "contact-sheet peaked at \(sheet.peakResidentBytes >> 20) MB")
     }
 
     @Test("export --format txt of a small file of resizes to 65535×65535 and back: little memory and time")
@@ -50,9 +50,9 @@ struct DeclaredSizeTests {
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size < 4_000, "the hostile file is \(size) bytes")
         let out = dir.appendingPathComponent("out.txt").path
-        let result = try CLI.runMeasured(["export", path, "--format", "txt", "-o", out])
+        let result = try MeasuredRun.run(["export", path, "--format", "txt", "-o", out])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.peakResidentBytes < Self.memoryLimit, "export peaked at \(result.peakResidentBytes >> 20) MB")
+        #expect(Int64(result.peakResidentBytes) < Self.memoryLimit, "export peaked at \(result.peakResidentBytes >> 20) MB")
         #expect(result.seconds < 10, "export took \(result.seconds) s")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.components(separatedBy: "x").count - 1 == 400)

@@ -139,33 +139,10 @@ import PsrecTestSupport
         return result
     }()
 
-    /// Measures in a small python3 process: a child spawned by this (large) test process
-    /// would inherit its memory high-water mark through vfork and exec, so the `ru_maxrss`
-    /// of a direct child says more about the tests than about `psrec`.
-    static let measureScript = """
-        import resource, subprocess, sys, time
-        start = time.monotonic()
-        done = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.monotonic() - start)
-        """
-
     /// Peak resident memory (bytes) and wall time of `psrec ARGS`, its output thrown away.
     static func measure(_ arguments: [String]) throws -> (status: Int32, peakBytes: Int, seconds: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", measureScript, CLI.binary.path] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").map { String($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard fields.count == 3, let status = Int32(fields[0]), let kilobytes = Int(fields[1]), let seconds = Double(fields[2]) else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "python3 could not measure psrec: \(fields)"])
-        }
-        // ru_maxrss is in kilobytes on Linux.
-        return (status, kilobytes * 1024, seconds)
+        let run = try MeasuredRun.run(arguments)
+        return (run.status, run.peakResidentBytes, run.seconds)
     }
 
     static let commands: [[String]] = [["verify"], ["info"], ["cat"], ["events"], ["events", "--json"]]

@@ -71,25 +71,25 @@ struct CatalogConcurrencyTests {
         #expect(holder.error == nil)
 
         // Read-only: answers while the transaction is open.
-        let status = try ChildProcessUsage.run(["app", "status", "--db", ws.dbPath, "db-prod"])
+        let status = try MeasuredRun.run(["app", "status", "--db", ws.dbPath, "db-prod"])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout == "enabled\n")
         #expect(status.seconds < 5)
 
         // The session starts at once; its import at the end waits for the transaction.
         let recordingPath = ws.path("session.psrec"), dbPath = ws.dbPath
-        nonisolated(unsafe) var record: ChildProcessUsage?
-        nonisolated(unsafe) var search: ChildProcessUsage?
-        nonisolated(unsafe) var info: ChildProcessUsage?
+        nonisolated(unsafe) var record: MeasuredRun?
+        nonisolated(unsafe) var search: MeasuredRun?
+        nonisolated(unsafe) var info: MeasuredRun?
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) {
-            record = try? ChildProcessUsage.run(["record", "--db", dbPath, "--app", "db-prod", "-o", recordingPath, "--",
+            record = try? MeasuredRun.run(["record", "--db", dbPath, "--app", "db-prod", "-o", recordingPath, "--",
                                                  "/bin/sh", "-c", "echo recorded-during-import"])
         }
         // These write an audit row, so they wait for the write lock, past the 10 s that
         // made them fail before.
-        DispatchQueue.global().async(group: group) { search = try? ChildProcessUsage.run(["search", "--db", dbPath, "--json"]) }
-        DispatchQueue.global().async(group: group) { info = try? ChildProcessUsage.run(["info", "--db", dbPath, id]) }
+        DispatchQueue.global().async(group: group) { search = try? MeasuredRun.run(["search", "--db", dbPath, "--json"]) }
+        DispatchQueue.global().async(group: group) { info = try? MeasuredRun.run(["info", "--db", dbPath, id]) }
         #expect(Self.waitUntil(seconds: 8) { FileManager.default.fileExists(atPath: recordingPath) },
                 "the session should have started while the transaction was held")
         #expect(Date().timeIntervalSince(started) < holdSeconds)
@@ -116,7 +116,7 @@ struct CatalogConcurrencyTests {
         let holder = WriteHolder(ws.dbPath, seconds: 8, exclusive: true)
         #expect(holder.error == nil)
         let recordingPath = ws.path("session.psrec")
-        let record = try ChildProcessUsage.run(["record", "--db", ws.dbPath, "--app", "db-prod", "-o", recordingPath, "--",
+        let record = try MeasuredRun.run(["record", "--db", ws.dbPath, "--app", "db-prod", "-o", recordingPath, "--",
                                                 "/bin/sh", "-c", "echo recorded-in-doubt"])
         holder.done.wait()
         #expect(record.status == 0, "\(record.stderr)")
@@ -145,12 +145,12 @@ struct CatalogConcurrencyTests {
             done.signal()
         }
         reading.wait()
-        let status = try ChildProcessUsage.run(["app", "status", "--db", ws.dbPath, "db-prod"])
+        let status = try MeasuredRun.run(["app", "status", "--db", ws.dbPath, "db-prod"])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.seconds < 3)
         #expect(try CLI.sqlite(ws.dbPath, "PRAGMA journal_mode") == "delete\n")
         done.wait()
-        #expect(try ChildProcessUsage.run(["app", "status", "--db", ws.dbPath, "db-prod"]).status == 0)
+        #expect(try MeasuredRun.run(["app", "status", "--db", ws.dbPath, "db-prod"]).status == 0)
         #expect(try CLI.sqlite(ws.dbPath, "PRAGMA journal_mode") == "wal\n")
     }
 }

@@ -20,7 +20,7 @@ struct CatalogFileModeTests {
             try FileManager.default.setAttributes([.posixPermissions: existingMode], ofItemAtPath: ws.dbPath)
         }
         try write(try recordingBytes(), to: ws.path("a.psrec"))
-        let result = try ChildProcessUsage.run(["import", "--db", ws.dbPath, ws.path("a.psrec")], umask: umask)
+        let result = try MeasuredRun.run(["import", "--db", ws.dbPath, ws.path("a.psrec")], umask: umask)
         try #require(result.status == 0, "\(result.stderr)")
         return ws
     }
@@ -39,7 +39,7 @@ struct CatalogFileModeTests {
         }
         #expect(try c.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         // And `psrec search` run by another process under a permissive umask changes nothing.
-        #expect(try ChildProcessUsage.run(["search", "--db", ws.dbPath], umask: 0).status == 0)
+        #expect(try MeasuredRun.run(["search", "--db", ws.dbPath], umask: 0).status == 0)
         for suffix in ["", "-wal", "-shm"] { #expect(try Self.mode(ws.dbPath + suffix) == 0o600, "\(suffix)") }
     }
 

@@ -21,9 +21,9 @@ struct CatalogIdentityTests {
         let ws = try Workspace()
         try write(try recordingBytes(), to: ws.path("a.psrec"))
         let spoofed = ["USER": "mallory", "LOGNAME": "mallory"]
-        #expect(try ChildProcessUsage.run(["import", "--db", ws.dbPath, ws.path("a.psrec")], environment: spoofed).status == 0)
-        #expect(try ChildProcessUsage.run(["app", "add", "--db", ws.dbPath, "vault"], environment: spoofed).status == 0)
-        #expect(try ChildProcessUsage.run(["grant", "--db", ws.dbPath, "pete", "audit", "--app", "vault"], environment: spoofed).status == 0)
+        #expect(try MeasuredRun.run(["import", "--db", ws.dbPath, ws.path("a.psrec")], environment: spoofed).status == 0)
+        #expect(try MeasuredRun.run(["app", "add", "--db", ws.dbPath, "vault"], environment: spoofed).status == 0)
+        #expect(try MeasuredRun.run(["grant", "--db", ws.dbPath, "pete", "audit", "--app", "vault"], environment: spoofed).status == 0)
         let actors = try CLI.sqlite(ws.dbPath, "SELECT DISTINCT actor FROM audit_log ORDER BY actor")
         #expect(actors == "admin:\(Self.realLogin)\n")
     }

@@ -52,24 +52,35 @@ struct ImportBoundsTests {
         try #require((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue)
     }
 
-    @Test("a 3 KB file of 2,000,000 markers adds 100,000 indicator rows and a few megabytes to the catalog, and is stored whole")
+    @Test("a file of 128,000 markers (16 a chunk, the Spec's most) adds 100,000 indicator rows and a few megabytes to the catalog, and is stored whole")
     func markerBombIsBounded() throws {
         let ws = try Workspace()
-        let bytes = try Self.markerBomb(markersPerChunk: 1_000_000, chunks: 2)
-        #expect(bytes.count < 4096)
+        let bytes = try Self.markerBomb(markersPerChunk: Limits.maxIndicatorsPerChunk, chunks: 8_000)
+        #expect(bytes.count < 1 << 20)
         try write(bytes, to: ws.path("markers.psrec"))
-        let result = try ChildProcessUsage.run(["import", "--db", ws.dbPath, ws.path("markers.psrec")])
+        let result = try MeasuredRun.run(["import", "--db", ws.dbPath, ws.path("markers.psrec")])
         #expect(result.status == 0, "\(result.stderr)")
-        // Before the limit: 2,000,000 rows and about 100 MB.
         #expect(try CLI.sqlite(ws.dbPath, "SELECT count(*) FROM indicators") == "\(CatalogLimits.maxIndicatorsPerRecording)\n")
         #expect(try Self.size(ws.dbPath) < 16 << 20)
         #expect(try CLI.sqlite(ws.dbPath, "SELECT detail FROM audit_log WHERE action = 'import'")
-            .contains("indicators: the first 100000 of 2000000 kept (the limit per recording)"))
+            .contains("indicators: the first 100000 of 128000 kept (the limit per recording)"))
         // The content is the file, whole.
         let id = try CLI.sqlite(ws.dbPath, "SELECT uuid FROM recordings").trimmingCharacters(in: .newlines)
         #expect(try CLI.run(["export", "--db", ws.dbPath, id, "-o", ws.path("back.psrec")]).status == 0)
         #expect(try readFile(ws.path("back.psrec")) == bytes)
         print("marker bomb: import peak \(result.peakResidentBytes >> 20) MiB in \(result.seconds) s")
+    }
+
+    @Test("a 3 KB file of 2,000,000 markers in two chunks breaks the Spec's 16 a chunk: import refuses it as corrupt, quickly, and stores nothing")
+    func oversizedChunksAreRefused() throws {
+        let ws = try Workspace()
+        let bytes = try Self.markerBomb(markersPerChunk: 1_000_000, chunks: 2)
+        #expect(bytes.count < 4096)
+        try write(bytes, to: ws.path("markers.psrec"))
+        let result = try MeasuredRun.run(["import", "--db", ws.dbPath, ws.path("markers.psrec")])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.peakResidentBytes <= 64 << 20, "import peaked at \(result.peakResidentBytes >> 20) MiB")
+        #expect(try CLI.sqlite(ws.dbPath, "SELECT count(*) FROM recordings") == "0\n")
     }
 
     @Test("a 25 KB file of 256 MiB of output stores 64 MiB of text in rows of at most 1 MiB, and import needs no more memory than verify")
@@ -78,9 +89,9 @@ struct ImportBoundsTests {
         let bytes = try Self.outputBomb(megabytes: 256)
         #expect(bytes.count < 64 << 10)
         try write(bytes, to: ws.path("output.psrec"))
-        let verify = try ChildProcessUsage.run(["verify", ws.path("output.psrec")])
+        let verify = try MeasuredRun.run(["verify", ws.path("output.psrec")])
         #expect(verify.status == 0)
-        let result = try ChildProcessUsage.run(["import", "--db", ws.dbPath, ws.path("output.psrec")])
+        let result = try MeasuredRun.run(["import", "--db", ws.dbPath, ws.path("output.psrec")])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try CLI.sqlite(ws.dbPath, "SELECT text_bytes FROM recordings") == "\(CatalogLimits.maxTextBytesPerRecording)\n")
         #expect(try CLI.sqlite(ws.dbPath, "SELECT max(text_length) <= \(1 << 20), sum(text_length) FROM terminal_text") == "1|\(CatalogLimits.maxTextBytesPerRecording)\n")
@@ -100,18 +111,12 @@ struct ImportBoundsTests {
     @Test("psrec import of either file peaks at 64 MB or less")
     func importPeakMemory() throws {
         let ws = try Workspace()
-        try write(try Self.markerBomb(markersPerChunk: 1_000_000, chunks: 2), to: ws.path("markers.psrec"))
+        try write(try Self.markerBomb(markersPerChunk: Limits.maxIndicatorsPerChunk, chunks: 8_000), to: ws.path("markers.psrec"))
         try write(try Self.outputBomb(megabytes: 256), to: ws.path("output.psrec"))
         for name in ["markers.psrec", "output.psrec"] {
-            let result = try ChildProcessUsage.run(["import", "--db", ws.path(name + ".db"), ws.path(name)])
+            let result = try MeasuredRun.run(["import", "--db", ws.path(name + ".db"), ws.path(name)])
             #expect(result.status == 0, "\(result.stderr)")
-            // The catalog's share is bounded above; what is left is the validator's and the
-            // reader's: both hold every indicator of the index in memory, and read ahead
-            // several 16 MiB chunks. Their bound belongs to the format library (issue 11,
-            // "Tiny valid files exhaust memory and time", verify side).
-            withKnownIssue("psrec verify alone peaks above 64 MB on these files (Validator and RecordingReader)") {
-                #expect(result.peakResidentBytes <= 64 << 20, "\(name): import peaked at \(result.peakResidentBytes >> 20) MiB")
-            }
+            #expect(result.peakResidentBytes <= 64 << 20, "\(name): import peaked at \(result.peakResidentBytes >> 20) MiB")
         }
     }
 }

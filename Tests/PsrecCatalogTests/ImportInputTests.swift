@@ -23,7 +23,7 @@ struct ImportInputTests {
         try FileManager.default.createSymbolicLink(atPath: dir + "/d-zero.psrec", withDestinationPath: "/dev/zero")
         // A device node of its own (root only; a container may not allow it).
         let node = mknod(dir + "/e-node.psrec", S_IFCHR | 0o600, dev_t(1 << 8 | 5)) == 0
-        let result = try ChildProcessUsage.run(["import", "--db", ws.dbPath, dir], timeoutSeconds: 60)
+        let result = try MeasuredRun.run(["import", "--db", ws.dbPath, dir], timeoutSeconds: 60)
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.seconds < 30)
         #expect(result.stdout.contains("added "))
@@ -33,7 +33,7 @@ struct ImportInputTests {
         if node { #expect(result.stderr.contains("e-node.psrec: Cannot read \(dir)/e-node.psrec: it is a character device")) }
         #expect(result.stderr.contains("1 added, 0 extended, 0 unchanged, \(node ? 4 : 3) skipped"))
         // A FIFO named directly is skipped the same way.
-        let direct = try ChildProcessUsage.run(["import", "--db", ws.dbPath, dir + "/b-fifo.psrec"], timeoutSeconds: 60)
+        let direct = try MeasuredRun.run(["import", "--db", ws.dbPath, dir + "/b-fifo.psrec"], timeoutSeconds: 60)
         #expect(direct.status == 3)
         #expect(direct.stderr.contains("not a regular file"))
     }
