@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "PsrecCatalog",
             dependencies: [
-                "PsrecFormat",
+                "PsrecFormat", "PsrecTerminal",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -109,6 +109,14 @@ public struct TerminalParser: Sendable {
         bytes.withUnsafeBytes { feed($0, into: &actions) }
     }
 
+    /// Ends the stream: a character left incomplete is handed over as U+FFFD.
+    @inlinable
+    public mutating func finish<Actions: TerminalActions>(into actions: inout Actions) {
+        var last: UInt32?
+        decoder.finish { last = $0 }
+        if let last { step(last, &actions) }
+    }
+
     /// Feeds bytes only to follow the stream's state.
     @inlinable
     public mutating func feed(_ bytes: [UInt8]) {

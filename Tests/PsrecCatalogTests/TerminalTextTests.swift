@@ -22,6 +22,13 @@ struct TerminalTextTests {
         #expect(text(["\u{1B}(Bascii\u{1B}=keypad"]) == "asciikeypad")
     }
 
+    @Test("CAN and SUB cancel a sequence, as on a terminal (the text after them is kept); C1 CSI is a sequence")
+    func cancelAndC1() {
+        #expect(text(["ab\u{1B}[12\u{18}cd"]) == "abcd")
+        #expect(text(["ab\u{1B}]0;t\u{1A}cd"]) == "abcd")
+        #expect(text(["x\u{9B}1;31my"]) == "xy")
+    }
+
     @Test("a sequence split across chunks is still removed")
     func split() {
         #expect(text(["abc\u{1B}", "[3", "1m", "def"]) == "abcdef")
