@@ -66,7 +66,8 @@ let package = Package(
         .systemLibrary(name: "CPty"),
         .target(
             name: "PsrecCapture",
-            dependencies: ["PsrecFormat", "PsrecTerminal", "CPty"],
+            dependencies: ["PsrecFormat", "PsrecTerminal", "CPty",
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: upcoming),
         .target(
             name: "PsrecScreen",
@@ -116,7 +117,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCaptureTests",
-            dependencies: ["PsrecCapture", "PsrecFormat"],
+            dependencies: ["PsrecCapture", "PsrecFormat", "PsrecTestSupport"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecScreenTests",

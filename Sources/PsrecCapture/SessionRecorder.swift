@@ -1,4 +1,5 @@
 public import PsrecFormat
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -196,17 +197,25 @@ public final class SessionRecorder {
         return Outcome(exitStatus: exitCode, recordingError: recordingError)
     }
 
-    func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    func writeAll(_ fd: Int32, _ bytes: [UInt8]) { Self.writeAll(fd, bytes) }
+
+    /// Writes all of `bytes` to `fd` (`write(2)` through swift-system, EINTR retried). A
+    /// non-blocking descriptor that is full (EAGAIN: the user's terminal or the session
+    /// not reading) is waited on with `poll(2)` until it takes more, never spun on. Stops
+    /// at any other error (the other side is gone).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        let descriptor = FileDescriptor(rawValue: fd)
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EAGAIN { usleep(1000); continue }
+                do {
+                    offset += try descriptor.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                } catch Errno.resourceTemporarilyUnavailable {
+                    var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&writable, 1, -1)
+                } catch {
                     return
                 }
-                offset += n
             }
         }
     }
