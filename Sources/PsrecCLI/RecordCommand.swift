@@ -70,6 +70,9 @@ struct RecordCommand: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        // The command is captured whole for the session, so `record --help` would run a
+        // program named --help; before any command (or `--`), it asks for this help.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         if db != nil && app == nil { throw ValidationError("--db needs --app: the catalog decides per application whether to record.") }
         if runAs != nil && runAsSudoUser { throw ValidationError("--run-as and --run-as-sudo-user name the session's user twice; give one.") }
     }
