@@ -63,6 +63,9 @@ extension Player {
     static let clearSearchChunks = 32
     /// Decoded chunks kept in memory.
     static let cacheChunks = clearSearchChunks + 4
+    /// Most events the cache holds in all: a chunk may declare and hold a million tiny
+    /// events, and 36 such chunks must not stay in memory at once.
+    static let cacheEvents = 1 << 18
 
     /// The event at the cursor, moving the cursor past ends of chunks; nil at the end.
     func peek() -> PlaybackEvent? {
@@ -86,20 +89,27 @@ extension Player {
         }
         let events = load(reader.entries[entry])
         if keep {
-            if chunkCache.count >= Self.cacheChunks, let oldest = chunkCache.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            var held = chunkCache.values.reduce(0) { $0 + $1.events.count }
+            while !chunkCache.isEmpty && (chunkCache.count >= Self.cacheChunks || held + events.count > Self.cacheEvents),
+                  let oldest = chunkCache.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+                held -= chunkCache[oldest]?.events.count ?? 0
                 chunkCache[oldest] = nil
             }
-            chunkCache[entry] = CachedChunk(events: events, lastUse: cacheClock)
+            if events.count <= Self.cacheEvents { chunkCache[entry] = CachedChunk(events: events, lastUse: cacheClock) }
         }
         return events
     }
 
     private func load(_ entry: SeekEntry) -> [PlaybackEvent] {
         var events: [PlaybackEvent] = []
-        events.reserveCapacity(entry.eventCount)
         do {
             let (header, payload) = try reader.readEvents(entry)
             try payload.withUnsafeBytes { raw in
+                // Played whole or not at all (Spec): the chunk is checked before its first
+                // event is shown. Memory follows the events really there, not the count the
+                // index declares.
+                let count = try EventsPayload.checkWhole(raw, header: header, offset: entry.offset)
+                events.reserveCapacity(count)
                 try EventsPayload.forEach(in: raw, header: header, offset: entry.offset) { raw in
                     let kind: PlaybackEvent.Kind
                     switch raw.type {

@@ -77,8 +77,9 @@ public final class ScreenRenderer {
         do {
             let (chunk, payload) = try reader.readEvents(entry)
             var events: [TimedEvent] = []
-            events.reserveCapacity(entry.eventCount)
             try payload.withUnsafeBytes { raw in
+                // Drawn whole or not at all; memory follows the events there, not a declared count.
+                events.reserveCapacity(try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset))
                 try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
                     events.append(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded()))
                 }
