@@ -115,7 +115,10 @@ struct RecordSecretTests {
         let rec = dir.appendingPathComponent("secret.psrec").path
         // A session run as another user records into a folder that user cannot enter.
         if runAs != nil { chmod(dir.path, 0o700) }
-        let tmux = try TmuxSession([CLI.binary.path, "record"] + (recordInput ? ["--input"] : []) + (runAs.map { ["--run-as", $0] } ?? []) + ["-o", rec, "--",
+        // A UTF-8 locale, as on any login: in the C locale, a typed command line longer than
+        // the window is withheld as a secret (its echo is not matched; see the closing note
+        // of issue 11), which this test is not about.
+        let tmux = try TmuxSession(["/usr/bin/env", "LANG=C.UTF-8", CLI.binary.path, "record"] + (recordInput ? ["--input"] : []) + (runAs.map { ["--run-as", $0] } ?? []) + ["-o", rec, "--",
                                     "env", "PS1=rec$ ", "HISTFILE=/dev/null", "bash", "--norc", "--noprofile", "-i"])
         defer { tmux.close() }
         try tmux.waitFor("rec$")
