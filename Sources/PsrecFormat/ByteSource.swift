@@ -41,11 +41,9 @@ public final class FileSource: ByteSource {
     /// - Throws: `.io` naming the file and the reason.
     public init(path: String) throws(FormatError) {
         self.path = path
-        do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly)
-        } catch {
-            throw FormatError(.io, "Cannot open \(path): \((error as? Errno)?.description ?? "\(error)")")
-        }
+        // Regular files only, checked on the open descriptor: a FIFO named *.psrec would
+        // block every reader (verify, info, cat, import) and a device never ends.
+        fd = try RegularFile.openForReading(path)
         do {
             size = try fd.seek(offset: 0, from: .end)
         } catch {

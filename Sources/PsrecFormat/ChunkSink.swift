@@ -58,7 +58,7 @@ public final class FileSink: ChunkSink {
     /// - Throws: `.io` with the reason, such as "the file exists".
     public init(path: String, overwrite: Bool = false) throws(FormatError) {
         self.path = path
-        var options: FileDescriptor.OpenOptions = [.create, .append]
+        var options: FileDescriptor.OpenOptions = [.create, .append, .closeOnExec]
         options.insert(overwrite ? .truncate : .exclusiveCreate)
         do {
             fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options, permissions: [.ownerReadWrite, .groupRead])
@@ -80,7 +80,7 @@ public final class FileSink: ChunkSink {
         for _ in 0..<8 {
             let path = finalPath + ".partial-" + String(UInt64.random(in: .min ... .max), radix: 16)
             do {
-                let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .append, .noFollow],
+                let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .exclusiveCreate, .append, .noFollow, .closeOnExec],
                                                  permissions: [.ownerReadWrite])
                 return FileSink(path: path, fd: fd)
             } catch let errno as Errno {

@@ -117,3 +117,35 @@ struct FailureTableTests {
         #expect(FailureTable.failure(for: FormatError(.misuse, "no"))?.status == 64)
     }
 }
+
+/// Readers open regular files only, whatever a file is named.
+@Suite("readers open regular files only")
+struct RegularInputTests {
+    @Test("verify of a folder holding a FIFO named *.psrec answers at once, and says what the FIFO is", arguments: ["verify", "info", "cat"])
+    func fifoIsRefused(command: String) throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("trap.psrec").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try FileManager.default.copyItem(atPath: CLI.vector("minimal.psrec"), toPath: dir.appendingPathComponent("ok.psrec").path)
+        let result = try MeasuredRun.run(command == "verify" ? ["verify", dir.path] : [command, fifo], timeoutSeconds: 20)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.seconds < 10)
+        #expect((result.stdout + result.stderr).contains("FIFO"), "\(result.stdout) \(result.stderr)")
+    }
+
+    @Test("A recording being written is not inherited by programs the writer starts (close-on-exec)")
+    func sinkIsCloseOnExec() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.psrec").path
+        let sinks = [try FileSink(path: path), try FileSink.temporary(beside: path)]
+        for sink in sinks {
+            let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+            let open = fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == sink.path }
+            #expect(!open.isEmpty)
+            for fd in open { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0, "\(sink.path) is inherited across exec") }
+            try sink.close()
+        }
+    }
+}
