@@ -154,9 +154,10 @@ class ChunkHeader:
 class HeaderFailure(Exception):
     """A chunk header fails check `step` of "Chunks", order of checks."""
 
-    def __init__(self, step, message):
+    def __init__(self, step, message, header=None):
         super().__init__(message)
         self.step = step
+        self.header = header    # the header's fields once its CRC held (steps 4 and later)
 
 
 def check_chunk_header(data, salt_le, offset):
@@ -175,13 +176,13 @@ def check_chunk_header(data, salt_le, offset):
     if not 0 <= h.start <= h.end <= MAX_US:                                  # 5
         raise HeaderFailure(5, f"the chunk times {h.start}..{h.end} are out of order or range")
     if h.codec not in (0, 1, 2):                                             # 6
-        raise HeaderFailure(6, f"codec {h.codec} is not supported")
+        raise HeaderFailure(6, f"codec {h.codec} is not supported", h)
     if h.codec == 0 and h.stored != h.decoded:                               # 7
         raise HeaderFailure(7, "an uncompressed chunk's stored and decoded lengths differ")
     if not h.ancillary:                                                      # 8
         known = FLAG_COLUMNAR if h.type == EVENTS else 0
         if h.flags & ~known:
-            raise HeaderFailure(8, f"chunk flags {h.flags:#06x} are not supported on type {h.type:#04x}")
+            raise HeaderFailure(8, f"chunk flags {h.flags:#06x} are not supported on type {h.type:#04x}", h)
     return h
 
 
@@ -288,7 +289,14 @@ def check_metadata(payload):
         raise ValueError(f"{name} is not JSON")
     try:
         # A number with a fraction or exponent stays a Decimal, never an int ("Metadata").
-        meta = json.loads(payload.decode("utf-8"), parse_constant=no_constants, parse_float=decimal.Decimal)
+        # A duplicate key: the first occurrence is used ("Metadata").
+        def first_occurrence(pairs):
+            obj = {}
+            for key, value in pairs:
+                obj.setdefault(key, value)
+            return obj
+        meta = json.loads(payload.decode("utf-8"), parse_constant=no_constants, parse_float=decimal.Decimal,
+                          object_pairs_hook=first_occurrence)
     except ValueError as e:
         raise Malformed(f"the metadata is not JSON ({e})") from None
     if not isinstance(meta, dict):
@@ -616,7 +624,15 @@ def scan(data, salt_le):
             if not any(rest):                                                # step 3: zero tail
                 break
             if failure.step in (6, 8):
-                # An unknown codec or flag: reported as unsupported ("Versioning"); stop.
+                # Unsupported, its CRC held: no resynchronisation. An ancillary chunk that ends
+                # within the file is skipped without steps 5 and 6 (its sequence number becomes
+                # the previous one, its end_us is not counted); anything else is reported as
+                # unsupported and scanning stops.
+                uh = failure.header
+                if uh is not None and uh.ancillary and chunk_within_file(data, uh):
+                    last_seq, last_accepted = uh.sequence, offset
+                    offset = uh.next_offset
+                    continue
                 result.report(offset, f"unsupported chunk: {failure}")
                 break
             found = resynchronise(data, salt_le, offset)

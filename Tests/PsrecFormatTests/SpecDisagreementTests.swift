@@ -7,13 +7,18 @@ import Testing
 @Suite struct SpecDisagreementTests {
     /// The status line of the independent reader (`complete`, `truncated`, `damaged`), or nil.
     static func independentStatus(_ bytes: [UInt8]) throws -> String? {
-        let url = Sample.tempDir().appendingPathComponent("case.psrec")
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        try Data(bytes).write(to: url)
-        guard let out = try IndependentReaderTests.runReader(on: url) else { return nil }
+        guard let out = try independentOutput(bytes) else { return nil }
         let first = out.stdout.split(separator: "\n").first.map(String.init) ?? ""
         let info = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
         return info?["status"] as? String
+    }
+
+    /// What the independent reader prints for `bytes`, or nil without python3.
+    static func independentOutput(_ bytes: [UInt8]) throws -> IndependentReaderTests.Output? {
+        let url = Sample.tempDir().appendingPathComponent("case.psrec")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try Data(bytes).write(to: url)
+        return try IndependentReaderTests.runReader(on: url)
     }
 
     static func rawEvent(_ type: EventType, _ body: [UInt8], at t: Int64) -> TimedEvent {
@@ -164,5 +169,46 @@ import Testing
         #expect(reader.status == .damaged)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
         #expect(try Self.independentStatus(f.bytes) == "damaged")
+    }
+
+    /// A truncated file (scanned) with an ancillary chunk whose codec no reader knows between
+    /// two EVENTS chunks: the Spec says skip it ("Reading", scanning step 3), on both readers.
+    @Test func anAncillaryChunkWithAnUnknownCodecIsSkippedWhenScanning() throws {
+        var f = try RawFile()
+        f.events([TimedEvent(timeMicros: 0, event: .output(Array("before ".utf8)))])
+        let ancillary = Int(f.chunk(ChunkType(rawValue: 0x90), Array("opaque".utf8), items: 0, start: 0, end: 0))
+        // Codec 7 is unknown; the header CRC is made right again, so only check 6 fails.
+        f.bytes[ancillary + 5] = 7
+        let crc = f.bytes[ancillary..<ancillary + 44].withUnsafeBytes { Checksum.salted($0, salt: RawFile.salt) }
+        for i in 0..<4 { f.bytes[ancillary + 44 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        f.events([TimedEvent(timeMicros: 5, event: .output(Array("after".utf8)))])
+        let reader = try RecordingReader(source: MemorySource(f.bytes))
+        #expect(String(decoding: try Sample.output(of: reader), as: UTF8.self) == "before after")
+        #expect(reader.status == .truncated)
+        #expect(try Self.independentStatus(f.bytes) == "truncated")
+        let out = try #require(try Self.independentOutput(f.bytes))
+        #expect(out.stdout.contains("\"events\":2"), "the independent reader stopped at the ancillary chunk: \(out.stdout)")
+    }
+
+    /// Metadata with a key written twice: the first occurrence is used ("Metadata"), by the
+    /// reference reader and the independent one alike. The second `protocol` is not a string.
+    @Test(arguments: [true, false])
+    func aDuplicateMetadataKeyUsesTheFirstOccurrence(firstIsValid: Bool) throws {
+        var json = try Sample.metadata().encodedJSON()
+        #expect(json.last == UInt8(ascii: "}"))
+        json.removeLast()
+        json += Array((firstIsValid ? #","protocol":7}"# : #","protocol":"ssh"}"#).utf8)
+        if !firstIsValid {
+            // Put the bad one first: replace the original value.
+            let text = String(decoding: json, as: UTF8.self).replacingOccurrences(of: #""protocol":"ssh","#, with: #""protocol":7,"#)
+            json = Array(text.utf8)
+        }
+        var f = try RawFile(metaJSON: json)
+        let e = f.events([TimedEvent(timeMicros: 0, event: .output(Array("a".utf8)))])
+        f.trailer(f.finalIndex([e], duration: 0), duration: 0)
+        let reader = try RecordingReader(source: MemorySource(f.bytes))
+        #expect((reader.metadata != nil) == firstIsValid)
+        #expect(Validator.verify(MemorySource(f.bytes)).status == (firstIsValid ? .complete : .corrupt))
+        #expect(try Self.independentStatus(f.bytes) == (firstIsValid ? "complete" : "damaged"))
     }
 }
