@@ -30,8 +30,8 @@ struct ScreenModes: Sendable {
     /// True while a full-screen program holds the terminal.
     var isFullScreen: Bool { alternateScreen || applicationCursorKeys || applicationKeypad || mouseReporting }
 
-    /// Follows `bytes`; with `collectText`, returns their printable text (no control
-    /// characters, no sequences, UTF-8), else nothing. Runs of plain ASCII are handed over
+    /// Follows `bytes`; with `collectText`, returns their printable text (no sequences, no
+    /// control characters but carriage returns, UTF-8), else nothing. Runs of plain ASCII are handed over
     /// whole by the parser: the relay loop calls this for every read of output.
     mutating func feed(_ bytes: [UInt8], collectText: Bool = true) -> [UInt8] {
         var actions = Actions(modes: modes, collectText: collectText)
@@ -52,6 +52,11 @@ struct ScreenModes: Sendable {
         mutating func print(_ scalar: UInt32) {
             guard collectText, let scalar = Unicode.Scalar(scalar) else { return }
             text.append(contentsOf: String(Character(scalar)).utf8)
+        }
+
+        mutating func execute(_ control: UInt32) {
+            // A line editor's redraw at the right margin goes back with CR (SecretDetector).
+            if collectText && control == 0x0D { text.append(0x0D) }
         }
 
         mutating func escape(final: UInt32, intermediate: UInt32) {

@@ -24,6 +24,11 @@ import Glibc
 /// the terminal leaves that mode. Never part of a line: a coincidental match of a few keys in
 /// unrelated output must not release a password's first characters.
 ///
+/// A line wrapped at the right margin is still one contiguous echo: in a single-byte locale
+/// readline forces the wrap by writing the next line's first character, goes back with a
+/// carriage return and writes that character again (`len(\r(s)`), so a character, CR and the
+/// same character count as that character once.
+///
 /// Keys typed ahead into a line editor and read later by `read -s` are never echoed, so they
 /// end up secret too, whatever mode reads them. The error is on the safe side: input echoed
 /// late (more than `holdMicros`), never (readline's vi command mode) or not contiguously
@@ -49,9 +54,9 @@ struct SecretDetector: Sendable {
     struct HeldLine: Sendable {
         var bytes: [UInt8]
         var sinceMicros: Int64
-        /// Output text written since the line's first key, evidence bytes only, as the line's
-        /// keys are compared (bounded: a line whose echo is not in the first `seenLimit` bytes
-        /// counts as not shown).
+        /// Output text written since the line's first key: evidence bytes, spaces and carriage
+        /// returns (see `joiningWraps`). Bounded: a line whose echo is not in the first
+        /// `seenLimit` bytes counts as not shown.
         var seen: [UInt8] = []
         var ended: Bool
 
@@ -60,6 +65,7 @@ struct SecretDetector: Sendable {
         var isShown: Bool {
             let evidence = SecretDetector.evidence(bytes)
             guard !evidence.isEmpty else { return true }
+            let seen = SecretDetector.joiningWraps(self.seen)
             guard seen.count >= evidence.count else { return false }
             return seen.withUnsafeBufferPointer { text in
                 evidence.withUnsafeBufferPointer { keys in
@@ -77,6 +83,30 @@ struct SecretDetector: Sendable {
     /// Bytes the program's echo is looked for: printable ones but the space (prompts and
     /// redraws are full of spaces, `*` feedback is not the typed byte).
     static func isEvidence(_ byte: UInt8) -> Bool { byte > 0x20 && byte != 0x7F }
+
+    /// The evidence bytes of output `text` (evidence bytes, spaces and carriage returns),
+    /// with a byte written both just before a CR and just after it kept once: readline's
+    /// redraw at the right margin in a single-byte locale.
+    static func joiningWraps(_ text: [UInt8]) -> [UInt8] {
+        var joined: [UInt8] = []
+        joined.reserveCapacity(text.count)
+        var lastWritten: UInt8?
+        var returned = false
+        var beforeReturn: UInt8?
+        for byte in text {
+            if byte == 0x0D {
+                if !returned { beforeReturn = lastWritten }
+                returned = true
+                continue
+            }
+            let repeated = returned && beforeReturn == byte
+            returned = false
+            beforeReturn = nil
+            lastWritten = byte
+            if !repeated && isEvidence(byte) { joined.append(byte) }
+        }
+        return joined
+    }
 
     /// The evidence bytes of typed `bytes`, escape sequences left out: arrow keys and the
     /// terminal's own answers (cursor position reports) are never echoed, and hold no secret.
@@ -134,7 +164,7 @@ struct SecretDetector: Sendable {
     /// Follows the program's output; releases held lines up to the last one shown (those
     /// before it that are not shown are secrets).
     mutating func output(_ bytes: [UInt8]) -> [Decision] {
-        let text = modes.feed(bytes, collectText: !held.isEmpty).filter(Self.isEvidence)
+        let text = modes.feed(bytes, collectText: !held.isEmpty).filter { Self.isEvidence($0) || $0 == 0x0D || $0 == 0x20 }
         guard !held.isEmpty, !text.isEmpty else { return [] }
         for index in held.indices where held[index].seen.count < HeldLine.seenLimit {
             held[index].seen += text.prefix(HeldLine.seenLimit - held[index].seen.count)

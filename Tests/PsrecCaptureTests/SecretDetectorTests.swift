@@ -26,6 +26,35 @@ import Testing
         #expect(detector.typed(bytes("\r"), echo: false, canonical: false, nowMicros: 10) == [Decision(bytes: bytes("\r"), secret: false)])
     }
 
+    /// bash in the C locale, a command line wrapping at the right margin: readline writes the
+    /// next line's first character to force the wrap, goes back with CR and writes it again
+    /// (seen with a 100-column pty; in a UTF-8 locale it relies on the terminal's wrap).
+    @Test func aLineWrappedByReadlineInASingleByteLocaleIsShown() {
+        var detector = SecretDetector()
+        let line = bytes("python3 -c 'print(\"got\", len(s), \"chars\")'\r")
+        #expect(detector.typed(line, echo: false, canonical: false, nowMicros: 0).isEmpty)
+        #expect(detector.output(bytes("python3 -c 'print(\"got\", len(\r(s), \"chars\")'")) == [Decision(bytes: line, secret: false)])
+        // With the margin reached by a typed space, then a key at a time: "m \r" then "n".
+        var keys = SecretDetector()
+        #expect(keys.typed(bytes("am n"), echo: false, canonical: false, nowMicros: 0).isEmpty)
+        #expect(keys.output(bytes("am")).isEmpty)
+        #expect(keys.output(bytes(" \r")).isEmpty)
+        #expect(keys.output(bytes("n")) == [Decision(bytes: bytes("am n"), secret: false)])
+    }
+
+    /// A CR between the halves of an echo is not a wrap unless the byte repeats: "hun\rter2"
+    /// shows both halves, and a repeated byte is counted once ("aa" is not shown by "a\ra").
+    @Test func onlyARepeatedByteAroundACarriageReturnIsJoined() {
+        #expect(SecretDetector.joiningWraps(bytes("hun\rter2")) == bytes("hunter2"))
+        #expect(SecretDetector.joiningWraps(bytes("a\ra")) == bytes("a"))
+        #expect(SecretDetector.joiningWraps(bytes("m \rm")) == bytes("mm"))
+        #expect(SecretDetector.joiningWraps(bytes("m \r ")) == bytes("m"))
+        var detector = SecretDetector()
+        #expect(detector.typed(bytes("aa"), echo: false, canonical: false, nowMicros: 0).isEmpty)
+        #expect(detector.output(bytes("a\ra")).isEmpty)
+        #expect(detector.tick(nowMicros: hold) == [Decision(bytes: bytes("aa"), secret: true)])
+    }
+
     @Test func aRawPromptThatDoesNotEchoMakesASecret() {
         // sudo with pwfeedback: a star per key, never the key.
         var detector = SecretDetector()
