@@ -13,29 +13,21 @@ import PsrecFormat
 /// The caller keeps the number of rows in flight small (`inFlight`), so memory stays bounded
 /// by a few rows.
 final class TextRowPacker: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "psrec.catalog.text-row-packer")
-    /// Used on `queue` only.
-    private let compressor = Compressor()
-    private let condition = NSCondition()
-    /// Compressed rows not taken yet, by submission number; guarded by `condition`.
-    private var packed: [Int: Result<[UInt8], any Error>] = [:]
-    /// Used on the caller's thread only.
-    private var submitted = 0
-    private var taken = 0
+    /// Rows in flight at most; `submit` waits beyond that.
+    static let depth = 8
+    private let work = OrderedWork<Compressor, Result<[UInt8], any Error>>(
+        workers: 1, depth: TextRowPacker.depth, name: "psrec catalog text rows", makeState: { Compressor() })
+
+    /// Ends the thread when the packer is dropped (rows not taken are dropped).
+    deinit { work.stop() }
 
     /// Rows submitted and not taken yet.
-    var inFlight: Int { submitted - taken }
+    var inFlight: Int { work.inFlight }
 
     /// Queues `text` for zstd compression.
     func submit(_ text: [UInt8]) {
-        let number = submitted
-        submitted += 1
-        queue.async { [self] in
-            let result = Result { try text.withUnsafeBytes { try compressor.compress($0, codec: .zstd, level: 3) } }
-            condition.lock()
-            packed[number] = result
-            condition.broadcast()
-            condition.unlock()
+        work.submit { compressor in
+            Result { try text.withUnsafeBytes { try compressor.compress($0, codec: .zstd, level: 3) } }
         }
     }
 
@@ -43,11 +35,6 @@ final class TextRowPacker: @unchecked Sendable {
     /// - Throws: what compression threw.
     func takeOldest() throws -> [UInt8] {
         precondition(inFlight > 0, "takeOldest() without a row in flight")
-        condition.lock()
-        while packed[taken] == nil { condition.wait() }
-        let result = packed.removeValue(forKey: taken)!
-        condition.unlock()
-        taken += 1
-        return try result.get()
+        return try work.next().get()
     }
 }

@@ -17,59 +17,60 @@ final class ChunkWriterThread: @unchecked Sendable {
     /// A job's prepare part: runs on a worker with that worker's compressor and returns the
     /// commit part.
     typealias Job = (Compressor) throws(FormatError) -> (() throws(FormatError) -> Void)
+    /// A prepared job: its commit part, or why it failed; nil when skipped after a failure.
+    private typealias Prepared = Result<() throws(FormatError) -> Void, FormatError>?
 
     /// Worker threads.
-    let workers: Int
+    var workers: Int { work.workers }
     /// Jobs in flight (queued, compressing or waiting to commit) at most: two more than the
     /// workers, so that the caller rarely waits for a slow chunk while a worker is idle.
-    var depth: Int { workers + 2 }
-    // Guarded by `condition`:
-    private let condition = NSCondition()
-    private var queue: [(ticket: Int, job: Job)] = []
-    private var nextTicket = 0
-    private var nextCommit = 0
-    private var inFlight = 0
+    var depth: Int { work.depth }
+    private var work: OrderedWork<Compressor, Prepared>!
+    // Guarded by `lock`:
+    private let lock = NSLock()
     private var error: FormatError?
     /// Set at the first failure and never cleared: no job is prepared or committed after it.
-    private var poisoned = false
+    private let poisoned = Atomic<Bool>(false)
     /// Set with `error`, read without the lock: `takeError` runs on every append.
     private let failed = Atomic<Bool>(false)
-    private var stopping = false
-    private var running: Int
 
     init(workers: Int = 2) {
-        self.workers = max(1, workers)
-        running = self.workers
-        for _ in 0..<self.workers {
-            let thread = Thread { [self] in loop() }
-            thread.name = "psrec writer"
-            thread.start()
-        }
+        let workers = max(1, workers)
+        work = OrderedWork(workers: workers, depth: workers + 2, name: "psrec writer", makeState: { Compressor() },
+                           deliver: { [self] prepared in commit(prepared) })
     }
 
     /// Queues a job once fewer than `depth` are in flight.
     func submit(_ job: @escaping Job) {
-        condition.lock()
-        while inFlight >= depth { condition.wait() }
-        queue.append((nextTicket, job))
-        nextTicket += 1
-        inFlight += 1
-        condition.broadcast()
-        condition.unlock()
+        work.submit { [self] (compressor: inout Compressor) -> Prepared in
+            if poisoned.load(ordering: .acquiring) { return nil }
+            do throws(FormatError) { return .success(try job(compressor)) } catch { return .failure(error) }
+        }
+    }
+
+    /// Runs on a worker, in submission order, one at a time. Nothing is committed after a
+    /// failure (kept until the writer takes it, and the writer refuses every call after that).
+    private func commit(_ prepared: Prepared) {
+        guard let prepared, !poisoned.load(ordering: .acquiring) else { return }
+        do throws(FormatError) {
+            try prepared.get()()
+        } catch {
+            lock.lock()
+            self.error = error
+            poisoned.store(true, ordering: .releasing)
+            failed.store(true, ordering: .releasing)
+            lock.unlock()
+        }
     }
 
     /// Waits until no job is in flight.
-    func drain() {
-        condition.lock()
-        while inFlight > 0 { condition.wait() }
-        condition.unlock()
-    }
+    func drain() { work.drain() }
 
     /// The error of a job that failed, once.
     func takeError() -> FormatError? {
         guard failed.load(ordering: .acquiring) else { return nil }
-        condition.lock()
-        defer { condition.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let e = error
         error = nil
         failed.store(false, ordering: .releasing)
@@ -78,48 +79,7 @@ final class ChunkWriterThread: @unchecked Sendable {
 
     /// Waits for the jobs in flight, then ends the threads.
     func stop() {
-        condition.lock()
-        while inFlight > 0 { condition.wait() }
-        stopping = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
-    }
-
-    private func loop() {
-        let compressor = Compressor()
-        condition.lock()
-        while true {
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty { break }
-            let (ticket, job) = queue.removeFirst()
-            let skip = poisoned
-            condition.unlock()
-            var failure: FormatError?
-            var commit: (() throws(FormatError) -> Void)?
-            if !skip {
-                do { commit = try job(compressor) } catch { failure = error }
-            }
-            condition.lock()
-            while nextCommit != ticket { condition.wait() }
-            // Nothing is committed after a failure (kept until the writer takes it, and the
-            // writer refuses every call after that).
-            if failure == nil, !poisoned, let commit {
-                condition.unlock()
-                do { try commit() } catch { failure = error }
-                condition.lock()
-            }
-            if let failure, !poisoned {
-                poisoned = true
-                error = failure
-                failed.store(true, ordering: .releasing)
-            }
-            nextCommit += 1
-            inFlight -= 1
-            condition.broadcast()
-        }
-        running -= 1
-        condition.broadcast()
-        condition.unlock()
+        work.drain()
+        work.stop()
     }
 }

@@ -11,15 +11,10 @@ import Foundation
 /// being produced or waiting at a time, so memory stays bounded.
 package final class ReadAhead<Value>: @unchecked Sendable {
     private let end: Int
-    private let depth: Int
-    private let makeProducer: () -> (Int) -> Value
-    // Guarded by `condition`:
-    private let condition = NSCondition()
-    private var ready: [Int: Value] = [:]
-    private var nextToProduce: Int
+    private let work: OrderedWork<(Int) -> Value, Value>
+    /// Used by the consumer only.
+    private var nextToSubmit: Int
     private var nextToTake: Int
-    private var stopping = false
-    private var running = 0
 
     /// Starts the workers.
     /// - Parameters:
@@ -31,57 +26,27 @@ package final class ReadAhead<Value>: @unchecked Sendable {
     ///     of an index there (so per-thread state, such as a `Compressor`, lives in it).
     package init(_ range: Range<Int>, workers: Int, depth: Int, name: String, makeProducer: @escaping () -> (Int) -> Value) {
         end = range.upperBound
-        self.depth = depth
-        self.makeProducer = makeProducer
-        nextToProduce = range.lowerBound
+        nextToSubmit = range.lowerBound
         nextToTake = range.lowerBound
-        running = min(workers, range.count)
-        for _ in 0..<running {
-            let thread = Thread { [self] in work() }
-            thread.name = name
-            thread.start()
-        }
+        work = OrderedWork(workers: min(workers, max(1, range.count)), depth: max(1, depth), name: name, makeState: makeProducer)
+        while nextToSubmit < end && nextToSubmit - nextToTake < work.depth { submitNext() }
+    }
+
+    private func submitNext() {
+        let index = nextToSubmit
+        nextToSubmit += 1
+        work.submit { produce in produce(index) }
     }
 
     /// The value of `index`, waiting for it if needed. Indices must be taken in order.
     package func take(_ index: Int) -> Value {
-        condition.lock()
-        defer { condition.unlock() }
         precondition(index == nextToTake, "values are taken in order")
-        while ready[index] == nil { condition.wait() }
+        let value = work.next()
         nextToTake = index + 1
-        condition.broadcast()
-        return ready.removeValue(forKey: index)!
+        if nextToSubmit < end { submitNext() }
+        return value
     }
 
     /// Stops producing and waits for the threads to end; call once, when done.
-    package func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while running > 0 { condition.wait() }
-        condition.unlock()
-    }
-
-    private func work() {
-        let produce = makeProducer()
-        while true {
-            condition.lock()
-            while !stopping && nextToProduce < end && nextToProduce - nextToTake >= depth { condition.wait() }
-            guard !stopping, nextToProduce < end else {
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let index = nextToProduce
-            nextToProduce += 1
-            condition.unlock()
-            let value = produce(index)
-            condition.lock()
-            ready[index] = value
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
+    package func stop() { work.stop() }
 }
