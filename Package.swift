@@ -53,7 +53,8 @@ let package = Package(
             swiftSettings: upcoming),
         .target(
             name: "PsrecInterop",
-            dependencies: ["PsrecFormat", "PsrecTerminal", "CZlib"],
+            dependencies: ["PsrecFormat", "PsrecTerminal", "CZlib",
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: upcoming),
         .target(
             name: "PsrecCatalog",
@@ -105,7 +106,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecFormatTests",
-            dependencies: ["PsrecFormat", "PsrecFuzzExercises"],
+            dependencies: ["PsrecFormat", "PsrecFuzzExercises", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecInteropTests",

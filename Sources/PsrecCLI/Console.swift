@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PsrecFormat
 
 /// Buffered writes to stdout and one-line messages to stderr.
 enum Console {
@@ -20,16 +21,10 @@ enum Console {
         bytes.withUnsafeBytes { writeAll(fd, $0) }
     }
 
+    /// Writes all of `raw` to `fd` (`SystemCalls.writeAll`); stops quietly if the reader is
+    /// gone (a closed pipe).
     static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
+        SystemCalls.writeAll(fd, raw)
     }
 }
 

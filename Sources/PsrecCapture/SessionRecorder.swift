@@ -147,19 +147,30 @@ public final class SessionRecorder {
                 }
             }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                let n = buffer.withUnsafeMutableBytes { read(pty.master, $0.baseAddress, $0.count) }
+                let n: Int
+                do {
+                    n = try buffer.withUnsafeMutableBytes { buffer throws(Errno) in try SystemCalls.read(pty.master, into: buffer) }
+                } catch {
+                    n = (error as? Errno) == .resourceTemporarilyUnavailable ? -1 : 0
+                }
                 if n > 0 {
                     let bytes = Array(buffer.prefix(n))
                     writeAll(1, bytes)
                     record(.output(bytes))
                     record(detector.output(bytes))
                     if drainDeadline != nil { drainDeadline = .now + .milliseconds(300) }
-                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                } else if n == 0 {
                     masterOpen = false
                 }
             }
             if fds[2].revents & Int16(POLLIN | POLLHUP) != 0 {
-                let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                let n: Int
+                do {
+                    n = try buffer.withUnsafeMutableBytes { buffer throws(Errno) in try SystemCalls.read(0, into: buffer) }
+                } catch {
+                    // Nothing to read after all (EAGAIN), or our input is gone: treat as its end.
+                    n = (error as? Errno) == .resourceTemporarilyUnavailable ? -1 : 0
+                }
                 if n > 0 {
                     let bytes = Array(buffer.prefix(n))
                     let modes = pty.lineModes
@@ -199,24 +210,10 @@ public final class SessionRecorder {
 
     func writeAll(_ fd: Int32, _ bytes: [UInt8]) { Self.writeAll(fd, bytes) }
 
-    /// Writes all of `bytes` to `fd` (`write(2)` through swift-system, EINTR retried). A
-    /// non-blocking descriptor that is full (EAGAIN: the user's terminal or the session
-    /// not reading) is waited on with `poll(2)` until it takes more, never spun on. Stops
-    /// at any other error (the other side is gone).
+    /// Writes all of `bytes` to `fd` (`SystemCalls.writeAll`: EINTR retried, a full
+    /// non-blocking descriptor waited on with `poll(2)`). Stops at any other error (the other
+    /// side is gone).
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        let descriptor = FileDescriptor(rawValue: fd)
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                do {
-                    offset += try descriptor.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                } catch Errno.resourceTemporarilyUnavailable {
-                    var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&writable, 1, -1)
-                } catch {
-                    return
-                }
-            }
-        }
+        SystemCalls.writeAll(fd, bytes)
     }
 }

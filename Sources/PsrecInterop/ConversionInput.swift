@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import PsrecFormat
+import SystemPackage
 
 /// A stream of input bytes `Converter` reads block by block, so a multi-gigabyte recording
 /// never sits in memory whole.
@@ -79,15 +81,10 @@ public final class FileInput: ConversionInput {
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ConversionError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        while true {
-            #if canImport(Glibc)
-            let n = Glibc.read(fd, base, buffer.count)
-            #else
-            let n = Darwin.read(fd, base, buffer.count)
-            #endif
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw ConversionError(.unreadableInput, file: name, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        do {
+            return try SystemCalls.read(fd, into: UnsafeMutableRawBufferPointer(start: base, count: buffer.count))
+        } catch {
+            throw ConversionError(.unreadableInput, file: name, reason: "cannot be read (\(error.description))")
         }
     }
 }
