@@ -102,11 +102,12 @@ let package = Package(
         // Runs the built psrec and the real tools the tests drive; shared by the test targets.
         .target(
             name: "PsrecTestSupport",
+            dependencies: ["PsrecFormat"],
             path: "Tests/PsrecTestSupport",
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecFormatTests",
-            dependencies: ["PsrecFormat", "PsrecFuzzExercises", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["PsrecFormat", "PsrecFuzzExercises", "PsrecTestSupport", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecInteropTests",

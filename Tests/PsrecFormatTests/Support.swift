@@ -1,4 +1,5 @@
 import Foundation
+import PsrecTestSupport
 @testable import PsrecFormat
 
 /// Builders shared by the format tests.
@@ -95,5 +96,12 @@ enum Sample {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("psrec-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+extension RawFile {
+    /// A file header and a META chunk of the test metadata, with META times `metaTimes`.
+    init(minor: UInt8 = 1, metaTimes: Int64 = 0) throws {
+        self.init(minor: minor, metaJSON: try Sample.metadata().encodedJSON(), metaTimes: metaTimes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PsrecTestSupport
 import Testing
 @testable import PsrecFormat
 
