@@ -10,8 +10,9 @@
 /// scrolling region, origin mode, autowrap, insert mode and the current rendition.
 ///
 /// Not carried: a sequence or character cut in half at the snapshot's time (the recording's
-/// next bytes would finish it), tab stops (`TerminalScreen` keeps them every 8 columns), the
-/// window title and the scrollback.
+/// next bytes would finish it), what an alternate screen left with mode 47 still holds
+/// while the main screen is shown (1049 and 1047 clear it), tab stops (`TerminalScreen`
+/// keeps them every 8 columns), the window title and the scrollback.
 public struct TerminalSnapshot: Sendable, Equatable {
     /// Width of the screen in cells.
     public var columns: Int
