@@ -60,7 +60,7 @@ public final class TerminalScreen {
     var originMode = false
     /// The current rendition, given to each character drawn.
     var pen = TerminalStyle.plain
-    /// DECTCEM (`CSI ? 25 h`/`l`).
+    /// Whether the cursor is shown (DECTCEM, `CSI ? 25 h` and `l`).
     public internal(set) var cursorVisible = true
     /// What DECSC (`ESC 7`) saved, one for each screen as in xterm and xterm.js; mode 1049
     /// saves into the main screen's on entering the alternate one.

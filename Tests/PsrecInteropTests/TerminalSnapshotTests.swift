@@ -391,6 +391,25 @@ struct RecordingSnapshotTests {
         #expect(screen.scrollbackLines.isEmpty)
     }
 
+    @Test("Resizes a recording declares cost what the screen may hold: 65535 × 65535 is cut to 2^18 cells")
+    func resizeStorm() throws {
+        let big = Limits.maxTerminalDimension
+        var events: [(Int64, Event)] = []
+        for k in 0..<200 {
+            events.append((Int64(k) * 10, .resize(cols: k % 2 == 0 ? big : 1, rows: k % 2 == 0 ? 1 : big)))
+            events.append((Int64(k) * 10 + 1, .output(Array("x\r\n".utf8))))
+        }
+        let reader = try recording(events, metadata: RecordingMetadata(startUnixMicros: 1_764_000_000_000_000, user: "mallory",
+                                                                         terminal: .init(cols: big, rows: big)))
+        let started = Date()
+        let snapshot = TerminalScreen.snapshot(of: reader, atMicros: 1_995)
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(snapshot.columns == 1 && snapshot.rows == TerminalScreen.maxRows)
+        let wide = TerminalScreen.snapshot(of: reader, atMicros: 1_985)
+        #expect(wide.columns == TerminalScreen.maxColumns && wide.rows == 1)
+        #expect(wide.columns * wide.rows <= TerminalScreen.maxCells && snapshot.columns * snapshot.rows <= TerminalScreen.maxCells)
+    }
+
     @Test("A damaged chunk is skipped whole, never drawn in part")
     func damagedChunk() throws {
         let sink = MemorySink()
