@@ -235,6 +235,57 @@ struct TerminalSnapshotTests {
     }
 }
 
+/// Real programs recorded with util-linux `script`: a snapshot at every event redraws that
+/// moment, and the rest of the recording drawn after it ends on the same screen.
+@Suite("TerminalScreen snapshots of real programs", .serialized)
+struct TerminalSnapshotRealProgramTests {
+    @Test("ls --color, vim with syntax colours on the alternate screen, wide characters: every moment redraws",
+          .enabled(if: Recorders.script != nil && Recorders.path(of: "vim") != nil, "script and vim are needed"))
+    func realPrograms() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("notes.sh").path
+        try Data((1...40).map { "echo \"line $((\($0) * 2))\" # 日本語 comment \($0)\nif true; then x=1; fi\n" }.joined().utf8)
+            .write(to: URL(fileURLWithPath: file))
+        let commands = dir.appendingPathComponent("run.sh").path
+        try Data("""
+            export TERM=xterm-256color
+            ls --color=always -l /usr/share | head -40
+            printf '\\033[1;31mred\\033[0m \\033[38;5;208m日本語\\033[48;2;10;20;30m on rgb \\033[m\\n'
+            vim -u NONE -i NONE -c 'syntax on' -c 'set number' -c 'redraw' -c 'sleep 200m' -c 'normal 20j' -c 'redraw' -c 'sleep 100m' -c q \(shellQuoted(file))
+            echo after
+
+            """.utf8).write(to: URL(fileURLWithPath: commands))
+        let ts = dir.appendingPathComponent("typescript").path, timing = dir.appendingPathComponent("timing").path
+        let result = try Recorders.inTerminal("script -q --timing=\(timing) -c \(shellQuoted("sh " + commands)) \(ts)")
+        try #require(result.status == 0, "script failed: \(result.output)")
+        let sink = MemorySink()
+        _ = try Converter.convertScript(timing: FileInput(path: timing), outputLog: FileInput(path: ts), sink: sink, options: ConversionOptions())
+        let reader = try RecordingReader(source: MemorySource(sink.bytes))
+        var outputs: [[UInt8]] = []
+        for event in reader.events() { if case .output(let bytes) = event.event { outputs.append(bytes) } }
+        try #require(outputs.joined().contains(Array("\u{1B}[?1049h".utf8)), "vim did not draw on the alternate screen")
+        let s = TerminalScreen(columns: 100, rows: 30)
+        var sawColouredAlternate = false
+        for (index, bytes) in outputs.enumerated() {
+            s.feed(bytes)
+            let copy = redrawn(s.snapshot())
+            #expect(Seen(copy) == Seen(s), "after event \(index): \(Seen(copy).difference(from: Seen(s)))")
+            if s.isAlternateScreenActive, s.displayCells.joined().contains(where: { $0.style.foreground != .default }) { sawColouredAlternate = true }
+            // What follows, drawn on the snapshot, ends where the recording ends (checked
+            // from a few moments, each costing the rest of the recording).
+            if index % 7 == 3 {
+                for later in outputs[(index + 1)...] { copy.feed(later) }
+                let end = TerminalScreen(columns: 100, rows: 30)
+                for all in outputs { end.feed(all) }
+                #expect(Seen(copy) == Seen(end), "continued from event \(index): \(Seen(copy).difference(from: Seen(end)))")
+            }
+        }
+        #expect(sawColouredAlternate, "vim's syntax colours were not seen")
+        #expect(s.displayLines.contains("after"))
+    }
+}
+
 /// The snapshot against pyte, an independent terminal emulator: the same text, and the same
 /// attributes and colours in every cell that holds a character.
 @Suite("TerminalScreen snapshots against pyte", .serialized)
