@@ -11,8 +11,8 @@ extension TerminalScreen {
             // A combining mark joins the character before it.
             let column = x > 0 ? min(x, columns) - 1 : 0
             var target = column
-            while target > 0 && grid[y][target] == nil { target -= 1 }
-            if let previous = grid[y][target] { grid[y][target] = previous + text }
+            while target > 0 && grid[y][target].isContinuation { target -= 1 }
+            if let previous = grid[y][target].text { grid[y][target].text = previous + text }
             return
         }
         if x + width > columns {
@@ -28,23 +28,35 @@ extension TerminalScreen {
         if insertMode { insertCharacters(width) }
         clearWide(row: y, at: x)
         if width == 2 { clearWide(row: y, at: x + 1) }
-        grid[y][x] = text
-        if width == 2 { grid[y][x + 1] = nil }
+        grid[y][x] = Cell(text: text, style: pen)
+        if width == 2 { grid[y][x + 1] = Cell(text: nil, style: pen) }
         x += width
     }
 
-    /// Blanks a whole wide character that cell `column` is half of.
+    /// What erasing leaves in a cell: a blank in the current background colour.
+    var erased: Cell { Cell(text: " ", style: pen.erasing) }
+
+    /// Blanks a whole wide character that cell `column` is half of; the half left over keeps
+    /// the character's rendition.
     private func clearWide(row: Int, at column: Int) {
         guard column < columns else { return }
-        if grid[row][column] == nil && column > 0 { grid[row][column - 1] = Self.blank }
-        if column + 1 < columns && grid[row][column + 1] == nil { grid[row][column + 1] = Self.blank }
+        if grid[row][column].isContinuation && column > 0 { grid[row][column - 1].text = " " }
+        if column + 1 < columns && grid[row][column + 1].isContinuation { grid[row][column + 1].text = " " }
+    }
+
+    /// Blanks both halves of a wide character that the boundary before `column` cuts.
+    private func splitWide(row: Int, before column: Int) {
+        guard column > 0, column < columns, grid[row][column].isContinuation else { return }
+        grid[row][column - 1].text = " "
+        grid[row][column].text = " "
     }
 
     private func clearCells(row: Int, from: Int, to: Int) {
         guard from < to else { return }
-        if from > 0 && grid[row][from] == nil { grid[row][from - 1] = Self.blank }
-        if to < columns && grid[row][to] == nil { grid[row][to] = Self.blank }
-        for column in from..<to { grid[row][column] = Self.blank }
+        if from > 0 && grid[row][from].isContinuation { grid[row][from - 1].text = " " }
+        if to < columns && grid[row][to].isContinuation { grid[row][to].text = " " }
+        let blank = erased
+        for column in from..<to { grid[row][column] = blank }
     }
 
     func backspace() {
@@ -126,21 +138,19 @@ extension TerminalScreen {
     func insertCharacters(_ n: Int) {
         let column = pendingColumn
         let count = min(n, columns - column)
-        clearWide(row: y, at: column)
-        grid[y].insert(contentsOf: Array(repeating: Self.blank, count: count), at: column)
+        splitWide(row: y, before: column)
+        grid[y].insert(contentsOf: Array(repeating: erased, count: count), at: column)
         grid[y].removeLast(count)
-        if grid[y][columns - 1] != nil, columns >= 2, grid[y][columns - 2] != nil, Self.isWide(grid[y][columns - 1]) {
-            grid[y][columns - 1] = Self.blank
-        }
+        if Self.isWide(grid[y][columns - 1]) { grid[y][columns - 1].text = " " }
     }
 
     func deleteCharacters(_ n: Int) {
         let column = pendingColumn
         let count = min(n, columns - column)
-        clearWide(row: y, at: column)
-        if column + count < columns { clearWide(row: y, at: column + count) }
+        splitWide(row: y, before: column)
+        splitWide(row: y, before: column + count)
         grid[y].removeSubrange(column..<(column + count))
-        grid[y] += Array(repeating: Self.blank, count: count)
+        grid[y] += Array(repeating: erased, count: count)
     }
 
     func insertLines(_ n: Int) {
@@ -148,7 +158,7 @@ extension TerminalScreen {
         let count = min(n, bottom - y + 1)
         for _ in 0..<count {
             grid.remove(at: bottom)
-            grid.insert(Array(repeating: Self.blank, count: columns), at: y)
+            grid.insert(Array(repeating: erased, count: columns), at: y)
         }
         x = 0
     }
@@ -158,7 +168,7 @@ extension TerminalScreen {
         let count = min(n, bottom - y + 1)
         for _ in 0..<count {
             grid.remove(at: y)
-            grid.insert(Array(repeating: Self.blank, count: columns), at: bottom)
+            grid.insert(Array(repeating: erased, count: columns), at: bottom)
         }
         x = 0
     }
@@ -169,8 +179,8 @@ extension TerminalScreen {
         let count = min(n, bottom - top + 1)
         for _ in 0..<count {
             let line = grid.remove(at: top)
-            if !onAlternate && top == 0 { pushScrollback(Self.lineText(line)) }
-            grid.insert(Array(repeating: Self.blank, count: columns), at: bottom)
+            if !onAlternate && top == 0 { pushScrollback(line) }
+            grid.insert(Array(repeating: erased, count: columns), at: bottom)
         }
     }
 
@@ -178,7 +188,7 @@ extension TerminalScreen {
         let count = min(n, bottom - top + 1)
         for _ in 0..<count {
             grid.remove(at: bottom)
-            grid.insert(Array(repeating: Self.blank, count: columns), at: top)
+            grid.insert(Array(repeating: erased, count: columns), at: top)
         }
     }
 
@@ -190,12 +200,20 @@ extension TerminalScreen {
         moveTo(row: 0, column: 0)
     }
 
-    func saveCursor() { savedCursor = (x, y, originMode) }
+    func saveCursor() {
+        let saved = SavedCursor(x: x, y: y, origin: originMode, pen: pen)
+        if onAlternate { savedCursors.alternate = saved } else { savedCursors.main = saved }
+    }
 
     func restoreCursor() {
-        x = min(savedCursor.x, columns - 1)
-        y = min(savedCursor.y, rows - 1)
-        originMode = savedCursor.origin
+        let saved = onAlternate ? savedCursors.alternate : savedCursors.main
+        x = min(saved.x, columns - 1)
+        y = min(saved.y, rows - 1)
+        originMode = saved.origin
+        pen = saved.pen
+        // In origin mode the cursor stays inside the scrolling region, which may have
+        // changed since (xterm's CursorRestore).
+        if originMode { y = max(top, min(y, bottom)) }
     }
 
     func setPrivateMode(_ mode: Int, on: Bool) {
@@ -205,20 +223,20 @@ extension TerminalScreen {
             moveTo(row: 0, column: 0)
         case 7:
             autowrap = on
+        case 25:
+            cursorVisible = on
         case 47, 1047:
             switchScreen(alternate: on, clearOnExit: mode == 1047)
         case 1048:
             if on { saveCursor() } else { restoreCursor() }
         case 1049:
             if on {
-                savedMainCursor = (x, y, originMode)
+                saveCursor()
                 switchScreen(alternate: true, clearOnExit: false)
-                alternate = Self.blankGrid(columns: columns, rows: rows)
+                alternate = Self.blankGrid(columns: columns, rows: rows, fill: erased)
             } else {
                 switchScreen(alternate: false, clearOnExit: true)
-                x = min(savedMainCursor.x, columns - 1)
-                y = min(savedMainCursor.y, rows - 1)
-                originMode = savedMainCursor.origin
+                restoreCursor()
             }
         default:
             break
@@ -242,10 +260,13 @@ extension TerminalScreen {
         autowrap = true
         insertMode = false
         originMode = false
+        pen = .plain
+        cursorVisible = true
+        savedCursors = (SavedCursor(), SavedCursor())
     }
 
-    private static func isWide(_ cell: Cell) -> Bool {
-        guard let cell, let scalar = cell.unicodeScalars.first else { return false }
+    static func isWide(_ cell: Cell) -> Bool {
+        guard let text = cell.text, let scalar = text.unicodeScalars.first else { return false }
         return cellWidth(scalar.value) == 2
     }
 

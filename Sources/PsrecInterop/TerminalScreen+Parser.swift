@@ -76,6 +76,7 @@ extension TerminalScreen {
         case 0x53: scrollUp(n) // S
         case 0x54: if sequence.parameters.count <= 1 { scrollDown(n) } // T (more parameters: mouse tracking)
         case 0x72: setMargins(top: sequence.parameter(0), bottom: sequence.parameter(1, rows)) // r
+        case 0x6D: selectGraphicRendition(sequence) // m
         case 0x73: saveCursor() // s
         case 0x75: restoreCursor() // u
         case 0x68, 0x6C: // h l

@@ -18,12 +18,16 @@ internal import PsrecTerminal
 /// autowrap (DECAWM), insert mode (IRM), and the alternate screen (modes 47, 1047, 1048,
 /// 1049). Text drawn on the alternate screen (vim, less, top) never reaches the scrollback,
 /// and `text()` shows the main screen, as a terminal does after such a program exits.
-/// Colours and other attributes (SGR), OSC, DCS, SOS, PM and APC strings and unknown
-/// sequences are consumed and ignored. `ED 3` (erase saved lines) is ignored so that a
-/// transcript keeps the whole session.
+/// Each cell keeps its attributes and colours (SGR: `TerminalStyle`, eight bytes a cell);
+/// erasing and scrolling fill with the current background colour, as xterm does. The
+/// cursor's visibility (DECTCEM) is kept, and `snapshot()` gives bytes that draw the visible
+/// screen again on a fresh terminal. The scrollback and `text()` are plain text. OSC, DCS,
+/// SOS, PM and APC strings and unknown sequences are consumed and ignored. `ED 3` (erase
+/// saved lines) is ignored so that a transcript keeps the whole session.
 ///
-/// Memory: the two screens and at most `maxScrollbackLines` lines of scrollback (the
-/// oldest are dropped and counted in `droppedScrollbackLines`).
+/// Memory: the two screens (24 bytes a cell, with a character's text inline) and at most
+/// `maxScrollbackLines` lines of scrollback (the oldest are dropped and counted in
+/// `droppedScrollbackLines`).
 public final class TerminalScreen {
     /// Width of the screen in cells.
     public private(set) var columns: Int
@@ -34,10 +38,8 @@ public final class TerminalScreen {
     /// Scrollback lines dropped because there were more than `maxScrollbackLines`.
     public private(set) var droppedScrollbackLines = 0
 
-    /// One cell: its text (a character, possibly with combining marks) or nil for the
-    /// right half of a wide character.
-    typealias Cell = String?
-    static let blank: Cell = " "
+    typealias Cell = TerminalCell
+    static let blank = TerminalCell.blank
 
     var main: [[Cell]]
     var alternate: [[Cell]]
@@ -56,8 +58,20 @@ public final class TerminalScreen {
     var autowrap = true
     var insertMode = false
     var originMode = false
-    var savedCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
-    var savedMainCursor: (x: Int, y: Int, origin: Bool) = (0, 0, false)
+    /// The current rendition, given to each character drawn.
+    var pen = TerminalStyle.plain
+    /// Whether the cursor is shown (DECTCEM, `CSI ? 25 h` and `l`).
+    public internal(set) var cursorVisible = true
+    /// What DECSC (`ESC 7`) saved, one for each screen as in xterm and xterm.js; mode 1049
+    /// saves into the main screen's on entering the alternate one.
+    var savedCursors = (main: SavedCursor(), alternate: SavedCursor())
+
+    /// The cursor state DECSC saves: position, origin mode and rendition (as xterm does).
+    struct SavedCursor: Equatable {
+        var x = 0, y = 0
+        var origin = false
+        var pen = TerminalStyle.plain
+    }
 
     var parser = TerminalParser()
 
@@ -93,8 +107,8 @@ public final class TerminalScreen {
         return (columns, max(1, min(rows, maxRows, maxCells / columns)))
     }
 
-    static func blankGrid(columns: Int, rows: Int) -> [[Cell]] {
-        Array(repeating: Array(repeating: blank, count: columns), count: rows)
+    static func blankGrid(columns: Int, rows: Int, fill: Cell = blank) -> [[Cell]] {
+        Array(repeating: Array(repeating: fill, count: columns), count: rows)
     }
 
     /// The screen being drawn on.
@@ -110,6 +124,23 @@ public final class TerminalScreen {
     /// The visible rows of the screen being drawn on (the alternate one while a full-screen
     /// program runs), trailing spaces trimmed.
     public var displayLines: [String] { grid.map(Self.lineText) }
+
+    /// The cells of the visible screen (the alternate one while a full-screen program runs),
+    /// row by row.
+    public var displayCells: [[TerminalCell]] { grid }
+
+    /// The cursor's column, 0-based; `columns` when the last column was just written and
+    /// the next character wraps to the next line first (autowrap's pending state).
+    public var cursorColumn: Int { x }
+
+    /// The cursor's row, 0-based.
+    public var cursorRow: Int { y }
+
+    /// The rendition the next character is drawn with.
+    public var currentStyle: TerminalStyle { pen }
+
+    /// True while the alternate screen is shown (modes 47, 1047, 1049).
+    public var isAlternateScreenActive: Bool { onAlternate }
 
     /// The rows of the main screen, trailing spaces trimmed, whichever screen is shown.
     public var mainLines: [String] { main.map(Self.lineText) }
@@ -127,7 +158,7 @@ public final class TerminalScreen {
 
     static func lineText(_ row: [Cell]) -> String {
         var text = ""
-        for cell in row { if let cell { text += cell } }
+        for cell in row { if let cell = cell.text { text += cell } }
         while text.last == " " { text.removeLast() }
         return text
     }
@@ -144,18 +175,19 @@ public final class TerminalScreen {
                 // Drop empty rows below the cursor first, then rows from the top.
                 while grid.count > newRows, grid.count - 1 > y, Self.lineText(grid[grid.count - 1]).isEmpty { grid.removeLast() }
                 shift = max(0, grid.count - newRows)
-                if keepScrollback { for line in grid[..<shift] { pushScrollback(Self.lineText(line)) } }
+                if keepScrollback { for line in grid[..<shift] { pushScrollback(line) } }
                 grid.removeFirst(shift)
             }
             while grid.count < newRows { grid.append(Array(repeating: Self.blank, count: newColumns)) }
             for r in grid.indices {
                 if grid[r].count > newColumns {
                     grid[r].removeLast(grid[r].count - newColumns)
-                    if grid[r].last == Self.blank, newColumns > 0, grid[r][newColumns - 1] == nil { grid[r][newColumns - 1] = Self.blank }
+                    // A wide character cut in half is gone.
+                    if Self.isWide(grid[r][newColumns - 1]) { grid[r][newColumns - 1].text = " " }
                 } else if grid[r].count < newColumns {
                     grid[r] += Array(repeating: Self.blank, count: newColumns - grid[r].count)
                 }
-                if let first = grid[r].first, first == nil { grid[r][0] = Self.blank }
+                if grid[r][0].isContinuation { grid[r][0].text = " " }
             }
             return shift
         }
@@ -170,10 +202,10 @@ public final class TerminalScreen {
         bottom = rows - 1
     }
 
-    func pushScrollback(_ line: String) {
-        if let scrollbackHandler { scrollbackHandler(line); return }
+    func pushScrollback(_ row: [Cell]) {
+        if let scrollbackHandler { scrollbackHandler(Self.lineText(row)); return }
         guard maxScrollbackLines > 0 else { droppedScrollbackLines += 1; return }
-        scrollback.append(line)
+        scrollback.append(Self.lineText(row))
         if scrollback.count - scrollbackStart > maxScrollbackLines {
             scrollbackStart += 1
             droppedScrollbackLines += 1

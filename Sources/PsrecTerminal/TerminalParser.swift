@@ -39,6 +39,8 @@ public struct TerminalParser: Sendable {
     @usableFromInline var decoder = UTF8StreamDecoder()
     @usableFromInline var sequence = ControlSequence()
     @usableFromInline var current: Int?
+    /// The separator before `current` was a colon.
+    @usableFromInline var afterColon = false
     @usableFromInline var escapeIntermediate: UInt32 = 0
     @usableFromInline var stringBytes = 0
     @usableFromInline var shift: UInt32 = 0
@@ -214,8 +216,9 @@ public struct TerminalParser: Sendable {
                 current = min((current ?? 0) * 10 + Int(c - 0x30), ControlSequence.maxParameterValue)
                 state = .csiParameter
             case 0x3A...0x3B where inParameters:
-                if sequence.parameters.count < ControlSequence.maxParameters { sequence.parameters.append(current ?? 0) }
+                appendParameter(current ?? 0)
                 current = nil
+                afterColon = c == 0x3A
                 state = .csiParameter
             case 0x3C...0x3F where state == .csiEntry:
                 sequence.privateMarker = c
@@ -229,7 +232,7 @@ public struct TerminalParser: Sendable {
                     reportCount = 0
                     return
                 }
-                if let current, sequence.parameters.count < ControlSequence.maxParameters { sequence.parameters.append(current) }
+                if let current { appendParameter(current) }
                 sequence.final = c
                 state = .ground
                 actions.controlSequence(sequence)
@@ -275,9 +278,18 @@ public struct TerminalParser: Sendable {
     mutating func enterControlSequence() {
         state = .csiEntry
         sequence.parameters.removeAll(keepingCapacity: true)
+        sequence.subParameters = 0
         sequence.privateMarker = 0
         sequence.intermediate = 0
         current = nil
+        afterColon = false
+    }
+
+    @inlinable
+    mutating func appendParameter(_ value: Int) {
+        guard sequence.parameters.count < ControlSequence.maxParameters else { return }
+        if afterColon { sequence.subParameters |= 1 << UInt32(sequence.parameters.count) }
+        sequence.parameters.append(value)
     }
 
     @inlinable

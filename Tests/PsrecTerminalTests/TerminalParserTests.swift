@@ -44,6 +44,25 @@ struct TerminalParserTests {
         ])
     }
 
+    @Test("Which parameters came after a colon is kept: 38:2::1:2:3 is not 38;2;0;1;2 and 3")
+    func subParameterMask() throws {
+        struct Sequences: TerminalActions {
+            var found: [ControlSequence] = []
+            mutating func controlSequence(_ sequence: ControlSequence) { found.append(sequence) }
+        }
+        var parser = TerminalParser()
+        var sequences = Sequences()
+        parser.feed(Array("\u{1B}[38:2::1:2:3;4:3m\u{1B}[38;2;0;1;2;3m\u{1B}[1:m\u{1B}[5;6H".utf8), into: &sequences)
+        let found = sequences.found
+        try #require(found.count == 4)
+        #expect(found[0].parameters == [38, 2, 0, 1, 2, 3, 4, 3])
+        #expect((0..<8).map(found[0].isSubParameter) == [false, true, true, true, true, true, false, true])
+        #expect(found[1].parameters == [38, 2, 0, 1, 2, 3] && found[1].subParameters == 0)
+        #expect(found[2].parameters == [1] && found[2].subParameters == 0)
+        // The mask starts afresh with each sequence.
+        #expect(found[3].parameters == [5, 6] && found[3].subParameters == 0)
+    }
+
     @Test("Parameters are bounded: at most 32 kept, each cut at 99 999")
     func boundedParameters() {
         let many = "\u{1B}[" + (0..<100).map(String.init).joined(separator: ";") + "m"
