@@ -11,7 +11,7 @@ struct ContactSheetCommand: ParsableCommand {
         Each thumbnail shows the screen right after a mouse click, keyboard command or marker, \
         with its session time, kind and detail under it (click position and button, command \
         text, marker label). A recording without indicators gets one thumbnail of its end. \
-        Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, \
+        Exit status: 0 complete, 1 truncated, 2 corrupt, 3 not a psrec file or unreadable, \
         64 usage error.
         """)
 
