@@ -19,8 +19,8 @@ struct AppCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an application (recording enabled unless --disabled).")
         @OptionGroup var options: Database
         @Argument(help: "The application's name, as capture tools write it in the metadata.") var name: String
-        @Option(name: .customLong("protocol"), help: "ssh or rdp.") var sessionProtocol: RecordingMetadata.SessionProtocol = .ssh
-        @Option(help: ArgumentHelp("Keep recordings this long: 90d, 12w, or none (a bare number is refused).", valueName: "period"),
+        @Option(name: .customLong("protocol"), help: "The session protocol.") var sessionProtocol: RecordingMetadata.SessionProtocol = .ssh
+        @Option(help: ArgumentHelp("Keep recordings this long: 90d, 12w, or none, the default (a bare number is refused).", valueName: "period"),
                 transform: RetentionPeriod.parse) var retention: RetentionPeriod = .forever
         @Flag(help: "Do not record its sessions yet.") var disabled = false
 

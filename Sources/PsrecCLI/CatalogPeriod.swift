@@ -18,15 +18,18 @@ struct CatalogPeriod: ExpressibleByArgument, Equatable, CustomStringConvertible 
 
     static func parse(_ text: String) throws -> CatalogPeriod {
         if let period = CatalogPeriod(argument: text) { return period }
-        throw ValidationError(problem(text))
+        throw ValidationError(problem(text) + ".")
     }
 
     /// Why `text` is not a period: a bare number needs a unit (90d), anything else is not one.
     static func problem(_ text: String) -> String {
-        if !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            return "a bare number has no unit here; write \(text)d for \(text) days (or \(text)h, \(text)w)"
-        }
+        if isBareNumber(text) { return "a bare number has no unit here; write \(text)d for \(text) days (or \(text)h, \(text)w)" }
         return "it is not a period; give a number with a unit: 30m, 12h, 90d or 12w"
+    }
+
+    /// Digits alone, as a bare `90` is.
+    static func isBareNumber(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 9 && text.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     var description: String { CatalogTime.period(micros) }
@@ -50,10 +53,13 @@ enum RetentionPeriod: ExpressibleByArgument, Equatable, CustomStringConvertible 
 
     static func parse(_ text: String) throws -> RetentionPeriod {
         if let period = RetentionPeriod(argument: text) { return period }
-        if CatalogTime.parsePeriod(text) != nil {
-            throw ValidationError("a retention period is a whole number of days; give 90d, 12w or none")
+        if CatalogPeriod.isBareNumber(text) {
+            throw ValidationError("a bare number has no unit here; write \(text)d for \(text) days, or none.")
         }
-        throw ValidationError(CatalogPeriod.problem(text) + ", or none")
+        if CatalogTime.parsePeriod(text) != nil {
+            throw ValidationError("a retention period is a whole number of days; give 90d, 12w or none.")
+        }
+        throw ValidationError("it is not a retention period; give a number of days or weeks (90d, 12w) or none.")
     }
 
     /// Days, or nil for none.
@@ -84,9 +90,9 @@ struct CatalogDateArgument: ExpressibleByArgument {
 
     static func parse(_ text: String) throws -> CatalogDateArgument {
         if let date = CatalogDateArgument(argument: text) { return date }
-        if !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            throw ValidationError("a bare number has no unit here; write \(text)d for \(text) days ago, or give a date such as 2025-11-24")
+        if CatalogPeriod.isBareNumber(text) {
+            throw ValidationError("a bare number has no unit here; write \(text)d for \(text) days ago, or give a date such as 2025-11-24.")
         }
-        throw ValidationError("it is not a date; give a date (2025-11-24), a date and time (2025-11-24T16:30, UTC unless an offset is given), an age (30m, 12h, 7d, 2w), today, yesterday or now")
+        throw ValidationError("it is not a date; give a date (2025-11-24), a date and time (2025-11-24T16:30, UTC unless an offset is given), an age (30m, 12h, 7d, 2w), today, yesterday or now.")
     }
 }

@@ -2,14 +2,10 @@ public import ArgumentParser
 public import PsrecCatalog
 public import PsrecFormat
 
-// The libraries' value types, parsed once by ArgumentParser: a command receives a codec, a
-// right, a protocol, a status or an indicator kind, never a string to check in run(). A
-// value not in the list is a usage error (exit 64) that lists the accepted ones.
-
-extension Codec: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { ["zstd", "zlib", "none"] }
-}
+// The libraries' value types, parsed once by ArgumentParser: a command receives a right, a
+// protocol, a status or an indicator kind (and through `CodecName` a codec), never a string
+// to check in run(). A value not in the list is a usage error (exit 64) that lists the
+// accepted ones.
 
 extension Right: ExpressibleByArgument {}
 

@@ -52,10 +52,24 @@ struct TimeRangeOptions: ParsableArguments {
     }
 }
 
+/// A codec by the name the command line gives it. `Codec`'s raw values are the format's
+/// numbers, which ArgumentParser would show as the default; this names them.
+enum CodecName: String, CaseIterable, ExpressibleByArgument {
+    case zstd, zlib, none
+
+    var codec: Codec {
+        switch self {
+        case .zstd: .zstd
+        case .zlib: .zlib
+        case .none: .none
+        }
+    }
+}
+
 /// `--compression` and `--level`, wherever files are written.
 struct CompressionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Chunk compression: zstd, zlib or none.", valueName: "codec"))
-    var compression: Codec = .zstd
+    @Option(help: ArgumentHelp("Chunk compression.", valueName: "codec"))
+    var compression: CodecName = .zstd
 
     @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
     var level: Int?
@@ -63,7 +77,7 @@ struct CompressionOptions: ParsableArguments {
     @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 (columnar events, smaller; default) or 1.0 (for readers that only know 1.0).", valueName: "version"))
     var formatVersion: String = "1.1"
 
-    var codec: Codec { compression }
+    var codec: Codec { compression.codec }
 
     func validate() throws {
         guard ["1.0", "1.1"].contains(formatVersion) else {

@@ -17,7 +17,7 @@ struct RenderCommand: ParsableCommand {
 
     @OptionGroup var input: RecordingLocator
 
-    @Option(help: ArgumentHelp("Session time to draw (seconds: 90 or 1.5; 1:30; 2m, 500ms), or 'end'.", valueName: "time"), transform: DrawTime.parse)
+    @Option(help: ArgumentHelp("Session time to draw (seconds: 90 or 1.5; 1:30; 2m, 500ms), or 'end', the default.", valueName: "time"), transform: DrawTime.parse)
     var at: DrawTime = .end
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The PNG file to write.", valueName: "file"))

@@ -10,7 +10,7 @@ struct RightArguments: ParsableArguments {
     @Argument(help: "The user.")
     var user: String
 
-    @Argument(help: ArgumentHelp("manage (see, export, delete and hold an application's recordings) or audit (see and export).", valueName: "right"))
+    @Argument(help: ArgumentHelp("The right: manage sees, exports, deletes and holds an application's recordings; audit sees and exports.", valueName: "right"))
     var right: Right
 
     @Option(help: ArgumentHelp("On all recordings of this application.", valueName: "app"))

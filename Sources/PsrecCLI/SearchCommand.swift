@@ -11,7 +11,8 @@ struct SearchCommand: ParsableCommand {
         discussion: """
         Filters combine (all must hold). Dates are UTC: 2025-11-24, 2025-11-24T16:30, \
         2025-11-24 16:30:05, with an optional Z or +01:00; or relative: 30m, 12h, 7d, 2w \
-        (that long ago), today, yesterday, now. --to with a date alone includes that day. \
+        (that long ago; a bare number is refused: 7d, not 7), today, yesterday, now. --to \
+        with a date alone includes that day. --min-duration takes seconds (90) or 1:30, 2m. \
         --text finds recordings whose terminal showed these words, in this order (escape \
         sequences removed); recordings imported with --defer-text and not yet indexed by \
         `psrec index` cannot be found this way, and a note on stderr says how many were left \
@@ -29,7 +30,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Recordings of this application.")
     var app: String?
 
-    @Option(name: .customLong("protocol"), help: "ssh or rdp.")
+    @Option(name: .customLong("protocol"), help: "Recordings of this session protocol.")
     var sessionProtocol: RecordingMetadata.SessionProtocol?
 
     @Option(help: "Recordings made on this host.")
@@ -43,13 +44,13 @@ struct SearchCommand: ParsableCommand {
             transform: CatalogDateArgument.parse)
     var to: CatalogDateArgument?
 
-    @Option(help: "complete or truncated (the verdict at import).")
+    @Option(help: "Recordings with this verdict at import.")
     var status: Verdict.Status?
 
     @Option(help: ArgumentHelp("At least this long (seconds: 90; 1:30; 2m, 1h).", valueName: "time"), transform: SessionTime.parse)
     var minDuration: SessionTime?
 
-    @Option(help: ArgumentHelp("With at least one indicator of this kind: marker, command or click.", valueName: "kind"))
+    @Option(help: ArgumentHelp("With at least one indicator of this kind.", valueName: "kind"))
     var indicator: IndicatorKind?
 
     @Option(help: ArgumentHelp("Whose terminal showed these words.", valueName: "string"))

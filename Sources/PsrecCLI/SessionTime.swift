@@ -20,18 +20,21 @@ struct SessionTime: ExpressibleByArgument, Equatable, CustomStringConvertible {
     /// Parses `text`, or throws one sentence saying what a session time looks like (the
     /// `transform:` of options, so that the user reads why, not only that).
     static func parse(_ text: String) throws -> SessionTime {
-        guard let time = SessionTime(argument: text) else { throw ValidationError(problem) }
+        guard let time = SessionTime(argument: text) else { throw ValidationError(problemSentence) }
         return time
     }
 
     /// A positive session time, as `parse`.
     static func parsePositive(_ text: String) throws -> SessionTime {
         let time = try parse(text)
-        guard time.micros > 0 else { throw ValidationError("a length of zero is not one; give a positive time such as 1s or 500ms") }
+        guard time.micros > 0 else { throw ValidationError("a length of zero is not one; give a positive time such as 1s or 500ms.") }
         return time
     }
 
     static let problem = "it is not a session time; give seconds (90 or 1.5), m:ss (1:30), or a number with a unit (500ms, 2m, 1h)"
+
+    /// `problem` as a sentence.
+    static var problemSentence: String { problem + "." }
 
     var description: String { TimeFormat.clock(micros) }
 }
@@ -52,7 +55,7 @@ enum DrawTime: ExpressibleByArgument, Equatable, CustomStringConvertible {
     }
 
     static func parse(_ text: String) throws -> DrawTime {
-        guard let time = DrawTime(argument: text) else { throw ValidationError(SessionTime.problem + ", or end") }
+        guard let time = DrawTime(argument: text) else { throw ValidationError(SessionTime.problem + ", or end.") }
         return time
     }
 

@@ -30,12 +30,13 @@ struct ArgumentValueTests {
         Refusal(arguments: ["search", "--db", db, "--status", "damaged"], says: "Please provide one of 'complete' and 'truncated'."),
         Refusal(arguments: ["search", "--db", db, "--protocol", "telnet"], says: "Please provide one of 'ssh' and 'rdp'."),
         Refusal(arguments: ["search", "--db", db, "--indicator", "keypress"], says: "Please provide one of 'marker', 'command' or 'click'."),
-        Refusal(arguments: ["app", "add", "--db", db, "vault", "--retention", "90"], says: "a bare number has no unit here; write 90d for 90 days"),
+        Refusal(arguments: ["app", "add", "--db", db, "vault", "--retention", "90"], says: "a bare number has no unit here; write 90d for 90 days, or none."),
         Refusal(arguments: ["app", "add", "--db", db, "vault", "--retention", "36h"], says: "a retention period is a whole number of days; give 90d, 12w or none"),
         Refusal(arguments: ["app", "add", "--db", db, "vault", "--protocol", "vnc"], says: "Please provide one of 'ssh' and 'rdp'."),
         Refusal(arguments: ["app", "set-retention", "--db", db, "crm", "365"], says: "write 365d for 365 days"),
         Refusal(arguments: ["prune", "--db", db, "--older-than", "90"], says: "a bare number has no unit here; write 90d for 90 days"),
-        Refusal(arguments: ["prune", "--db", db, "--older-than", "soon"], says: "it is not a period; give a number with a unit: 30m, 12h, 90d or 12w"),
+        Refusal(arguments: ["prune", "--db", db, "--older-than", "soon"], says: "it is not a period; give a number with a unit: 30m, 12h, 90d or 12w."),
+        Refusal(arguments: ["app", "set-retention", "--db", db, "crm", "soon"], says: "it is not a retention period; give a number of days or weeks (90d, 12w) or none."),
         Refusal(arguments: ["grant", "--db", db, "alice", "superuser", "--app", "crm"], says: "Please provide one of 'manage' and 'audit'."),
     ]
 
