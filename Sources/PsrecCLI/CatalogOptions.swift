@@ -50,7 +50,8 @@ enum CatalogPrincipal {
         do {
             try Principal.checkUserName(user)
         } catch {
-            throw ValidationError("\(what): \(TerminalSafe.escape(error.message))")
+            let message = TerminalSafe.escape(error.message)
+            throw ValidationError("\(what): \(message.prefix(1).lowercased() + message.dropFirst())")
         }
     }
 }
