@@ -54,8 +54,8 @@ extension Catalog {
                 let mine = rights.filter { $0["application"] == name }
                 return Application(name: name, sessionProtocol: row["protocol"], recordingEnabled: row["recording_enabled"],
                                    retentionDays: row["retention_days"],
-                                   managers: mine.filter { $0["right"] == "manage" }.map { $0["user"] },
-                                   auditors: mine.filter { $0["right"] == "audit" }.map { $0["user"] })
+                                   managers: mine.filter { ($0["right"] as Right) == .manage }.map { $0["user"] },
+                                   auditors: mine.filter { ($0["right"] as Right) == .audit }.map { $0["user"] })
             }
         }
     }

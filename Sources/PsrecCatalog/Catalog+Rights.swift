@@ -26,7 +26,7 @@ extension Catalog {
                     throw CatalogError(.applicationNotFound, "The application \(name) is not in the catalog.")
                 }
                 try db.execute(sql: "INSERT OR IGNORE INTO app_rights (application, user, \"right\", granted_us) VALUES (?, ?, ?, ?)",
-                               arguments: [name, user, right.rawValue, Self.nowMicros])
+                               arguments: [name, user, right, Self.nowMicros])
                 try Self.audit(db, actor: principal.auditName, action: "grant", recording: nil, detail: "\(right.rawValue) on application \(name) to \(user)")
             case .recording(let recording):
                 guard right == .audit else {
@@ -44,7 +44,7 @@ extension Catalog {
         try write { db in
             switch scope {
             case .application(let name):
-                try db.execute(sql: "DELETE FROM app_rights WHERE application = ? AND user = ? AND \"right\" = ?", arguments: [name, user, right.rawValue])
+                try db.execute(sql: "DELETE FROM app_rights WHERE application = ? AND user = ? AND \"right\" = ?", arguments: [name, user, right])
                 guard db.changesCount > 0 else { return false }
                 try Self.audit(db, actor: principal.auditName, action: "revoke", recording: nil, detail: "\(right.rawValue) on application \(name) from \(user)")
             case .recording(let recording):
