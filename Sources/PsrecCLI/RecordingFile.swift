@@ -66,6 +66,14 @@ enum CodecName: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
+/// The format versions psrec writes, by the name `--format-version` takes.
+enum WrittenFormatVersion: String, CaseIterable, ExpressibleByArgument {
+    /// Columnar events: smaller, the default.
+    case v1_1 = "1.1"
+    /// Interleaved events, for readers that only know 1.0.
+    case v1_0 = "1.0"
+}
+
 /// `--compression` and `--level`, wherever files are written.
 struct CompressionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Chunk compression.", valueName: "codec"))
@@ -74,15 +82,12 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
     var level: Int?
 
-    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 (columnar events, smaller; default) or 1.0 (for readers that only know 1.0).", valueName: "version"))
-    var formatVersion: String = "1.1"
+    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 has columnar events and is smaller; 1.0 is for readers that only know 1.0.", valueName: "version"))
+    var formatVersion: WrittenFormatVersion = .v1_1
 
     var codec: Codec { compression.codec }
 
     func validate() throws {
-        guard ["1.0", "1.1"].contains(formatVersion) else {
-            throw ValidationError("--format-version '\(TerminalSafe.escape(formatVersion))' is not known; use 1.1 or 1.0.")
-        }
         if let level, !codec.levels.contains(level) {
             throw ValidationError("--level \(level) is not valid for \(codec); use \(codec.levels.lowerBound)-\(codec.levels.upperBound).")
         }
@@ -90,7 +95,10 @@ struct CompressionOptions: ParsableArguments {
 
     var writerOptions: WriterOptions {
         var options = WriterOptions(codec: codec, level: level)
-        options.eventLayout = formatVersion == "1.0" ? .interleaved : .columnar
+        options.eventLayout = switch formatVersion {
+        case .v1_0: .interleaved
+        case .v1_1: .columnar
+        }
         return options
     }
 }
