@@ -53,7 +53,7 @@ struct ContactSheetCommand: ParsableCommand {
             do {
                 try PNGFile.write(sheet.draw(tiles), to: output)
             } catch let error as PNGFile.Failure {
-                throw CommandFailure(TerminalSafe.escape(error.description) + ".")
+                throw CommandFailure(FailureTable.sentence(error.description))
             }
             if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
             return ExitStatus.of(reader.status)

@@ -90,7 +90,7 @@ struct ExportCommand: ParsableCommand {
                 if let error = error as? CommandFailure { throw error }
                 if let error = error as? FormatError { throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(FailureTable.clause(TerminalSafe.escape(error.message))).") }
                 if let error = error as? CatalogError { throw error }
-                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape("\(error)")).")
+                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(FailureTable.clause(TerminalSafe.escape("\(error)"))).")
             }
             Console.error("Wrote \(TerminalSafe.escape(output)): recording \(recording.uuid), \(recording.fileBytes) bytes, SHA-256 \(recording.sha256).")
             return ExitStatus.ok

@@ -56,7 +56,7 @@ struct IndexCommand: ParsableCommand {
                 } catch let error as CatalogError where error.code == .notFound || error.code == .database {
                     failed += 1
                     progress.clear()
-                    Console.error(TerminalSafe.escape(error.message))
+                    Console.error(FailureTable.sentence(error.message))
                     continue
                 }
                 progress.clear()

@@ -104,7 +104,7 @@ struct RecordCommand: ParsableCommand {
             options.backgroundThreads = 1
             writer = try RecordingWriter(path: path, metadata: meta, options: options)
         } catch {
-            Console.error(TerminalSafe.escape(error.description))
+            Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
         let created = Self.fileIdentity(path)

@@ -54,7 +54,7 @@ struct RepairCommand: ParsableCommand {
                 if error.code == .badSignature {
                     throw CommandFailure("\(TerminalSafe.escape(input)) is not a psrec file (it does not start with the psrec signature); nothing was written.")
                 }
-                throw CommandFailure("Repairing \(TerminalSafe.escape(input)) failed: \(TerminalSafe.escape(error.description)); nothing was written.")
+                throw CommandFailure("Repairing \(TerminalSafe.escape(input)) failed: \(FailureTable.clause(TerminalSafe.escape(error.description))); nothing was written.")
             }
             let lostMicros = report.gaps.reduce(Int64(0)) { $0 + ($1.toMicros - $1.fromMicros) }
             let lostBytes = report.gaps.reduce(Int64(0)) { $0 + ($1.toOffset - $1.fromOffset) }
