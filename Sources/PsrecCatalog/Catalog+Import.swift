@@ -214,10 +214,10 @@ struct PreparedImport {
     private func columnValues(sha256: String?) -> [String: (any DatabaseValueConvertible)?] {
         let m = metadata
         return [
-            "protocol": m.sessionProtocol.rawValue, "user": m.user, "application": m.application, "host": m.host,
+            "protocol": m.sessionProtocol, "user": m.user, "application": m.application, "host": m.host,
             "remote_address": m.remoteAddress, "command": m.command, "title": m.title, "owner": m.owner ?? m.user,
             "start_us": m.startUnixMicros, "end_us": m.startUnixMicros + reader.durationMicros, "duration_us": reader.durationMicros,
-            "status": status.rawValue, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
+            "status": status, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
             "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
             "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": path,
         ]
@@ -288,8 +288,10 @@ struct PreparedImport {
     private func insertDerived(_ db: Database, rowID: Int64) throws -> String {
         let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
         let kept = reader.indicators.prefix(CatalogLimits.maxIndicatorsPerRecording)
+        // Only the three indicator kinds reach the table (a reader's index holds no other).
         for i in kept {
-            try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
+            guard let kind = IndicatorKind(i.kind) else { continue }
+            try indicator.execute(arguments: [rowID, i.timeMicros, kind, i.detail])
         }
         var note = ""
         if kept.count < reader.indicators.count {

@@ -10,6 +10,16 @@ public enum IndicatorKind: String, Sendable, CaseIterable, DatabaseValueConverti
     case command
     /// A mouse click on a desktop.
     case click
+
+    /// The kind of an indicator event, or nil for an event type that is not one.
+    public init?(_ type: EventType) {
+        switch type {
+        case .marker: self = .marker
+        case .command: self = .command
+        case .click: self = .click
+        default: return nil
+        }
+    }
 }
 
 // Values the catalog stores in typed columns: read and written as themselves, never as
