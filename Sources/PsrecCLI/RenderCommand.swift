@@ -44,3 +44,31 @@ struct RenderCommand: ParsableCommand {
         }
     }
 }
+
+/// `--at` of render: a session time, or `end`.
+enum DrawTime: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    case end
+    case at(SessionTime)
+
+    init?(argument: String) {
+        if argument == "end" {
+            self = .end
+        } else if let time = SessionTime(argument: argument) {
+            self = .at(time)
+        } else {
+            return nil
+        }
+    }
+
+    static func parse(_ text: String) throws -> DrawTime {
+        guard let time = DrawTime(argument: text) else { throw ValidationError(SessionTime.problem + ", or end.") }
+        return time
+    }
+
+    var description: String {
+        switch self {
+        case .end: "end"
+        case .at(let time): time.description
+        }
+    }
+}
