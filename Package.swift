@@ -127,7 +127,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal", "PsrecCatalog"],
+            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal", "PsrecCatalog", "PsrecCapture"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

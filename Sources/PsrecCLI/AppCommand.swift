@@ -15,28 +15,19 @@ struct AppCommand: ParsableCommand {
         var db: String
     }
 
-    static func parseRetention(_ text: String) throws -> Int? {
-        if text == "none" || text == "forever" { return nil }
-        guard let micros = CatalogTime.parsePeriod(text), micros >= 86_400_000_000, micros % 86_400_000_000 == 0 else {
-            throw ValidationError("Retention '\(TerminalSafe.escape(text))' is not a number of days; use 90, 90d, 12w, or none.")
-        }
-        return Int(micros / 86_400_000_000)
-    }
-
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an application (recording enabled unless --disabled).")
         @OptionGroup var options: Database
         @Argument(help: "The application's name, as capture tools write it in the metadata.") var name: String
-        @Option(name: .customLong("protocol"), help: "ssh or rdp.") var sessionProtocol = "ssh"
-        @Option(help: ArgumentHelp("Keep recordings this long (90d, 12w, or none).", valueName: "period")) var retention = "none"
+        @Option(name: .customLong("protocol"), help: "The session protocol.") var sessionProtocol: RecordingMetadata.SessionProtocol = .ssh
+        @Option(help: ArgumentHelp("Keep recordings this long: 90d, 12w, or none, the default (a bare number is refused).", valueName: "period"),
+                transform: RetentionPeriod.parse) var retention: RetentionPeriod = .forever
         @Flag(help: "Do not record its sessions yet.") var disabled = false
-
-        func validate() throws { _ = try AppCommand.parseRetention(retention) }
 
         func run() throws {
             try reporting {
                 try Catalog(path: options.db, create: true).addApplication(name, sessionProtocol: sessionProtocol, recordingEnabled: !disabled,
-                                                                           retentionDays: try AppCommand.parseRetention(retention), by: CatalogPrincipal.administrator)
+                                                                           retentionDays: retention.retentionDays, by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -70,11 +61,10 @@ struct AppCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-retention", abstract: "Set how long the application's recordings are kept (prune deletes older ones).")
         @OptionGroup var options: Database
         @Argument(help: "The application.") var name: String
-        @Argument(help: ArgumentHelp("90d, 12w, 365, or none.", valueName: "period")) var period: String
-        func validate() throws { _ = try AppCommand.parseRetention(period) }
+        @Argument(help: ArgumentHelp("90d, 12w, or none (a bare number is refused).", valueName: "period"), transform: RetentionPeriod.parse) var period: RetentionPeriod
         func run() throws {
             try reporting {
-                try Catalog(path: options.db).setRetention(days: try AppCommand.parseRetention(period), application: name, by: CatalogPrincipal.administrator)
+                try Catalog(path: options.db).setRetention(days: period.retentionDays, application: name, by: CatalogPrincipal.administrator)
                 return ExitStatus.ok
             }
         }
@@ -117,7 +107,7 @@ struct AppCommand: ParsableCommand {
                 } else if !apps.isEmpty {
                     var rows = [["APPLICATION", "PROTO", "RECORDING", "RETENTION", "MANAGERS", "AUDITORS"]]
                     for a in apps {
-                        rows.append([TerminalSafe.escape(a.name), TerminalSafe.escape(a.sessionProtocol), a.recordingEnabled ? "enabled" : "disabled",
+                        rows.append([TerminalSafe.escape(a.name), TerminalSafe.escape(a.sessionProtocol.rawValue), a.recordingEnabled ? "enabled" : "disabled",
                                      a.retentionDays.map { "\($0) days" } ?? "forever",
                                      a.managers.isEmpty ? "-" : a.managers.map(TerminalSafe.escape).joined(separator: ","),
                                      a.auditors.isEmpty ? "-" : a.auditors.map(TerminalSafe.escape).joined(separator: ",")])
@@ -131,7 +121,7 @@ struct AppCommand: ParsableCommand {
     }
 
     static func json(_ a: Application) -> String {
-        "{\"name\":\(JSONText.string(a.name)),\"protocol\":\(JSONText.string(a.sessionProtocol)),\"recording_enabled\":\(a.recordingEnabled),"
+        "{\"name\":\(JSONText.string(a.name)),\"protocol\":\(JSONText.string(a.sessionProtocol.rawValue)),\"recording_enabled\":\(a.recordingEnabled),"
             + "\"retention_days\":\(a.retentionDays.map(String.init) ?? "null"),"
             + "\"managers\":[\(a.managers.map(JSONText.string).joined(separator: ","))],\"auditors\":[\(a.auditors.map(JSONText.string).joined(separator: ","))]}"
     }

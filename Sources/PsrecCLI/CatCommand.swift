@@ -8,7 +8,7 @@ struct CatCommand: ParsableCommand {
         abstract: "Write the recorded terminal output to stdout, byte for byte.",
         discussion: """
         Truncated files are written up to their last complete chunk, with a note on stderr. \
-        Exit status: 0 complete, 1 truncated, 2 damaged (damaged chunks skipped), \
+        Exit status: 0 complete, 1 truncated, 2 corrupt (corrupt chunks skipped), \
         3 not a psrec file or unreadable, 64 usage error.
         """)
 

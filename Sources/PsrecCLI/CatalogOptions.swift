@@ -28,9 +28,9 @@ enum CatalogPrincipal {
     /// The `--as` user (checked), or an administrator named after the process's real user
     /// ID: `$USER` and `$LOGNAME` are whatever the caller set, so an audit row naming them
     /// would prove nothing.
-    /// - Throws: `CatalogError.invalidArgument` (usage, exit 64) for a name that cannot be a user's.
+    /// - Throws: `CatalogError.invalidUserName` (usage, exit 64) for a name that cannot be a user's.
     static func make(_ user: String?) throws -> Principal {
-        if let user { return try Principal.checkedUser(user) }
+        if let user { return try Principal.user(user) }
         return .administrator(login: realLogin)
     }
 
@@ -44,12 +44,14 @@ enum CatalogPrincipal {
         return "uid=\(uid)"
     }
 
-    /// Turns a bad `--as` name into a usage error.
+    /// Turns a bad user name into a usage error that names where it was given
+    /// (`--as`, or the user argument of grant and revoke).
     static func validate(_ user: String, given what: String = "--as") throws {
         do {
-            try Principal.checkUserName(user, given: what)
+            try Principal.checkUserName(user)
         } catch {
-            throw ValidationError(TerminalSafe.escape(error.message))
+            let message = TerminalSafe.escape(error.message)
+            throw ValidationError("\(what): \(message.prefix(1).lowercased() + message.dropFirst())")
         }
     }
 }
@@ -82,7 +84,7 @@ struct RecordingLocator: ParsableArguments {
         do {
             return (try RecordingReader(source: try catalog.content(of: recording)), name)
         } catch let error as FormatError {
-            throw CommandFailure("\(name) in \(TerminalSafe.escape(db)) cannot be read: \(TerminalSafe.escape(error.description)).")
+            throw CommandFailure("\(name) in \(TerminalSafe.escape(db)) cannot be read: \(FailureTable.clause(TerminalSafe.escape(error.description))).")
         }
     }
 }

@@ -11,7 +11,7 @@ struct ContactSheetCommand: ParsableCommand {
         Each thumbnail shows the screen right after a mouse click, keyboard command or marker, \
         with its session time, kind and detail under it (click position and button, command \
         text, marker label). A recording without indicators gets one thumbnail of its end. \
-        Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, \
+        Exit status: 0 complete, 1 truncated, 2 corrupt, 3 not a psrec file or unreadable, \
         64 usage error.
         """)
 
@@ -53,7 +53,7 @@ struct ContactSheetCommand: ParsableCommand {
             do {
                 try PNGFile.write(sheet.draw(tiles), to: output)
             } catch let error as PNGFile.Failure {
-                throw CommandFailure(TerminalSafe.escape(error.description) + ".")
+                throw CommandFailure(FailureTable.sentence(error.description))
             }
             if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
             return ExitStatus.of(reader.status)

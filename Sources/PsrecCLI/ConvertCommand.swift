@@ -53,8 +53,9 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOptions
 
-    @Option(help: ArgumentHelp("Close a chunk once it spans this much session time (default 1m from a file, 1s from a live stream on standard input).", valueName: "time"))
-    var chunkInterval: String?
+    @Option(help: ArgumentHelp("Close a chunk once it spans this much session time (default 1m from a file, 1s from a live stream on standard input).", valueName: "time"),
+            transform: SessionTime.parsePositive)
+    var chunkInterval: SessionTime?
 
     /// A converted file is complete before psrec sees it, so its chunks need not close every
     /// second as a live capture's must (a crash loses nothing that cannot be converted again):
@@ -64,9 +65,6 @@ struct ConvertCommand: ParsableCommand {
 
     func validate() throws {
         try validateScriptFiles()
-        if let chunkInterval, (TimeFormat.parseMicros(chunkInterval) ?? 0) <= 0 {
-            throw ValidationError("--chunk-interval '\(TerminalSafe.escape(chunkInterval))' is not a positive time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
-        }
     }
 
     /// Standard input may be a session still being recorded: its chunks close every second.
@@ -76,7 +74,7 @@ struct ConvertCommand: ParsableCommand {
         try reporting {
             var options = ConversionOptions(user: user, application: app, host: host, lenient: lenient)
             options.writer = compression.writerOptions
-            options.writer.chunkIntervalMicros = chunkInterval.flatMap(TimeFormat.parseMicros)
+            options.writer.chunkIntervalMicros = chunkInterval?.micros
                 ?? (readsLiveStream ? options.writer.chunkIntervalMicros : Self.fileChunkIntervalMicros)
             // Parsing the input and compressing the chunks overlap on two cores.
             options.writer.writeInBackground = true

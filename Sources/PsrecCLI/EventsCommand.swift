@@ -9,7 +9,7 @@ struct EventsCommand: ParsableCommand {
         discussion: """
         Text lines show the session time, the event type and its details with control \
         characters escaped; --json prints one JSON object per line. \
-        Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, 64 usage error.
+        Exit status: 0 complete, 1 truncated, 2 corrupt, 3 not a psrec file or unreadable, 64 usage error.
         """)
 
     @OptionGroup var input: RecordingLocator

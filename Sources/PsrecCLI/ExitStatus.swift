@@ -8,8 +8,8 @@ public enum ExitStatus {
     public static let ok: Int32 = 0
     /// A file has no trailer: the recording stopped early but is readable.
     public static let truncated: Int32 = 1
-    /// A file is damaged; damaged parts were skipped.
-    public static let damaged: Int32 = 2
+    /// A file is corrupt (the verdict's word); its corrupt parts were skipped.
+    public static let corrupt: Int32 = 2
     /// Not a psrec file, unreadable, or an input that cannot be converted.
     public static let invalid: Int32 = 3
     /// The command line is wrong.
@@ -23,7 +23,7 @@ public enum ExitStatus {
         switch status {
         case .complete: ok
         case .truncated: truncated
-        case .damaged: damaged
+        case .corrupt: corrupt
         }
     }
 }

@@ -63,7 +63,7 @@ extension ExportCommand {
             exporter.skipInactivityMicros = skipInactivity?.micros
             let frames = try exporter.write(to: output)
             Console.error("Exported \(TerminalSafe.escape(id)) as mp4 to \(TerminalSafe.escape(output)): \(frames) frames at \(fps) fps.")
-            return ExitStatus.of(reader.status) == ExitStatus.damaged ? ExitStatus.damaged : ExitStatus.ok
+            return ExitStatus.of(reader.status) == ExitStatus.corrupt ? ExitStatus.corrupt : ExitStatus.ok
         }
     }
 

@@ -12,7 +12,7 @@ struct ExportCommand: ParsableCommand {
         discussion: """
         With --db: the file is the one imported, byte for byte; its SHA-256 is checked against the one \
         recorded at import before the file is put in place. The export is recorded in the \
-        audit log. Exit status: 0 written, 3 not found or the catalog is damaged (nothing is \
+        audit log. Exit status: 0 written, 3 not found or the catalog is corrupt (nothing is \
         left at OUT), 64 usage error, 77 refused (--as). \
         With --format: \(ExportCommand.formatDiscussion)
         """)
@@ -71,7 +71,7 @@ struct ExportCommand: ParsableCommand {
             do {
                 sink = try FileSink.temporary(beside: output)
             } catch let error as FormatError {
-                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape(error.message)).")
+                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(FailureTable.clause(TerminalSafe.escape(error.message))).")
             }
             do {
                 try store.export(recording, into: sink)
@@ -88,9 +88,9 @@ struct ExportCommand: ParsableCommand {
             } catch {
                 unlink(sink.path)
                 if let error = error as? CommandFailure { throw error }
-                if let error = error as? FormatError { throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape(error.message)).") }
+                if let error = error as? FormatError { throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(FailureTable.clause(TerminalSafe.escape(error.message))).") }
                 if let error = error as? CatalogError { throw error }
-                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(TerminalSafe.escape("\(error)")).")
+                throw CommandFailure("Writing \(TerminalSafe.escape(output)) failed: \(FailureTable.clause(TerminalSafe.escape("\(error)"))).")
             }
             Console.error("Wrote \(TerminalSafe.escape(output)): recording \(recording.uuid), \(recording.fileBytes) bytes, SHA-256 \(recording.sha256).")
             return ExitStatus.ok

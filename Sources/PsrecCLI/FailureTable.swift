@@ -1,3 +1,4 @@
+import PsrecCapture
 import PsrecCatalog
 import PsrecFormat
 import PsrecInterop
@@ -21,12 +22,9 @@ enum FailureTable {
         case let error as FormatError:
             return Failure(message: sentence(error.description), status: error.code == .misuse ? ExitStatus.usage : ExitStatus.invalid)
         case let error as CatalogError:
-            let status: Int32 = switch error.code {
-            case .refused: ExitStatus.refused
-            case .invalidArgument: ExitStatus.usage
-            default: ExitStatus.invalid
-            }
-            return Failure(message: sentence(error.message), status: status)
+            return Failure(message: sentence(error.message, advice: advice(error.code)), status: status(error.code))
+        case let error as CaptureError:
+            return Failure(message: sentence(error.message, advice: advice(error.code)), status: status(error.code))
         case let error as ConversionError:
             return Failure(message: sentence(error.description, advice: advice(error.code)), status: status(error.code))
         case let error as ExportError:
@@ -35,6 +33,43 @@ enum FailureTable {
             return Failure(message: sentence(error.description), status: ExitStatus.invalid)
         default:
             return nil
+        }
+    }
+
+    static func status(_ code: CatalogError.Code) -> Int32 {
+        switch code {
+        case .refused: ExitStatus.refused
+        case .invalidUserName, .invalidRecordingID, .unknownProtocol, .unknownColumn, .emptyTextSearch,
+             .managePerRecording, .applicationExists: ExitStatus.usage
+        case .catalogMissing, .cannotOpen, .notFound, .applicationNotFound, .ambiguous, .conflict,
+             .unimportable, .legalHold, .busy, .database: ExitStatus.invalid
+        }
+    }
+
+    static func advice(_ code: CatalogError.Code) -> String? {
+        switch code {
+        case .catalogMissing: "`psrec import --db` with this path creates it"
+        case .applicationNotFound: "`psrec app add` adds it"
+        case .applicationExists: "`psrec app enable`, `disable` or `set-retention` changes it"
+        case .managePerRecording: "grant it with --app"
+        case .legalHold: "`psrec legal-hold --release` ends the hold"
+        case .unknownColumn: "--where takes COLUMN=VALUE"
+        case .emptyTextSearch: "--text takes words"
+        default: nil
+        }
+    }
+
+    static func status(_ code: CaptureError.Code) -> Int32 {
+        switch code {
+        case .noSuchAccount, .notStartedThroughSudo, .cannotSwitchAccount: ExitStatus.invalid
+        }
+    }
+
+    static func advice(_ code: CaptureError.Code) -> String? {
+        switch code {
+        case .noSuchAccount: "--run-as needs an existing user"
+        case .notStartedThroughSudo: "--run-as-sudo-user needs psrec started through sudo, as the README's SSH gateway setup shows"
+        case .cannotSwitchAccount: nil
         }
     }
 
@@ -69,9 +104,16 @@ enum FailureTable {
 
     /// One sentence: the escaped message, the advice after a semicolon, a full stop.
     static func sentence(_ message: String, advice: String? = nil) -> String {
-        var text = TerminalSafe.escape(message)
-        while text.hasSuffix(".") { text.removeLast() }
+        var text = clause(TerminalSafe.escape(message))
         if let advice { text += "; " + advice }
         return text + "."
+    }
+
+    /// A message made fit to go inside a sentence: without its final full stops and spaces,
+    /// so that "cannot be read: \(clause(m))." never ends in "..".
+    static func clause(_ message: String) -> String {
+        var text = Substring(message)
+        while let last = text.last, last == "." || last.isWhitespace { text = text.dropLast() }
+        return String(text)
     }
 }

@@ -70,7 +70,9 @@ struct ImportCommand: ParsableCommand {
                 if outcome.kind == .skipped {
                     if outcome.verdict == .corrupt { skippedCorrupt += 1 } else { skippedOther += 1 }
                     progress.clear()
-                    Console.error("skipped \(shown): \(TerminalSafe.escape(outcome.reason ?? "it cannot be imported."))")
+                    let reason = FailureTable.sentence(outcome.reason ?? "it cannot be imported",
+                                                       advice: outcome.verdict == .corrupt ? "`psrec repair` makes an importable copy" : nil)
+                    Console.error("skipped \(shown): \(reason)")
                 }
                 if quiet && outcome.kind != .skipped { continue }
                 progress.clear()
@@ -88,7 +90,7 @@ struct ImportCommand: ParsableCommand {
             }
             Console.error(summary + ".")
             if skippedOther > 0 { return ExitStatus.invalid }
-            return skippedCorrupt > 0 ? ExitStatus.damaged : ExitStatus.ok
+            return skippedCorrupt > 0 ? ExitStatus.corrupt : ExitStatus.ok
         }
     }
 }

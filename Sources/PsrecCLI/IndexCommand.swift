@@ -13,12 +13,12 @@ struct IndexCommand: ParsableCommand {
         oldest import first, from the content the catalog holds: the same text an import \
         without --defer-text stores. Each recording is one transaction; running it again \
         does nothing for recordings already indexed. A recording deleted meanwhile, or whose \
-        stored content is damaged, is reported and left as it is; the others are indexed.
+        stored content is corrupt, is reported and left as it is; the others are indexed.
 
         Prints one line per recording indexed on stdout (indexed, the recording ID and the \
         bytes of text) and a summary on stderr. Exit status: 0 every pending recording was \
         indexed (or none was pending), 2 one or more could not be indexed (deleted meanwhile \
-        or damaged content), 3 the catalog cannot be opened or read, 64 usage error.
+        or corrupt content), 3 the catalog cannot be opened or read, 64 usage error.
         """)
 
     @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
@@ -56,7 +56,7 @@ struct IndexCommand: ParsableCommand {
                 } catch let error as CatalogError where error.code == .notFound || error.code == .database {
                     failed += 1
                     progress.clear()
-                    Console.error(TerminalSafe.escape(error.message))
+                    Console.error(FailureTable.sentence(error.message))
                     continue
                 }
                 progress.clear()
@@ -77,7 +77,7 @@ struct IndexCommand: ParsableCommand {
             let left = try catalog.textPendingCount(matching: RecordingQuery(), as: CatalogPrincipal.administrator)
             if left > 0 { summary += "; \(left) still pending" }
             Console.error(summary + ".")
-            return failed > 0 ? ExitStatus.damaged : ExitStatus.ok
+            return failed > 0 ? ExitStatus.corrupt : ExitStatus.ok
         }
     }
 }

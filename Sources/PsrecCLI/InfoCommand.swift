@@ -7,7 +7,7 @@ struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show a recording's metadata, duration, counts, sizes and status.",
-        discussion: "Exit status: 0 complete, 1 truncated, 2 damaged, 3 not a psrec file or unreadable, 64 usage error.")
+        discussion: "Exit status: 0 complete, 1 truncated, 2 corrupt, 3 not a psrec file or unreadable, 64 usage error.")
 
     @OptionGroup var input: RecordingLocator
 
@@ -85,7 +85,7 @@ struct RecordingSummary {
             if let tool = m.captureTool { rows.append(("Capture tool", TerminalSafe.escape(tool + (m.captureToolVersion.map { " " + $0 } ?? "")))) }
             for key in m.extra.keys.sorted() { rows.append(("Extra", TerminalSafe.escape(key) + "=" + TerminalSafe.escape(m.extra[key]!))) }
         } else {
-            rows.append(("Metadata", "unreadable (damaged metadata chunk)"))
+            rows.append(("Metadata", "unreadable (corrupt metadata chunk)"))
         }
         rows.append(("Duration", TimeFormat.clock(reader.durationMicros)))
         rows.append(("Chunks", "\(reader.entries.count) event chunks" + (reader.openedByScan ? ", \(reader.scannedChunks) in all" : "")))

@@ -24,7 +24,7 @@ struct PlayCommand: ParsableCommand {
         psrec cat writes.
 
         Truncated files play to their last complete chunk, with a note on stderr. Exit \
-        status: 0 complete, 1 truncated, 2 damaged (damaged chunks skipped), 3 not a psrec \
+        status: 0 complete, 1 truncated, 2 corrupt (corrupt chunks skipped), 3 not a psrec \
         file or unreadable, 64 usage error.
         """)
 
@@ -37,8 +37,9 @@ struct PlayCommand: ParsableCommand {
             help: ArgumentHelp("Cap every pause at this many seconds (1 when given without a value: --skip-inactivity or --skip-inactivity=2.5).", valueName: "seconds"))
     var skipInactivity: IdleCap? = nil
 
-    @Option(help: ArgumentHelp("Start at this session time (e.g. 90, 1:30, 2m, 500ms); the screen is rebuilt as it was then.", valueName: "time"))
-    var from: String?
+    @Option(help: ArgumentHelp("Start at this session time (seconds: 90 or 1.5; 1:30; 2m, 500ms); the screen is rebuilt as it was then.", valueName: "time"),
+            transform: SessionTime.parse)
+    var from: SessionTime?
 
     func validate() throws {
         guard (PlaybackSchedule.minimumSpeed...PlaybackSchedule.maximumSpeed).contains(speed) else {
@@ -47,13 +48,10 @@ struct PlayCommand: ParsableCommand {
         if let invalid = skipInactivity?.invalid {
             throw ValidationError("--skip-inactivity=\(TerminalSafe.escape(invalid)) is not a time; use seconds (2.5) or a unit (500ms, 1m).")
         }
-        if let from, TimeFormat.parseMicros(from) == nil {
-            throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
-        }
     }
 
     var schedule: PlaybackSchedule { PlaybackSchedule(speed: speed, idleCapMicros: skipInactivity?.micros) }
-    var fromMicros: Int64 { from.flatMap(TimeFormat.parseMicros) ?? 0 }
+    var fromMicros: Int64 { from?.micros ?? 0 }
 
     func run() throws {
         try reporting {
@@ -80,7 +78,7 @@ struct PlayCommand: ParsableCommand {
         TerminalModes.restore()
         if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
         for problem in player.damage { Console.error("\(TerminalSafe.escape(name)): \(problem)") }
-        return player.damage.isEmpty ? ExitStatus.of(reader.status) : ExitStatus.damaged
+        return player.damage.isEmpty ? ExitStatus.of(reader.status) : ExitStatus.corrupt
     }
 }
 

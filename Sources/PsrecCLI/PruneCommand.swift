@@ -20,23 +20,18 @@ struct PruneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
     var db: String
 
-    @Option(help: ArgumentHelp("Delete recordings that started longer ago than this (90d, 12w, 36h), whatever their application's period.", valueName: "age"))
-    var olderThan: String?
+    @Option(help: ArgumentHelp("Delete recordings that started longer ago than this (90d, 12w, 36h; a bare number is refused), whatever their application's period.", valueName: "age"),
+            transform: CatalogPeriod.parse)
+    var olderThan: CatalogPeriod?
 
     @Flag(help: "List what would be deleted; change nothing.")
     var dryRun = false
-
-    func validate() throws {
-        if let olderThan, CatalogTime.parsePeriod(olderThan) == nil {
-            throw ValidationError("--older-than '\(TerminalSafe.escape(olderThan))' is not an age; use 90d, 12w, 36h or 30m.")
-        }
-    }
 
     func run() throws {
         try reporting {
             let catalog = try Catalog(path: db)
             let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
-            let report = try catalog.prune(olderThanMicros: olderThan.flatMap(CatalogTime.parsePeriod), nowMicros: now, dryRun: dryRun, by: CatalogPrincipal.administrator)
+            let report = try catalog.prune(olderThanMicros: olderThan?.micros, nowMicros: now, dryRun: dryRun, by: CatalogPrincipal.administrator)
             let out = OutputBuffer()
             let verb = dryRun ? "would delete" : "deleted"
             for c in report.deleted {

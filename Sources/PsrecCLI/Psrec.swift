@@ -7,7 +7,7 @@ public struct Psrec: ParsableCommand {
         abstract: "Record, verify, convert and inspect SSH and RDP session recordings (.psrec).",
         discussion: """
         Exit status: 0 success (complete file), 1 truncated file (still readable), \
-        2 damaged file (damaged parts skipped), 3 not a psrec file or unreadable, \
+        2 corrupt file (corrupt parts skipped), 3 not a psrec file or unreadable, \
         64 usage error, 77 access refused by the catalog (--as). Each command's help \
         gives its own details.
         """,
@@ -27,5 +27,21 @@ public enum PsrecVersion {
 /// Entry point for the `psrec` executable.
 public enum PsrecMain {
     /// Parses the process arguments, runs the command and exits.
-    public static func run() { Psrec.main() }
+    ///
+    /// What ArgumentParser itself prints about a value it could not parse quotes that value
+    /// as typed; each line of its message is escaped as every other message is, so an
+    /// argument carrying escape sequences never reaches the terminal raw.
+    public static func run() {
+        do {
+            var command = try Psrec.parseAsRoot()
+            try command.run()
+        } catch {
+            let status = Psrec.exitCode(for: error)
+            guard status != .success, !(error is ExitCode) else { Psrec.exit(withError: error) }
+            let message = Psrec.fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { TerminalSafe.escape(String($0)) }.joined(separator: "\n")
+            Console.writeAll(2, Array((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            Psrec.exit(withError: ExitCode(status.rawValue))
+        }
+    }
 }

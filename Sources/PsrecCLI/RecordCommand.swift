@@ -104,7 +104,7 @@ struct RecordCommand: ParsableCommand {
             options.backgroundThreads = 1
             writer = try RecordingWriter(path: path, metadata: meta, options: options)
         } catch {
-            Console.error(TerminalSafe.escape(error.description))
+            Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
         let created = Self.fileIdentity(path)
@@ -121,7 +121,7 @@ struct RecordCommand: ParsableCommand {
             outcome = try recorder.run()
         } catch {
             try? writer.close()
-            Console.error("Cannot start \(TerminalSafe.escape(argv.joined(separator: " "))): \(error).")
+            Console.error("Cannot start \(TerminalSafe.escape(argv.joined(separator: " "))): \(FailureTable.clause(TerminalSafe.escape(String(describing: error)))).")
             throw ExitCode(ExitStatus.invalid)
         }
         if let failure = outcome.recordingError {
@@ -136,7 +136,7 @@ struct RecordCommand: ParsableCommand {
                 do {
                     _ = try Catalog(path: db).importRecording(path: path, actor: meta.user ?? "psrec record")
                 } catch {
-                    Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
+                    Console.error("The recording \(TerminalSafe.escape(path)) was kept but could not be imported into \(TerminalSafe.escape(db)): \(FailureTable.clause(TerminalSafe.escape(String(describing: error)))).")
                 }
             }
         }
@@ -162,8 +162,11 @@ struct RecordCommand: ParsableCommand {
             Console.error(busy)
             return true
         } catch {
-            Console.error("Cannot open the catalog \(TerminalSafe.escape(db)): \(TerminalSafe.escape(String(describing: error))).")
-            throw ExitCode(ExitStatus.invalid)
+            // The catalog's own sentence names the catalog; the table adds what to do.
+            let failure = FailureTable.failure(for: error)
+                ?? .init(message: "Cannot open the catalog \(TerminalSafe.escape(db)): \(FailureTable.sentence(String(describing: error)))", status: ExitStatus.invalid)
+            Console.error(failure.message)
+            throw ExitCode(failure.status)
         }
         guard let application else {
             Console.error("Application \(TerminalSafe.escape(app)) is not in \(TerminalSafe.escape(db)); the session is not recorded.")
@@ -184,8 +187,9 @@ struct RecordCommand: ParsableCommand {
             if let runAs { return try SessionAccount(runAs) }
             return try SessionAccount.sudoInvoker(environment: ProcessInfo.processInfo.environment)
         } catch {
-            Console.error(TerminalSafe.escape(String(describing: error)))
-            throw ExitCode(ExitStatus.invalid)
+            let failure = FailureTable.failure(for: error) ?? .init(message: FailureTable.sentence(error.description), status: ExitStatus.invalid)
+            Console.error(failure.message)
+            throw ExitCode(failure.status)
         }
     }
 
@@ -213,7 +217,7 @@ struct RecordCommand: ParsableCommand {
     static func exec(_ argv: [String], as account: SessionAccount? = nil) -> Never {
         if let account {
             do { try account.become() } catch {
-                Console.error(TerminalSafe.escape(String(describing: error)))
+                Console.error(FailureTable.sentence(error.message))
                 Foundation.exit(ExitStatus.invalid)
             }
             // The same environment as a recorded session's: the account's, none of sudo's.

@@ -63,7 +63,7 @@ struct RecordScreenCommand: ParsableCommand {
         do {
             capture = try X11ScreenCapture(display: display)
         } catch {
-            Console.error(TerminalSafe.escape(error.description))
+            Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
         var meta = RecordCommand.metadata(user: user, app: app, host: host, argv: [], environment: ProcessInfo.processInfo.environment, size: (0, 0))
@@ -82,7 +82,7 @@ struct RecordScreenCommand: ParsableCommand {
             let writer = try RecordingWriter(path: path, metadata: meta, options: options)
             recorder = ScreenRecorder(writer: writer, width: capture.width, height: capture.height, options: ScreenRecorderOptions(recordsKeys: input))
         } catch {
-            Console.error(TerminalSafe.escape(error.description))
+            Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
         // A parent may have spawned us with these signals blocked (Foundation's Process does);

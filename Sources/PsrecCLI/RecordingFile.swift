@@ -15,7 +15,7 @@ enum RecordingFile {
             case .badSignature:
                 throw CommandFailure("\(shown) is not a psrec file (it does not start with the psrec signature).")
             default:
-                throw CommandFailure("\(shown) cannot be read: \(TerminalSafe.escape(error.description)).")
+                throw CommandFailure("\(shown) cannot be read: \(FailureTable.clause(TerminalSafe.escape(error.description))).")
             }
         }
     }
@@ -29,55 +29,65 @@ enum RecordingFile {
         case .truncated:
             let t = reader.truncation
             return "\(shown) is truncated (no trailer): it plays to \(TimeFormat.clock(reader.endMicros)); the last complete chunk ends at byte \(t?.lastGoodOffset ?? reader.source.size)."
-        case .damaged:
+        case .corrupt:
             let first = reader.damage[0]
-            return "\(shown) is damaged: \(reader.damage.count) problem(s), the first at byte \(first.offset): \(TerminalSafe.escape(first.error.message)); damaged parts were skipped."
+            return "\(shown) is corrupt: \(reader.damage.count) problem(s), the first at byte \(first.offset): \(TerminalSafe.escape(FailureTable.clause(first.error.message))); the corrupt parts were skipped."
         }
     }
 }
 
 /// `--from` / `--to` time bounds.
 struct TimeRangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Start at this session time (e.g. 90, 1:30, 2m, 500ms).", valueName: "time"))
-    var from: String?
+    @Option(help: ArgumentHelp("Start at this session time (seconds: 90 or 1.5; 1:30; 2m, 500ms).", valueName: "time"), transform: SessionTime.parse)
+    var from: SessionTime?
 
-    @Option(help: ArgumentHelp("Stop after this session time.", valueName: "time"))
-    var to: String?
+    @Option(help: ArgumentHelp("Stop after this session time.", valueName: "time"), transform: SessionTime.parse)
+    var to: SessionTime?
 
-    var fromMicros: Int64 { from.flatMap(TimeFormat.parseMicros) ?? 0 }
-    var toMicros: Int64 { to.flatMap(TimeFormat.parseMicros) ?? .max }
+    var fromMicros: Int64 { from?.micros ?? 0 }
+    var toMicros: Int64 { to?.micros ?? .max }
 
     func validate() throws {
-        if let from, TimeFormat.parseMicros(from) == nil {
-            throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
-        }
-        if let to, TimeFormat.parseMicros(to) == nil {
-            throw ValidationError("--to '\(TerminalSafe.escape(to))' is not a time; use seconds (90), m:ss (1:30), or a unit (2m, 500ms).")
-        }
         if fromMicros > toMicros { throw ValidationError("--from is after --to.") }
     }
 }
 
+/// A codec by the name the command line gives it. `Codec`'s raw values are the format's
+/// numbers, which ArgumentParser would show as the default; this names them.
+enum CodecName: String, CaseIterable, ExpressibleByArgument {
+    case zstd, zlib, none
+
+    var codec: Codec {
+        switch self {
+        case .zstd: .zstd
+        case .zlib: .zlib
+        case .none: .none
+        }
+    }
+}
+
+/// The format versions psrec writes, by the name `--format-version` takes.
+enum WrittenFormatVersion: String, CaseIterable, ExpressibleByArgument {
+    /// Columnar events: smaller, the default.
+    case v1_1 = "1.1"
+    /// Interleaved events, for readers that only know 1.0.
+    case v1_0 = "1.0"
+}
+
 /// `--compression` and `--level`, wherever files are written.
 struct CompressionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Chunk compression: zstd, zlib or none.", valueName: "codec"))
-    var compression: String = "zstd"
+    @Option(help: ArgumentHelp("Chunk compression.", valueName: "codec"))
+    var compression: CodecName = .zstd
 
     @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
     var level: Int?
 
-    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 (columnar events, smaller; default) or 1.0 (for readers that only know 1.0).", valueName: "version"))
-    var formatVersion: String = "1.1"
+    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 has columnar events and is smaller; 1.0 is for readers that only know 1.0.", valueName: "version"))
+    var formatVersion: WrittenFormatVersion = .v1_1
 
-    var codec: Codec { Codec(name: compression) ?? .zstd }
+    var codec: Codec { compression.codec }
 
     func validate() throws {
-        guard let codec = Codec(name: compression) else {
-            throw ValidationError("--compression '\(TerminalSafe.escape(compression))' is not known; use zstd, zlib or none.")
-        }
-        guard ["1.0", "1.1"].contains(formatVersion) else {
-            throw ValidationError("--format-version '\(TerminalSafe.escape(formatVersion))' is not known; use 1.1 or 1.0.")
-        }
         if let level, !codec.levels.contains(level) {
             throw ValidationError("--level \(level) is not valid for \(codec); use \(codec.levels.lowerBound)-\(codec.levels.upperBound).")
         }
@@ -85,7 +95,10 @@ struct CompressionOptions: ParsableArguments {
 
     var writerOptions: WriterOptions {
         var options = WriterOptions(codec: codec, level: level)
-        options.eventLayout = formatVersion == "1.0" ? .interleaved : .columnar
+        options.eventLayout = switch formatVersion {
+        case .v1_0: .interleaved
+        case .v1_1: .columnar
+        }
         return options
     }
 }

@@ -6,7 +6,7 @@ import PsrecFormat
 struct RepairCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repair",
-        abstract: "Write a new, complete recording from every chunk of a damaged or truncated one that passes its checks.",
+        abstract: "Write a new, complete recording from every chunk of a corrupt or truncated one that passes its checks.",
         discussion: """
         The input is never modified. Wherever damage was skipped, the output holds a gap \
         event with the session time and byte range lost. `psrec verify OUT` then says complete. \
@@ -14,7 +14,7 @@ struct RepairCommand: ParsableCommand {
         or cannot be read or OUT cannot be written, 64 usage error.
         """)
 
-    @Argument(help: "The damaged or truncated recording.")
+    @Argument(help: "The corrupt or truncated recording.")
     var input: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The repaired file to write.", valueName: "out"))
@@ -54,7 +54,7 @@ struct RepairCommand: ParsableCommand {
                 if error.code == .badSignature {
                     throw CommandFailure("\(TerminalSafe.escape(input)) is not a psrec file (it does not start with the psrec signature); nothing was written.")
                 }
-                throw CommandFailure("Repairing \(TerminalSafe.escape(input)) failed: \(TerminalSafe.escape(error.description)); nothing was written.")
+                throw CommandFailure("Repairing \(TerminalSafe.escape(input)) failed: \(FailureTable.clause(TerminalSafe.escape(error.description))); nothing was written.")
             }
             let lostMicros = report.gaps.reduce(Int64(0)) { $0 + ($1.toMicros - $1.fromMicros) }
             let lostBytes = report.gaps.reduce(Int64(0)) { $0 + ($1.toOffset - $1.fromOffset) }

@@ -10,8 +10,8 @@ struct RightArguments: ParsableArguments {
     @Argument(help: "The user.")
     var user: String
 
-    @Argument(help: ArgumentHelp("manage (see, export, delete and hold an application's recordings) or audit (see and export).", valueName: "right"))
-    var right: String
+    @Argument(help: ArgumentHelp("The right: manage sees, exports, deletes and holds an application's recordings; audit sees and exports.", valueName: "right"))
+    var right: Right
 
     @Option(help: ArgumentHelp("On all recordings of this application.", valueName: "app"))
     var app: String?
@@ -20,14 +20,13 @@ struct RightArguments: ParsableArguments {
     var recording: String?
 
     func validate() throws {
-        try CatalogPrincipal.validate(user, given: "The user")
-        guard Right(rawValue: right) != nil else { throw ValidationError("'\(TerminalSafe.escape(right))' is not a right; use manage or audit.") }
+        try CatalogPrincipal.validate(user, given: "USER")
         if (app == nil) == (recording == nil) { throw ValidationError("Give one of --app and --recording.") }
-        if recording != nil && right == "manage" { throw ValidationError("The manage right is granted per application: use --app.") }
+        if recording != nil && right == .manage { throw ValidationError("The manage right is granted per application: use --app.") }
     }
 
     func resolve(_ catalog: Catalog) throws -> (Right, RightScope) {
         let scope: RightScope = if let app { .application(app) } else { .recording(try catalog.recording(recording!)) }
-        return (Right(rawValue: right)!, scope)
+        return (right, scope)
     }
 }

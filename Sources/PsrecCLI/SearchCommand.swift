@@ -11,7 +11,8 @@ struct SearchCommand: ParsableCommand {
         discussion: """
         Filters combine (all must hold). Dates are UTC: 2025-11-24, 2025-11-24T16:30, \
         2025-11-24 16:30:05, with an optional Z or +01:00; or relative: 30m, 12h, 7d, 2w \
-        (that long ago), today, yesterday, now. --to with a date alone includes that day. \
+        (that long ago; a bare number is refused: 7d, not 7), today, yesterday, now. --to \
+        with a date alone includes that day. --min-duration takes seconds (90) or 1:30, 2m. \
         --text finds recordings whose terminal showed these words, in this order (escape \
         sequences removed); recordings imported with --defer-text and not yet indexed by \
         `psrec index` cannot be found this way, and a note on stderr says how many were left \
@@ -29,26 +30,28 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Recordings of this application.")
     var app: String?
 
-    @Option(name: .customLong("protocol"), help: "ssh or rdp.")
-    var sessionProtocol: String?
+    @Option(name: .customLong("protocol"), help: "Recordings of this session protocol.")
+    var sessionProtocol: RecordingMetadata.SessionProtocol?
 
     @Option(help: "Recordings made on this host.")
     var host: String?
 
-    @Option(help: ArgumentHelp("Started at or after this time (a date, a time, or 7d for seven days ago).", valueName: "date"))
-    var from: String?
+    @Option(help: ArgumentHelp("Started at or after this time (a date, a time, or 7d for seven days ago).", valueName: "date"),
+            transform: CatalogDateArgument.parse)
+    var from: CatalogDateArgument?
 
-    @Option(help: ArgumentHelp("Started before this time (a date alone includes that day).", valueName: "date"))
-    var to: String?
+    @Option(help: ArgumentHelp("Started before this time (a date alone includes that day).", valueName: "date"),
+            transform: CatalogDateArgument.parse)
+    var to: CatalogDateArgument?
 
-    @Option(help: "complete or truncated.")
-    var status: String?
+    @Option(help: "Recordings with this verdict at import.")
+    var status: Verdict.Status?
 
-    @Option(help: ArgumentHelp("At least this long (90, 1:30, 2m, 1h).", valueName: "time"))
-    var minDuration: String?
+    @Option(help: ArgumentHelp("At least this long (seconds: 90; 1:30; 2m, 1h).", valueName: "time"), transform: SessionTime.parse)
+    var minDuration: SessionTime?
 
-    @Option(help: ArgumentHelp("With at least one indicator of this kind: marker, command or click.", valueName: "kind"))
-    var indicator: String?
+    @Option(help: ArgumentHelp("With at least one indicator of this kind.", valueName: "kind"))
+    var indicator: IndicatorKind?
 
     @Option(help: ArgumentHelp("Whose terminal showed these words.", valueName: "string"))
     var text: String?
@@ -81,25 +84,9 @@ struct SearchCommand: ParsableCommand {
         q.indicatorKind = indicator
         q.text = text
         q.limit = limit
-        let dateHelp = "use a date (2025-11-24), a date and time (2025-11-24T16:30, UTC unless an offset is given), or an age (30m, 12h, 7d, 2w)."
-        if let from {
-            guard let micros = CatalogTime.parse(from, nowMicros: nowMicros) else {
-                throw ValidationError("--from '\(TerminalSafe.escape(from))' is not a date; \(dateHelp)")
-            }
-            q.fromMicros = micros
-        }
-        if let to {
-            guard let micros = CatalogTime.parse(to, nowMicros: nowMicros, endOfDay: true) else {
-                throw ValidationError("--to '\(TerminalSafe.escape(to))' is not a date; \(dateHelp)")
-            }
-            q.toMicros = micros
-        }
-        if let minDuration {
-            guard let micros = TimeFormat.parseMicros(minDuration) else {
-                throw ValidationError("--min-duration '\(TerminalSafe.escape(minDuration))' is not a duration; use seconds (90), m:ss (1:30), or a unit (2m, 1h).")
-            }
-            q.minDurationMicros = micros
-        }
+        q.fromMicros = from?.date.micros(nowMicros: nowMicros)
+        q.toMicros = to?.date.micros(nowMicros: nowMicros, endOfDay: true)
+        q.minDurationMicros = minDuration?.micros
         for condition in conditions {
             guard let equals = condition.firstIndex(of: "="), equals != condition.startIndex else {
                 throw ValidationError("--where '\(TerminalSafe.escape(condition))' is not COLUMN=VALUE.")

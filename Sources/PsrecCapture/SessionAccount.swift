@@ -18,11 +18,11 @@ public struct SessionAccount: Sendable, Equatable {
     public let shell: String
 
     /// Looks an account up by name, or by number when `nameOrUID` is all digits.
-    /// - Throws: `AccountError` when there is no such account.
-    public init(_ nameOrUID: String) throws(AccountError) {
+    /// - Throws: `CaptureError` when there is no such account.
+    public init(_ nameOrUID: String) throws(CaptureError) {
         let entry: UnsafeMutablePointer<passwd>?
         if let number = UInt32(nameOrUID) { entry = getpwuid(number) } else { entry = getpwnam(nameOrUID) }
-        guard let entry else { throw AccountError("There is no account \(nameOrUID) on this host; --run-as needs an existing user.") }
+        guard let entry else { throw CaptureError(.noSuchAccount, "There is no account \(nameOrUID) on this host.") }
         let name = String(cString: entry.pointee.pw_name)
         let gid = entry.pointee.pw_gid
         self.name = name
@@ -42,21 +42,21 @@ public struct SessionAccount: Sendable, Equatable {
 
     /// The user who ran `sudo psrec …`, from `SUDO_UID`, which sudo sets and a user cannot
     /// forge through sudo (it is never kept from the caller's environment).
-    /// - Throws: `AccountError` when psrec was not started through sudo.
-    public static func sudoInvoker(environment: [String: String]) throws(AccountError) -> SessionAccount {
+    /// - Throws: `CaptureError` when psrec was not started through sudo.
+    public static func sudoInvoker(environment: [String: String]) throws(CaptureError) -> SessionAccount {
         guard let uid = environment["SUDO_UID"], UInt32(uid) != nil else {
-            throw AccountError("--run-as-sudo-user needs psrec to be started through sudo (SUDO_UID is not set); see the README's SSH gateway setup.")
+            throw CaptureError(.notStartedThroughSudo, "The user who started psrec through sudo is not known: SUDO_UID is not set.")
         }
         return try SessionAccount(uid)
     }
 
     /// Makes this process run as the account (groups, then gid, then uid, real, effective and
     /// saved), for good: used to run a session that is not recorded. This process must be root.
-    /// - Throws: `AccountError` when a step fails or root could be regained.
-    public func become() throws(AccountError) {
+    /// - Throws: `CaptureError` when a step fails or root could be regained.
+    public func become() throws(CaptureError) {
         guard setgroups(groups.count, groups) == 0, setresgid(gid, gid, gid) == 0, setresuid(uid, uid, uid) == 0,
               uid == 0 || setresuid(0, 0, 0) != 0 else {
-            throw AccountError("Cannot switch to the account \(name): \(String(cString: strerror(errno))).")
+            throw CaptureError(.cannotSwitchAccount, "Cannot switch to the account \(name): \(String(cString: strerror(errno))).")
         }
     }
 
@@ -82,10 +82,4 @@ public struct SessionAccount: Sendable, Equatable {
         }
         return nil
     }
-}
-
-/// A `--run-as` account that cannot be used, as a sentence.
-public struct AccountError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

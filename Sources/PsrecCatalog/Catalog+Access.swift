@@ -24,7 +24,7 @@ extension Catalog {
 
     /// The recording whose UUID is `id` or starts with it (at least 4 hex digits; hyphens
     /// optional, any case).
-    /// - Throws: `.notFound`, `.ambiguous`, `.invalidArgument`.
+    /// - Throws: `.notFound`, `.ambiguous`, `.invalidRecordingID`.
     public func recording(_ id: String) throws(CatalogError) -> CatalogRecording {
         let wanted = try Self.idPrefix(id)
         let rows = try read { db in
@@ -43,7 +43,7 @@ extension Catalog {
     /// prefix look-ups cannot tell which recordings exist. Every look-up that finds nothing
     /// the user may see is recorded in the audit log as a refusal, with what it matched.
     /// An administrator sees every recording.
-    /// - Throws: `.notFound`, `.ambiguous`, `.invalidArgument`.
+    /// - Throws: `.notFound`, `.ambiguous`, `.invalidRecordingID`.
     public func recording(_ id: String, as principal: Principal) throws(CatalogError) -> CatalogRecording {
         guard let user = principal.user else { return try recording(id) }
         let wanted = try Self.idPrefix(id)
@@ -71,7 +71,7 @@ extension Catalog {
     private static func idPrefix(_ id: String) throws(CatalogError) -> String {
         let wanted = id.lowercased().filter { $0 != "-" }
         guard wanted.count >= 4, wanted.allSatisfy(\.isHexDigit) else {
-            throw CatalogError(.invalidArgument, "'\(id)' is not a recording ID; give its UUID or the first 4 or more hex digits of it.")
+            throw CatalogError(.invalidRecordingID, "'\(id)' is not a recording ID; a recording is named by its UUID or the first 4 or more hex digits of it.")
         }
         return wanted
     }

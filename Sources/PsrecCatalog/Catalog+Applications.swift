@@ -1,20 +1,22 @@
 import GRDB
+public import PsrecFormat
 
 extension Catalog {
     /// Adds an application.
-    /// - Throws: `.invalidArgument` when it exists already or the protocol is unknown.
-    public func addApplication(_ name: String, sessionProtocol: String, recordingEnabled: Bool, retentionDays: Int?, by principal: Principal) throws(CatalogError) {
+    /// - Throws: `.applicationExists` when it exists already, `.unknownProtocol` for a protocol
+    ///   other than ssh and rdp.
+    public func addApplication(_ name: String, sessionProtocol: RecordingMetadata.SessionProtocol, recordingEnabled: Bool, retentionDays: Int?, by principal: Principal) throws(CatalogError) {
         guard Application.knownProtocols.contains(sessionProtocol) else {
-            throw CatalogError(.invalidArgument, "--protocol '\(sessionProtocol)' is not known; use ssh or rdp.")
+            throw CatalogError(.unknownProtocol, "The session protocol '\(sessionProtocol.rawValue)' is not one the catalog defines (\(Application.knownProtocols.map(\.rawValue).joined(separator: " or "))).")
         }
         try write { db in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM applications WHERE name = ?)", arguments: [name]) == true {
-                throw CatalogError(.invalidArgument, "The application \(name) is already in the catalog; use `psrec app enable|disable|set-retention` to change it.")
+                throw CatalogError(.applicationExists, "The application \(name) is already in the catalog.")
             }
             try db.execute(sql: "INSERT INTO applications (name, protocol, recording_enabled, retention_days, created_us) VALUES (?, ?, ?, ?, ?)",
                            arguments: [name, sessionProtocol, recordingEnabled, retentionDays, Self.nowMicros])
             try Self.audit(db, actor: principal.auditName, action: "app", recording: nil,
-                           detail: "add \(name) (\(sessionProtocol), recording \(recordingEnabled ? "enabled" : "disabled"), retention \(retentionDays.map { "\($0) days" } ?? "none"))")
+                           detail: "add \(name) (\(sessionProtocol.rawValue), recording \(recordingEnabled ? "enabled" : "disabled"), retention \(retentionDays.map { "\($0) days" } ?? "none"))")
         }
     }
 
@@ -32,7 +34,7 @@ extension Catalog {
         try write { db in
             try db.execute(sql: "UPDATE applications SET \(sql) WHERE name = ?", arguments: [value, name])
             guard db.changesCount == 1 else {
-                throw CatalogError(.notFound, "The application \(name) is not in the catalog; `psrec app add \(name)` adds it.")
+                throw CatalogError(.applicationNotFound, "The application \(name) is not in the catalog.")
             }
             try Self.audit(db, actor: principal.auditName, action: "app", recording: nil, detail: detail)
         }
@@ -52,8 +54,8 @@ extension Catalog {
                 let mine = rights.filter { $0["application"] == name }
                 return Application(name: name, sessionProtocol: row["protocol"], recordingEnabled: row["recording_enabled"],
                                    retentionDays: row["retention_days"],
-                                   managers: mine.filter { $0["right"] == "manage" }.map { $0["user"] },
-                                   auditors: mine.filter { $0["right"] == "audit" }.map { $0["user"] })
+                                   managers: mine.filter { ($0["right"] as Right) == .manage }.map { $0["user"] },
+                                   auditors: mine.filter { ($0["right"] as Right) == .audit }.map { $0["user"] })
             }
         }
     }

@@ -21,13 +21,13 @@ extension Catalog {
                 }
             }
         } catch let error as FormatError {
-            throw CatalogError(.database, "Writing recording \(recording.uuid) failed: \(error.message).")
+            throw CatalogError(.database, "Writing recording \(recording.uuid) failed: \(CatalogError.clause(error.message)).")
         } catch {
             throw Self.wrap(error, path: path)
         }
         let digest = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         guard written == recording.fileBytes, digest == recording.sha256 else {
-            throw CatalogError(.database, "The content of recording \(recording.uuid) in the catalog does not match the SHA-256 recorded at import (\(written) of \(recording.fileBytes) bytes); the catalog is damaged.")
+            throw CatalogError(.database, "The content of recording \(recording.uuid) in the catalog does not match the SHA-256 recorded at import (\(written) of \(recording.fileBytes) bytes); the catalog is corrupt.")
         }
     }
 }

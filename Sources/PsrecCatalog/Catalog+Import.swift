@@ -40,18 +40,18 @@ extension Catalog {
             try RegularFile.check(path)
             source = try FileSource(path: path)
         } catch {
-            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(error.message).")))
+            return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: nil, fileBytes: 0, reason: "\(CatalogError.clause(error.message)).")))
         }
         let verdict = Validator.verify(source)
         switch verdict.status {
         case .invalid:
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size,
-                                                         reason: "\(path) is invalid: \(verdict.problems.first?.message ?? "unreadable").")))
+                                                         reason: "\(path) is invalid: \(CatalogError.clause(verdict.problems.first?.message ?? "unreadable")).")))
         case .corrupt:
             let first = verdict.problems.first
             let at = first?.offset.map { " at byte \($0)" } ?? ""
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .corrupt, recordingID: verdict.recordingID, fileBytes: source.size,
-                                                         reason: "\(path) is corrupt (\(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s"), the first\(at): \(first?.message ?? "damaged")); `psrec repair` makes an importable copy.")))
+                                                         reason: "\(path) is corrupt (\(verdict.problems.count) problem\(verdict.problems.count == 1 ? "" : "s"), the first\(at): \(CatalogError.clause(first?.message ?? "a chunk fails its checks"))).")))
         case .complete, .truncated:
             break
         }
@@ -114,15 +114,15 @@ struct PreparedImport {
         do {
             reader = try RecordingReader(source: source)
         } catch {
-            throw CatalogError(.unimportable, "\(path) cannot be read: \(error.description).")
+            throw CatalogError(.unimportable, "\(path) cannot be read: \(CatalogError.clause(error.description)).")
         }
         guard let metadata = reader.metadata else {
             throw CatalogError(.unimportable, "\(path) ends before its metadata is complete; there is nothing to import.")
         }
         // The protocol goes into the applications table and onto auditors' screens; the
         // Spec lets a reader reject values it does not define.
-        guard Application.knownProtocols.contains(metadata.sessionProtocol.rawValue) else {
-            throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.joined(separator: " and ")) are defined); it was not imported.")
+        guard Application.knownProtocols.contains(metadata.sessionProtocol) else {
+            throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.map(\.rawValue).joined(separator: " and ")) are defined); it was not imported.")
         }
         self.metadata = metadata
         let size = source.size
@@ -139,7 +139,7 @@ struct PreparedImport {
             do {
                 block = try source.read(at: offset, count: 1 << 20)
             } catch {
-                throw CatalogError(.unimportable, "\(name) cannot be read: \(error.description).")
+                throw CatalogError(.unimportable, "\(name) cannot be read: \(CatalogError.clause(error.description)).")
             }
             if block.isEmpty { break }
             hasher.update(data: block)
@@ -214,10 +214,10 @@ struct PreparedImport {
     private func columnValues(sha256: String?) -> [String: (any DatabaseValueConvertible)?] {
         let m = metadata
         return [
-            "protocol": m.sessionProtocol.rawValue, "user": m.user, "application": m.application, "host": m.host,
+            "protocol": m.sessionProtocol, "user": m.user, "application": m.application, "host": m.host,
             "remote_address": m.remoteAddress, "command": m.command, "title": m.title, "owner": m.owner ?? m.user,
             "start_us": m.startUnixMicros, "end_us": m.startUnixMicros + reader.durationMicros, "duration_us": reader.durationMicros,
-            "status": status.rawValue, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
+            "status": status, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
             "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
             "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": path,
         ]
@@ -274,7 +274,7 @@ struct PreparedImport {
         do {
             bytes = try source.read(at: segment.offset, count: segment.length)
         } catch {
-            throw CatalogError(.unimportable, "\(path) cannot be read: \(error.description).")
+            throw CatalogError(.unimportable, "\(path) cannot be read: \(CatalogError.clause(error.description)).")
         }
         guard bytes.count == segment.length else {
             throw CatalogError(.unimportable, "\(path) changed while it was being imported: it is shorter than before.")
@@ -288,8 +288,10 @@ struct PreparedImport {
     private func insertDerived(_ db: Database, rowID: Int64) throws -> String {
         let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
         let kept = reader.indicators.prefix(CatalogLimits.maxIndicatorsPerRecording)
+        // Only the three indicator kinds reach the table (a reader's index holds no other).
         for i in kept {
-            try indicator.execute(arguments: [rowID, i.timeMicros, i.kind.name, i.detail])
+            guard let kind = IndicatorKind(i.kind) else { continue }
+            try indicator.execute(arguments: [rowID, i.timeMicros, kind, i.detail])
         }
         var note = ""
         if kept.count < reader.indicators.count {

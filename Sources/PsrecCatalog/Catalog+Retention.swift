@@ -84,7 +84,7 @@ extension Catalog {
         case .deleted:
             return
         case .held:
-            throw CatalogError(.legalHold, "Recording \(recording.uuid) is under legal hold and was not deleted; `psrec legal-hold --release` ends the hold.")
+            throw CatalogError(.legalHold, "Recording \(recording.uuid) is under legal hold and was not deleted.")
         case .gone:
             throw CatalogError(.notFound, "Recording \(recording.uuid) is no longer in the catalog \(path); it was deleted meanwhile.")
         }

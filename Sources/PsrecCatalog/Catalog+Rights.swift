@@ -16,21 +16,21 @@ public enum RightScope: Sendable {
 
 extension Catalog {
     /// Grants `right` to `user` on an application or one recording (audit only).
-    /// - Throws: `.notFound` for an unknown application, `.invalidArgument` for manage on a recording.
+    /// - Throws: `.applicationNotFound` for an unknown application, `.managePerRecording` for manage on a recording.
     public func grant(_ right: Right, to user: String, on scope: RightScope, by principal: Principal) throws(CatalogError) {
         try write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO users (name, created_us) VALUES (?, ?)", arguments: [user, Self.nowMicros])
             switch scope {
             case .application(let name):
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM applications WHERE name = ?)", arguments: [name]) == true else {
-                    throw CatalogError(.notFound, "The application \(name) is not in the catalog; `psrec app add \(name)` adds it.")
+                    throw CatalogError(.applicationNotFound, "The application \(name) is not in the catalog.")
                 }
                 try db.execute(sql: "INSERT OR IGNORE INTO app_rights (application, user, \"right\", granted_us) VALUES (?, ?, ?, ?)",
-                               arguments: [name, user, right.rawValue, Self.nowMicros])
+                               arguments: [name, user, right, Self.nowMicros])
                 try Self.audit(db, actor: principal.auditName, action: "grant", recording: nil, detail: "\(right.rawValue) on application \(name) to \(user)")
             case .recording(let recording):
                 guard right == .audit else {
-                    throw CatalogError(.invalidArgument, "The manage right is granted per application (--app), not per recording.")
+                    throw CatalogError(.managePerRecording, "The manage right is granted per application, not per recording.")
                 }
                 try db.execute(sql: "INSERT OR REPLACE INTO recording_auditors (recording_id, user, source) VALUES (?, ?, 'grant')", arguments: [recording.rowID, user])
                 try Self.audit(db, actor: principal.auditName, action: "grant", recording: recording.uuid, detail: "audit to \(user)")
@@ -44,7 +44,7 @@ extension Catalog {
         try write { db in
             switch scope {
             case .application(let name):
-                try db.execute(sql: "DELETE FROM app_rights WHERE application = ? AND user = ? AND \"right\" = ?", arguments: [name, user, right.rawValue])
+                try db.execute(sql: "DELETE FROM app_rights WHERE application = ? AND user = ? AND \"right\" = ?", arguments: [name, user, right])
                 guard db.changesCount > 0 else { return false }
                 try Self.audit(db, actor: principal.auditName, action: "revoke", recording: nil, detail: "\(right.rawValue) on application \(name) from \(user)")
             case .recording(let recording):

@@ -1,4 +1,5 @@
 import GRDB
+import PsrecFormat
 
 extension Catalog {
     /// Columns of the `recordings` table, including the generated time columns.
@@ -11,7 +12,8 @@ extension Catalog {
     ///
     /// A text search cannot find recordings whose text is still pending (imported with
     /// `deferText`); `textPendingCount(matching:as:)` says how many were left out.
-    /// - Throws: `.invalidArgument` for an unknown column, status or indicator kind.
+    /// - Throws: `.unknownColumn` for a condition on a column the table lacks, `.emptyTextSearch`
+    ///   for a text with no letter or digit.
     public func search(_ query: RecordingQuery, as principal: Principal) throws(CatalogError) -> [CatalogRecording] {
         let (conditions, filterArguments) = try filters(query, as: principal)
         var arguments = filterArguments
@@ -20,7 +22,7 @@ extension Catalog {
         if let text = query.text {
             let words = Self.ftsPhrase(text)
             guard !words.isEmpty else {
-                throw CatalogError(.invalidArgument, "--text needs at least one letter or digit to search for.")
+                throw CatalogError(.emptyTextSearch, "The text to search for needs at least one letter or digit.")
             }
             from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid WHERE terminal_text_fts MATCH :text GROUP BY t.recording_id) m ON m.recording_id = r.id"
             select += ", m.match_us"
@@ -38,7 +40,7 @@ extension Catalog {
 
     /// How many recordings match every filter of `query` but the text, may be seen by
     /// `principal`, and have their text still pending: those a text search did not search.
-    /// - Throws: `.invalidArgument` as `search` does.
+    /// - Throws: `.unknownColumn` as `search` does.
     public func textPendingCount(matching query: RecordingQuery, as principal: Principal) throws(CatalogError) -> Int {
         let (conditions, arguments) = try filters(query, as: principal)
         let sql = "SELECT count(*) FROM recordings r WHERE " + (conditions + ["r.text_pending = 1"]).joined(separator: " AND ")
@@ -52,7 +54,7 @@ extension Catalog {
         -> ([String], [String: (any DatabaseValueConvertible)?]) {
         var conditions: [String] = []
         var arguments: [String: (any DatabaseValueConvertible)?] = [:]
-        func equal(_ column: String, _ value: String?, _ name: String) {
+        func equal(_ column: String, _ value: (any DatabaseValueConvertible)?, _ name: String) {
             guard let value else { return }
             conditions.append("r.\"\(column)\" = :\(name)")
             arguments[name] = value
@@ -61,12 +63,7 @@ extension Catalog {
         equal("application", query.application, "application")
         equal("protocol", query.sessionProtocol, "protocol")
         equal("host", query.host, "host")
-        if let status = query.status {
-            guard ["complete", "truncated", "corrupt"].contains(status) else {
-                throw CatalogError(.invalidArgument, "--status '\(status)' is not a status; use complete or truncated.")
-            }
-            equal("status", status, "status")
-        }
+        equal("status", query.status, "status")
         if let from = query.fromMicros {
             conditions.append("r.start_us >= :from")
             arguments["from"] = from
@@ -80,9 +77,6 @@ extension Catalog {
             arguments["minDuration"] = minimum
         }
         if let kind = query.indicatorKind {
-            guard RecordingQuery.indicatorKinds.contains(kind) else {
-                throw CatalogError(.invalidArgument, "--indicator '\(kind)' is not an indicator kind; use \(RecordingQuery.indicatorKinds.joined(separator: ", ")).")
-            }
             conditions.append("EXISTS (SELECT 1 FROM indicators i WHERE i.recording_id = r.id AND i.kind = :kind)")
             arguments["kind"] = kind
         }
@@ -90,7 +84,7 @@ extension Catalog {
             let known = try recordingColumns()
             for (n, (column, value)) in query.columnEquals.enumerated() {
                 guard known.contains(column) else {
-                    throw CatalogError(.invalidArgument, "--where: the recordings table has no column '\(column)'; its columns are \(known.joined(separator: ", ")).")
+                    throw CatalogError(.unknownColumn, "The recordings table has no column '\(column)'; its columns are \(known.joined(separator: ", ")).")
                 }
                 conditions.append("r.\"\(column)\" = :where\(n)")
                 arguments["where\(n)"] = value
@@ -119,13 +113,13 @@ extension RecordingQuery: CustomStringConvertible {
         func add(_ name: String, _ value: String?) { if let value { parts.append("\(name)=\(value)") } }
         add("user", user)
         add("app", application)
-        add("protocol", sessionProtocol)
+        add("protocol", sessionProtocol?.rawValue)
         add("host", host)
         add("from_us", fromMicros.map(String.init))
         add("to_us", toMicros.map(String.init))
-        add("status", status)
+        add("status", status?.rawValue)
         add("min_duration_us", minDurationMicros.map(String.init))
-        add("indicator", indicatorKind)
+        add("indicator", indicatorKind?.rawValue)
         add("text", text)
         for (column, value) in columnEquals { parts.append("where \(column)=\(value)") }
         return parts.isEmpty ? "all" : parts.joined(separator: " ")

@@ -129,7 +129,7 @@ extension Catalog {
     ///   - recording: a recording from `textPendingRecordings`.
     ///   - actor: who indexes, for the audit log.
     /// - Throws: `.notFound` when the recording was deleted meanwhile; `.database` when its
-    ///   stored content is damaged (it stays pending) or SQLite fails.
+    ///   stored content is corrupt (it stays pending) or SQLite fails.
     public func indexText(of recording: CatalogRecording, actor: String) throws(CatalogError) -> TextIndexOutcome {
         let uuid = recording.uuid
         do {
@@ -152,7 +152,7 @@ extension Catalog {
                     (bytes, limited) = try Self.insertText(db, recording: recording.rowID, from: reader)
                 } catch let error as FormatError {
                     let at = error.offset.map { " at byte \($0)" } ?? ""
-                    throw CatalogError(.database, "The stored content of recording \(uuid) is damaged\(at) (\(error.message)); its text was not indexed and it stays pending.")
+                    throw CatalogError(.database, "The stored content of recording \(uuid) is corrupt\(at) (\(CatalogError.clause(error.message))); its text was not indexed and it stays pending.")
                 }
                 try Self.audit(db, actor: actor, action: "index", recording: uuid, detail: "terminal text indexed (\(bytes) bytes\(limited ? Self.textLimitNote : ""))")
                 return TextIndexOutcome(recordingID: uuid, indexed: true, textBytes: bytes)

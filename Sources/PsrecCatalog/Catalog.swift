@@ -36,7 +36,7 @@ public final class Catalog {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
-            throw CatalogError(.cannotOpen, "The catalog \(path) does not exist; `psrec import --db \(path) FILE` creates it.")
+            throw CatalogError(.catalogMissing, "The catalog \(path) does not exist.")
         }
         if !exists { try Self.createOwnerOnly(path) }
         var configuration = Configuration()
@@ -87,7 +87,7 @@ public final class Catalog {
             }
             throw Self.wrap(error, path: path, opening: true)
         } catch {
-            throw CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(error).")
+            throw CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(CatalogError.clause(String(describing: error))).")
         }
     }
 
@@ -140,11 +140,11 @@ public final class Catalog {
                 return CatalogError(.busy, "The catalog \(path) is busy: another process (an import, an index or a prune) held it longer than this command waits; try again when it has finished.")
             }
             if opening {
-                return CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(error.message ?? "\(error.resultCode)").")
+                return CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(CatalogError.clause(error.message ?? "\(error.resultCode)")).")
             }
-            return CatalogError(.database, "The catalog \(path) reported an error: \(error.message ?? "\(error.resultCode)").")
+            return CatalogError(.database, "The catalog \(path) reported an error: \(CatalogError.clause(error.message ?? "\(error.resultCode)")).")
         }
-        return CatalogError(.database, "The catalog \(path) reported an error: \(error).")
+        return CatalogError(.database, "The catalog \(path) reported an error: \(CatalogError.clause(String(describing: error))).")
     }
 
     /// Microseconds since 1970 now.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+public import PsrecFormat
 
 /// A recording as the catalog lists it.
 public struct CatalogRecording: Sendable, Equatable {
@@ -7,7 +8,8 @@ public struct CatalogRecording: Sendable, Equatable {
     public var rowID: Int64
     /// The recording's UUID, lowercase.
     public var uuid: String
-    public var sessionProtocol: String
+    /// The session protocol of the metadata (ssh or rdp; imports refuse others).
+    public var sessionProtocol: RecordingMetadata.SessionProtocol
     public var user: String?
     public var application: String?
     public var host: String?
@@ -16,8 +18,8 @@ public struct CatalogRecording: Sendable, Equatable {
     /// Microseconds since 1970 (UTC).
     public var startMicros: Int64
     public var durationMicros: Int64
-    /// `complete` or `truncated`.
-    public var status: String
+    /// The verdict at import: complete or truncated.
+    public var status: Verdict.Status
     public var fileBytes: Int64
     public var sha256: String
     public var legalHold: Bool

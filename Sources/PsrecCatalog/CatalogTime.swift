@@ -13,33 +13,23 @@ public enum CatalogTime {
     ///
     /// Returns nil for anything else, including impossible dates such as `2025-02-30`.
     public static func parse(_ text: String, nowMicros: Int64, endOfDay: Bool = false) -> Int64? {
-        let s = text.trimmingCharacters(in: " ")
-        let day: Int64 = 86_400_000_000
-        switch s.lowercased() {
-        case "now": return nowMicros
-        case "today": return floorDiv(nowMicros, day) * day + (endOfDay ? day : 0)
-        case "yesterday": return (floorDiv(nowMicros, day) - 1) * day + (endOfDay ? day : 0)
-        default: break
-        }
-        if let period = parsePeriod(s) { return nowMicros - period }
-        return parseAbsolute(s, endOfDay: endOfDay)
+        CatalogDate(text)?.micros(nowMicros: nowMicros, endOfDay: endOfDay)
     }
 
-    /// Parses a length of time: `90s`, `15m`, `12h`, `7d`, `2w`, or a bare number of days.
-    /// Returns microseconds, or nil.
+    /// Parses a length of time: a number with a unit, `90s`, `15m`, `12h`, `7d`, `2w`.
+    /// Returns microseconds, or nil. A bare number is refused: elsewhere psrec reads a bare
+    /// `90` as seconds, and here it was once days, so it is ambiguous.
     public static func parsePeriod(_ text: String) -> Int64? {
         let units: [(String, Int64)] = [("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000), ("d", 86_400_000_000), ("w", 604_800_000_000)]
-        var number = Substring(text)
-        var scale: Int64 = 86_400_000_000
-        if let (suffix, unit) = units.first(where: { text.hasSuffix($0.0) }) {
-            number = number.dropLast(suffix.count)
-            scale = unit
-        }
+        guard let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }) else { return nil }
+        let number = Substring(text).dropLast(suffix.count)
         guard !number.isEmpty, number.count <= 9, number.allSatisfy(\.isASCIIDigit), let value = Int64(number) else { return nil }
         return value * scale
     }
 
-    private static func parseAbsolute(_ s: String, endOfDay: Bool) -> Int64? {
+    /// A date, or a date and time, as microseconds since 1970; `dateOnly` when no time of
+    /// day was given.
+    static func parseAbsolute(_ s: String) -> (micros: Int64, dateOnly: Bool)? {
         let bytes = Array(s.utf8)
         var i = 0
         func digits(_ n: Int) -> Int64? {
@@ -60,7 +50,7 @@ public enum CatalogTime {
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let dayOfMonth = digits(2),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(dayOfMonth) else { return nil }
         let midnight = CivilDate.days(year: year, month: month, day: dayOfMonth) * 86_400_000_000
-        if i == bytes.count { return midnight + (endOfDay ? 86_400_000_000 : 0) }
+        if i == bytes.count { return (midnight, true) }
         guard expect("T") || expect("t") || expect(" "), let hour = digits(2), hour < 24, expect(":"), let minute = digits(2), minute < 60 else { return nil }
         var micros = (hour * 3600 + minute * 60) * 1_000_000
         if expect(":") {
@@ -80,7 +70,7 @@ public enum CatalogTime {
             offset = sign * (oh * 3600 + om * 60) * 1_000_000
         }
         guard i == bytes.count else { return nil }
-        return midnight + micros - offset
+        return (midnight + micros - offset, false)
     }
 
     /// `2025-11-24T16:00:00Z` (seconds), or with `micros` `…:00.000000Z`.
@@ -112,6 +102,56 @@ public enum CatalogTime {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
         default: return 31
+        }
+    }
+}
+
+/// A point in time as catalog commands take it, parsed once and resolved against the clock
+/// when it is used (see `CatalogTime.parse` for the forms).
+public enum CatalogDate: Sendable, Equatable {
+    /// The moment of resolving.
+    case now
+    /// Midnight UTC starting the current day.
+    case today
+    /// Midnight UTC starting the day before.
+    case yesterday
+    /// That many microseconds before now (`7d`).
+    case ago(micros: Int64)
+    /// A date alone: the midnight UTC that starts it, in microseconds since 1970.
+    case day(startMicros: Int64)
+    /// A date and time, in microseconds since 1970.
+    case instant(micros: Int64)
+
+    /// Parses `text`, or returns nil for anything `CatalogTime.parse` does not accept.
+    public init?(_ text: String) {
+        let s = text.trimmingCharacters(in: " ")
+        switch s.lowercased() {
+        case "now": self = .now
+        case "today": self = .today
+        case "yesterday": self = .yesterday
+        default:
+            if let period = CatalogTime.parsePeriod(s) {
+                self = .ago(micros: period)
+            } else if let (micros, dateOnly) = CatalogTime.parseAbsolute(s) {
+                self = dateOnly ? .day(startMicros: micros) : .instant(micros: micros)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// Microseconds since 1970. With `endOfDay`, a day (a date alone, today, yesterday)
+    /// stands for the midnight that ends it, so that an upper bound includes that day.
+    public func micros(nowMicros: Int64, endOfDay: Bool = false) -> Int64 {
+        let day: Int64 = 86_400_000_000
+        let end = endOfDay ? day : 0
+        switch self {
+        case .now: return nowMicros
+        case .today: return CatalogTime.floorDiv(nowMicros, day) * day + end
+        case .yesterday: return (CatalogTime.floorDiv(nowMicros, day) - 1) * day + end
+        case .ago(let micros): return nowMicros - micros
+        case .day(let start): return start + end
+        case .instant(let micros): return micros
         }
     }
 }

@@ -61,7 +61,7 @@ struct FileLayout: Equatable {
         } catch let error as CatalogError {
             throw error
         } catch {
-            throw CatalogError(.unimportable, "\(name) cannot be read: \(error).")
+            throw CatalogError(.unimportable, "\(name) cannot be read: \(CatalogError.clause(String(describing: error))).")
         }
         if hasTrailer {
             segments.append(Segment(offset: offset, length: Int(size - offset), kind: .trailer))

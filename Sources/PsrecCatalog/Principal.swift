@@ -2,13 +2,23 @@
 /// named user restricted to what that user may see (`--as USER`).
 public struct Principal: Sendable, Equatable {
     /// The user whose rights apply, or nil for an administrator.
-    public var user: String?
+    public let user: String?
     /// The name written to the audit log.
-    public var auditName: String
+    public let auditName: String
 
-    /// A named user: sees their own recordings, those they audit, and those of applications
-    /// they manage.
-    public static func user(_ name: String) -> Principal { Principal(user: name, auditName: name) }
+    /// Only the factories below make principals, so every named user has a checked name.
+    private init(user: String?, auditName: String) {
+        self.user = user
+        self.auditName = auditName
+    }
+
+    /// A named user, who sees their own recordings, those they audit, and those of
+    /// applications they manage; the name is checked first as `checkUserName` does.
+    /// - Throws: `.invalidUserName` saying what is wrong with the name.
+    public static func user(_ name: String) throws(CatalogError) -> Principal {
+        try checkUserName(name)
+        return Principal(user: name, auditName: name)
+    }
 
     /// An administrator, logged under the operating-system account that ran the command.
     public static func administrator(login: String) -> Principal { Principal(user: nil, auditName: "admin:" + login) }
@@ -21,24 +31,16 @@ public struct Principal: Sendable, Equatable {
     /// an administrator in the audit log.
     static let reservedPrefixes = ["admin:"]
 
-    /// A named user, after checking that the name can be one: not empty, at most
-    /// `maxUserNameCharacters`, no control, format (bidirectional, zero-width) or line
-    /// separator characters, no leading or trailing space, and not starting with `admin:`.
-    /// - Parameter what: how the name was given, for the message (`--as`, `the user`).
-    /// - Throws: `.invalidArgument` saying what is wrong with the name.
-    public static func checkedUser(_ name: String, given what: String = "--as") throws(CatalogError) -> Principal {
-        try checkUserName(name, given: what)
-        return .user(name)
-    }
-
-    /// Checks a user name as `checkedUser` does.
-    /// - Throws: `.invalidArgument` saying what is wrong with the name.
-    public static func checkUserName(_ name: String, given what: String) throws(CatalogError) {
+    /// Checks that `name` can be a user's: not empty, at most `maxUserNameCharacters`, no
+    /// control, format (bidirectional, zero-width) or line separator characters, no leading
+    /// or trailing space, and not starting with `admin:`.
+    /// - Throws: `.invalidUserName` saying what is wrong with the name.
+    public static func checkUserName(_ name: String) throws(CatalogError) {
         if name.isEmpty {
-            throw CatalogError(.invalidArgument, "\(what) needs a user name; an empty name is not one.")
+            throw CatalogError(.invalidUserName, "A user name is needed; an empty name is not one.")
         }
         if name.count > maxUserNameCharacters {
-            throw CatalogError(.invalidArgument, "\(what): a user name has at most \(maxUserNameCharacters) characters; this one has \(name.count).")
+            throw CatalogError(.invalidUserName, "A user name has at most \(maxUserNameCharacters) characters; this one has \(name.count).")
         }
         let unprintable = name.unicodeScalars.first { scalar in
             switch scalar.properties.generalCategory {
@@ -47,13 +49,13 @@ public struct Principal: Sendable, Equatable {
             }
         }
         if let unprintable {
-            throw CatalogError(.invalidArgument, "\(what): a user name cannot contain the invisible or control character U+\(String(unprintable.value, radix: 16, uppercase: true)); give the name as it is written.")
+            throw CatalogError(.invalidUserName, "A user name cannot contain the invisible or control character U+\(String(unprintable.value, radix: 16, uppercase: true)); give the name as it is written.")
         }
         if name.first?.isWhitespace == true || name.last?.isWhitespace == true {
-            throw CatalogError(.invalidArgument, "\(what): a user name cannot start or end with a space.")
+            throw CatalogError(.invalidUserName, "A user name cannot start or end with a space.")
         }
         if let prefix = reservedPrefixes.first(where: { name.lowercased().hasPrefix($0) }) {
-            throw CatalogError(.invalidArgument, "\(what): names starting with '\(prefix)' are reserved for administrators in the audit log; give the user's own name.")
+            throw CatalogError(.invalidUserName, "User names starting with '\(prefix)' are reserved for administrators in the audit log; give the user's own name.")
         }
     }
 }

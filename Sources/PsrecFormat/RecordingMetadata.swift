@@ -6,9 +6,10 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
     /// Kind of session.
     ///
     /// Readers keep values they do not know (a newer writer's protocol) instead of failing.
-    public struct SessionProtocol: RawRepresentable, Sendable, Hashable, Codable {
+    public struct SessionProtocol: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
+        public init(stringLiteral value: String) { rawValue = value }
         public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()

@@ -11,8 +11,9 @@ public final class RecordingReader {
         case complete
         /// No trailer: the writer stopped; every chunk read so far is valid.
         case truncated
-        /// Some chunk or structure failed its checks.
-        case damaged
+        /// Some chunk or structure failed its checks (the Spec's and the validator's word:
+        /// `Spec/format.md#verdicts`).
+        case corrupt
     }
 
     /// A damaged stretch of the file.
@@ -87,7 +88,7 @@ public final class RecordingReader {
     static let readAheadChunkBytes = 1 << 20
 
     /// What the reader found.
-    public var status: Status { !damage.isEmpty ? .damaged : (trailer != nil ? .complete : .truncated) }
+    public var status: Status { !damage.isEmpty ? .corrupt : (trailer != nil ? .complete : .truncated) }
     /// Session time the recording plays to.
     public var endMicros: Int64 { entries.last?.endMicros ?? 0 }
     /// Duration: the trailer's when complete, else the last event's time.

@@ -101,7 +101,7 @@ public enum Repairer {
         for d in damage where d.error.code != .badTrailer { noteLoss(d.offset, d.endOffset ?? d.offset) }
         try writeGap(before: nil)
         try writer.close(endMicros: lastTime)
-        report.inputStatus = report.chunksLost > 0 ? .damaged : reader.status
+        report.inputStatus = report.chunksLost > 0 ? .corrupt : reader.status
         return report
     }
 }

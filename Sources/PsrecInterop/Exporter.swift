@@ -67,7 +67,7 @@ public enum Exporter {
             switch reader.status {
             case .complete: break
             case .truncated: report.warnings.append("\(inputPath) is truncated; the export ends at its last complete chunk")
-            case .damaged: report.warnings.append("\(inputPath) is damaged; \(reader.damage.count) damaged part(s) were skipped")
+            case .corrupt: report.warnings.append("\(inputPath) is corrupt; \(reader.damage.count) corrupt part(s) were skipped")
             }
             return report
         } catch {

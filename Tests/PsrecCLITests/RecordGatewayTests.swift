@@ -235,7 +235,7 @@ struct RecordGatewayTests {
         environment["SUDO_UID"] = nil
         let noSudo = try ExternalTool.run(CLI.binary.path, ["record", "--run-as-sudo-user", "--", "true"], environment: environment)
         #expect(noSudo.status == 3)
-        #expect(noSudo.stderr.contains("needs psrec to be started through sudo"), "\(noSudo.stderr)")
+        #expect(noSudo.stderr.contains("SUDO_UID is not set; --run-as-sudo-user needs psrec started through sudo"), "\(noSudo.stderr)")
         // An application the catalog does not record runs as the user too, never as root.
         let root = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: root) }

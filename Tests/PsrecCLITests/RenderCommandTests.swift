@@ -63,7 +63,7 @@ enum ScreenFixture {
         let file = try ScreenFixture.make(in: dir)
         let result = try CLI.run(["render", file, "--at", "soon", "-o", dir.appendingPathComponent("f.png").path])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("not a time"))
+        #expect(result.stderr.contains("is invalid for '--at <time>': it is not a session time"), "\(result.stderr)")
     }
 
     @Test func aTerminalRecordingHasNothingToDraw() throws {

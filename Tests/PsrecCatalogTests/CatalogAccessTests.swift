@@ -82,7 +82,7 @@ struct CatalogAccessTests {
         let app = try #require(try c.application("vault"))
         #expect(app.recordingEnabled)
         #expect(app.retentionDays == nil)
-        #expect(throws: CatalogError(.notFound, "")) { try c.setRecording(true, application: "nope", by: admin) }
-        #expect(throws: CatalogError(.invalidArgument, "")) { try c.addApplication("vault", sessionProtocol: "ssh", recordingEnabled: true, retentionDays: nil, by: admin) }
+        #expect(throws: CatalogError(.applicationNotFound, "")) { try c.setRecording(true, application: "nope", by: admin) }
+        #expect(throws: CatalogError(.applicationExists, "")) { try c.addApplication("vault", sessionProtocol: "ssh", recordingEnabled: true, retentionDays: nil, by: admin) }
     }
 }

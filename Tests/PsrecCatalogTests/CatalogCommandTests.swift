@@ -71,7 +71,7 @@ struct CatalogCommandTests {
         #expect(old.text.contains("\"user\":\"bob\""))
         let badDate = try CLI.run(["search", "--db", ws.dbPath, "--from", "last tuesday"])
         #expect(badDate.status == 64)
-        #expect(badDate.stderr.contains("--from 'last tuesday' is not a date"))
+        #expect(badDate.stderr.contains("The value 'last tuesday' is invalid for '--from <date>': it is not a date"))
         let badColumn = try CLI.run(["search", "--db", ws.dbPath, "--where", "colour=red"])
         #expect(badColumn.status == 64)
         #expect(badColumn.stderr.contains("no column 'colour'"))

@@ -67,12 +67,12 @@ struct CatalogIdentityTests {
 
     @Test("the library checks names the same way", arguments: badNames.map(\.0))
     func libraryCheck(name: String) throws {
-        #expect(throws: CatalogError(.invalidArgument, "")) { try Principal.checkedUser(name) }
+        #expect(throws: CatalogError(.invalidUserName, "")) { try Principal.user(name) }
     }
 
     @Test("ordinary directory names are accepted", arguments: ["alice", "first.last@example.com", "DOMAIN\\bob", "josé", "李雷", "o'brien"])
     func goodNames(name: String) throws {
-        #expect(try Principal.checkedUser(name) == .user(name))
+        #expect(try Principal.user(name).user == name)
     }
 
     /// Three recordings whose IDs share prefixes: two of alice's (db-prod) and one of bob's (crm).

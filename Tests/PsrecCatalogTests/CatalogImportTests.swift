@@ -70,11 +70,11 @@ struct CatalogImportTests {
         #expect(first.verdict == .truncated)
         let id = try #require(first.recordingID)
         #expect(try exported(catalog, try catalog.recording(id)) == Array(full.prefix(cut)))
-        #expect(try catalog.recording(id).status == "truncated")
+        #expect(try catalog.recording(id).status == .truncated)
 
         #expect(try catalog.importRecording(path: ws.path("full.psrec"), actor: "t").kind == .extended)
         let recording = try catalog.recording(id)
-        #expect(recording.status == "complete")
+        #expect(recording.status == .complete)
         #expect(try exported(catalog, recording) == full)
         #expect(recording.durationMicros == reader.durationMicros)
         let (matches, rows) = try catalog.database.read { db in

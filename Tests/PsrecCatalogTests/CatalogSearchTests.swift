@@ -47,10 +47,10 @@ struct CatalogSearchTests {
         #expect(try users(c) { $0.host = "web1" } == ["alice", "dave", "carol"])
         #expect(try users(c) { $0.fromMicros = Self.now - 7 * Self.day } == ["alice", "dave"])
         #expect(try users(c) { $0.toMicros = Self.now - 30 * Self.day } == ["alice", "carol"])
-        #expect(try users(c) { $0.status = "truncated" } == ["dave"])
+        #expect(try users(c) { $0.status = .truncated } == ["dave"])
         #expect(try users(c) { $0.minDurationMicros = 10_000_000 } == ["bob", "carol"])
-        #expect(try users(c) { $0.indicatorKind = "click" } == ["alice"])
-        #expect(try users(c) { $0.indicatorKind = "command" } == ["alice"])
+        #expect(try users(c) { $0.indicatorKind = .click } == ["alice"])
+        #expect(try users(c) { $0.indicatorKind = .command } == ["alice"])
         #expect(try users(c) { $0.text = "payroll" } == ["alice"])
         #expect(try users(c) { $0.text = "deploy finished" } == ["carol"])
         #expect(try users(c) { $0.text = "finished deploy" } == [])
@@ -62,18 +62,20 @@ struct CatalogSearchTests {
         #expect(try users(c) { $0.limit = 2 } == ["alice", "dave"])
     }
 
-    @Test("unknown columns, statuses and indicator kinds are clear errors")
+    @Test("an unknown column and a text without words are clear errors with their own codes, naming no flag")
     func errors() throws {
         let ws = try Workspace()
         let c = try Self.catalog(ws)
         var q = RecordingQuery()
         q.columnEquals = [("password", "x")]
         let error = #expect(throws: CatalogError.self) { try c.search(q, as: admin) }
-        #expect(error?.code == .invalidArgument)
+        #expect(error?.code == .unknownColumn)
         #expect(error?.message.contains("no column 'password'") == true)
+        #expect(error?.message.contains("--") == false)
         q = RecordingQuery()
-        q.indicatorKind = "keypress"
-        #expect(throws: CatalogError(.invalidArgument, "")) { try c.search(q, as: admin) }
+        q.text = "--- ..."
+        let empty = #expect(throws: CatalogError(.emptyTextSearch, "")) { try c.search(q, as: admin) }
+        #expect(empty?.message.contains("--") == false)
         q = RecordingQuery()
         q.text = "\"; DROP TABLE recordings; --"
         #expect(try c.search(q, as: admin).isEmpty)

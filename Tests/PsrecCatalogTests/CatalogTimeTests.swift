@@ -25,7 +25,26 @@ struct CatalogTimeTests {
         #expect(CatalogTime.parse("30m", nowMicros: Self.now) == Self.now - 30 * 60_000_000)
         #expect(CatalogTime.parse("2w", nowMicros: Self.now) == Self.now - 14 * 86_400_000_000)
         #expect(CatalogTime.parse("today", nowMicros: Self.now) == 1_763_942_400_000_000)
-        #expect(CatalogTime.parsePeriod("90") == 7_776_000_000_000)
+        #expect(CatalogTime.parsePeriod("90d") == 7_776_000_000_000)
+    }
+
+    @Test("a bare number is no period and no age: elsewhere it means seconds, so it is refused, not read as days")
+    func bareNumberIsRefused() {
+        #expect(CatalogTime.parsePeriod("90") == nil)
+        #expect(CatalogTime.parse("90", nowMicros: Self.now) == nil)
+        #expect(CatalogDate("90") == nil)
+    }
+
+    @Test("a date is parsed once and resolved against the clock when used")
+    func parsedOnce() throws {
+        let week = try #require(CatalogDate("7d"))
+        #expect(week == .ago(micros: 7 * 86_400_000_000))
+        #expect(week.micros(nowMicros: Self.now) == Self.now - 7 * 86_400_000_000)
+        #expect(week.micros(nowMicros: Self.now + 1) == Self.now + 1 - 7 * 86_400_000_000)
+        let day = try #require(CatalogDate("2025-11-24"))
+        #expect(day.micros(nowMicros: 0) == 1_763_942_400_000_000)
+        #expect(day.micros(nowMicros: 0, endOfDay: true) == 1_764_028_800_000_000)
+        #expect(CatalogDate("2025-11-24T16:30Z")?.micros(nowMicros: 0, endOfDay: true) == 1_764_001_800_000_000)
     }
 
     @Test("a date alone as an upper bound includes the day")

@@ -131,7 +131,7 @@ struct DeferredTextTests {
             #expect(try c.recording(id).textPending == partDeferred)
             #expect(try c.importRecording(path: ws.path("full.psrec"), actor: "t", deferText: fullDeferred).kind == .extended)
             let recording = try c.recording(id)
-            #expect(recording.status == "complete")
+            #expect(recording.status == .complete)
             #expect(try exported(c, recording) == full)
             #expect(recording.textPending == fullDeferred)
             if fullDeferred {
@@ -178,7 +178,7 @@ struct DeferredTextTests {
             Issue.record("a damaged chunk was indexed")
         } catch {
             #expect(error.code == .database)
-            #expect(error.message.hasPrefix("The stored content of recording \(pending[1].uuid) is damaged at byte \(chunkOffset + 48)"))
+            #expect(error.message.hasPrefix("The stored content of recording \(pending[1].uuid) is corrupt at byte \(chunkOffset + 48)"))
             #expect(error.message.hasSuffix("its text was not indexed and it stays pending."))
         }
         #expect(try c.recording(pending[1].uuid).textPending)

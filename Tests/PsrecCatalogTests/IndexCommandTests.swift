@@ -83,7 +83,7 @@ struct IndexCommandTests {
         let result = try CLI.run(["index", "--db", ws.dbPath])
         #expect(result.status == 2)
         #expect(result.text.hasPrefix("indexed \(try Self.id(ws, user: "alice")) "))
-        #expect(result.stderr.contains("The stored content of recording \(bob) is damaged at byte \(offset + 48) ("))
+        #expect(result.stderr.contains("The stored content of recording \(bob) is corrupt at byte \(offset + 48) ("))
         #expect(result.stderr.contains("its text was not indexed and it stays pending.\n"))
         #expect(result.stderr.contains("1 recording indexed in \(ws.dbPath)"))
         #expect(result.stderr.contains(", 1 failed; 1 still pending."))

@@ -238,7 +238,7 @@ import Testing
         let played = Array(reader.events())
         #expect(played.count == events.count - n)
         #expect(played.allSatisfy { e in events.contains(e) })
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         #expect(reader.damage.contains { $0.error.code == .malformedPayload })
         #expect(Validator.verify(MemorySource(bytes)).status == .corrupt)
     }

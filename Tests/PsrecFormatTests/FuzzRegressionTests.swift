@@ -69,7 +69,7 @@ import Testing
         for scan in [false, true] {
             do {
                 let reader = try RecordingReader(source: MemorySource(input.bytes), scan: scan)
-                #expect([.complete, .truncated, .damaged].contains(reader.status))
+                #expect([.complete, .truncated, .corrupt].contains(reader.status))
                 if let expected = input.expectedStatus {
                     #expect(reader.status.rawValue == expected, "scan: \(scan)")
                 }

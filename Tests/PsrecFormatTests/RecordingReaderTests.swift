@@ -67,7 +67,7 @@ import Testing
         let reader = try RecordingReader(source: MemorySource(bytes))
         var got: [UInt8] = []
         try reader.forEachEvent { if $0.type == .output { got += $0.body } }
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         let lost = Set([victim.offset, clean.entries[7].offset])
         var expected: [UInt8] = []
         for entry in clean.entries where !lost.contains(entry.offset) {
@@ -77,7 +77,7 @@ import Testing
         }
         #expect(got.count < Sample.output(of: events).count)
         let scanned = try RecordingReader(source: MemorySource(bytes), scan: true)
-        #expect(scanned.status == .damaged)
+        #expect(scanned.status == .corrupt)
         #expect(scanned.damage.contains { $0.error.code == .badHeaderChecksum })
         #expect(scanned.entries.count == clean.entries.count - 1)
     }
@@ -98,13 +98,13 @@ import Testing
         let reader = try RecordingReader(source: MemorySource(bytes))
         #expect(reader.indicators.map(\.detail) == ["kept"])
         #expect(Array(reader.events()).count == 2)
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
     }
 
     @Test func garbageAfterTheTrailerIsReported() throws {
         let bytes = try Sample.file(Sample.everyEvent) + Array("garbage".utf8)
         let reader = try RecordingReader(source: MemorySource(bytes))
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         #expect(reader.trailer != nil)
         #expect(reader.damage.contains { $0.error.code == .badTrailer })
         #expect(Array(reader.events()) == Sample.everyEvent)
@@ -130,7 +130,7 @@ import Testing
         let ancillary = try RecordingReader(source: MemorySource(base + chunk(0xC0, sequence: seq)))
         #expect(ancillary.status == .truncated)
         let critical = try RecordingReader(source: MemorySource(base + chunk(0x40, sequence: seq)))
-        #expect(critical.status == .damaged)
+        #expect(critical.status == .corrupt)
         #expect(critical.damage.first?.error.code == .unsupportedChunk)
         #expect(try Sample.output(of: critical) == Sample.output(of: Sample.longSession(seconds: 3)))
     }

@@ -46,7 +46,7 @@ import Testing
         var runs: [UInt8] = []
         try reader.forEachRun { if $0.type == .output { runs += $0.bodies } }
         #expect(String(decoding: runs, as: UTF8.self) == "ok")
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         let again = try RecordingReader(source: MemorySource(bytes))
         #expect(String(decoding: try Sample.output(of: again), as: UTF8.self) == "ok")
         let listed = try RecordingReader(source: MemorySource(bytes))
@@ -85,7 +85,7 @@ import Testing
         let verdict = Validator.verify(MemorySource(f.bytes))
         #expect(verdict.status == .corrupt)
         #expect(verdict.problems.contains { $0.kind == FormatError.Code.badTrailer.rawValue })
-        #expect(try RecordingReader(source: MemorySource(f.bytes)).status == .damaged)
+        #expect(try RecordingReader(source: MemorySource(f.bytes)).status == .corrupt)
         #expect(try Self.independentStatus(f.bytes) == "damaged")
     }
 
@@ -145,7 +145,7 @@ import Testing
         f.trailer(f.finalIndex([], duration: 5), duration: 5)
         let reader = try RecordingReader(source: MemorySource(f.bytes))
         #expect(reader.metadata == nil)
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
         #expect(try Self.independentStatus(f.bytes) == "damaged")
     }
@@ -156,7 +156,7 @@ import Testing
         f.trailer(f.finalIndex([e], duration: 9, start: 3), duration: 9)
         let reader = try RecordingReader(source: MemorySource(f.bytes))
         #expect(reader.openedByScan)
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
         #expect(try Self.independentStatus(f.bytes) == "damaged")
     }
@@ -167,7 +167,7 @@ import Testing
         f.trailer(f.finalIndex([e], duration: 0), duration: 0)
         let reader = try RecordingReader(source: MemorySource(f.bytes))
         #expect(try Sample.output(of: reader).isEmpty)
-        #expect(reader.status == .damaged)
+        #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
         #expect(try Self.independentStatus(f.bytes) == "damaged")
     }

@@ -1,0 +1,32 @@
+public import ArgumentParser
+public import PsrecCatalog
+public import PsrecFormat
+
+// The libraries' value types, parsed once by ArgumentParser: a command receives a right, a
+// protocol, a status or an indicator kind (and through `CodecName` a codec), never a string
+// to check in run(). A value not in the list is a usage error (exit 64) that lists the
+// accepted ones.
+
+extension Right: ExpressibleByArgument {}
+
+extension IndicatorKind: ExpressibleByArgument {}
+
+extension RecordingMetadata.SessionProtocol: ExpressibleByArgument {
+    /// Only the protocols the catalog defines: a recording can carry another (a newer
+    /// writer's), but no command takes one.
+    public init?(argument: String) {
+        guard let known = Application.knownProtocols.first(where: { $0.rawValue == argument }) else { return nil }
+        self = known
+    }
+    public static var allValueStrings: [String] { Application.knownProtocols.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension Verdict.Status: ExpressibleByArgument {
+    /// The statuses a catalog holds: corrupt and invalid files are not imported.
+    public init?(argument: String) {
+        guard let status = Verdict.Status(rawValue: argument), status <= .truncated else { return nil }
+        self = status
+    }
+    public static var allValueStrings: [String] { ["complete", "truncated"] }
+}
