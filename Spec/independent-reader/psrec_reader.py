@@ -10,7 +10,7 @@ Usage: python3 psrec_reader.py FILE.psrec
 
 Prints the info line exactly as NAME.info.json holds it, a line `---`, then the events exactly
 as NAME.events.jsonl holds them (Spec section "Test vectors"). Exits 0 when the file could be
-opened (its status may still be `truncated` or `damaged`; what was found wrong goes to stderr),
+opened (its status may still be `truncated` or `corrupt`; what was found wrong goes to stderr),
 and 1 with one sentence on stderr when it cannot be read at all.
 
 Python 3.11 standard library only, plus libzstd through ctypes for zstd payloads. Each function
@@ -549,7 +549,7 @@ class Result:
         self.duration = 0
         self.chunks = []          # EVENTS chunk headers to play, in file order
         self.indicators = {}      # indicator name -> count
-        self.reports = []         # what was found wrong (any report makes the file damaged)
+        self.reports = []         # what was found wrong (any report makes the file corrupt)
         self.events = []          # decoded events, in order
         self.listed = None        # when scanning: EVENTS chunk offset -> indicators an INDEX lists
 
@@ -781,7 +781,7 @@ def read_recording(data):
         result = scan(data, salt_le)
     play(data, salt_le, result, minor)
     if result.reports:
-        result.status = "damaged"
+        result.status = "corrupt"
     # "Test vectors": duration_us is the trailer's dur for a complete file, otherwise the
     # end_us of the last EVENTS chunk (0 when there is none).
     if result.status != "complete":

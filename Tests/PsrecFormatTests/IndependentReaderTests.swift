@@ -127,6 +127,6 @@ import Testing
         let first = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
         let object = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
         let status = object?["status"] as? String
-        #expect(status == "damaged", "damaged copy of \(name) reported \(status ?? "nothing"): \(first)")
+        #expect(status == "corrupt", "damaged copy of \(name) reported \(status ?? "nothing"): \(first)")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// The disagreements between the reference reader, the validator and the independent reader
 /// that issue 11 lists, each decided once in the Spec and checked here on both readers.
 @Suite struct SpecDisagreementTests {
-    /// The status line of the independent reader (`complete`, `truncated`, `damaged`), or nil.
+    /// The status line of the independent reader (`complete`, `truncated`, `corrupt`), or nil.
     static func independentStatus(_ bytes: [UInt8]) throws -> String? {
         guard let out = try independentOutput(bytes) else { return nil }
         let first = out.stdout.split(separator: "\n").first.map(String.init) ?? ""
@@ -52,7 +52,7 @@ import Testing
         let listed = try RecordingReader(source: MemorySource(bytes))
         #expect(listed.events().map(\.event) == [.output(Array("ok".utf8))])
         #expect(Validator.verify(MemorySource(bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(bytes) == "damaged")
+        #expect(try Self.independentStatus(bytes) == "corrupt")
     }
 
     @Test func anUnknownAncillaryChunkWithABadPayloadChecksumIsCorrupt() throws {
@@ -86,7 +86,7 @@ import Testing
         #expect(verdict.status == .corrupt)
         #expect(verdict.problems.contains { $0.kind == FormatError.Code.badTrailer.rawValue })
         #expect(try RecordingReader(source: MemorySource(f.bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(f.bytes) == "damaged")
+        #expect(try Self.independentStatus(f.bytes) == "corrupt")
     }
 
     static func metadataJSON(_ replacing: String, with: String) throws -> [UInt8] {
@@ -105,7 +105,7 @@ import Testing
         var f = try RawFile(metaJSON: json)
         f.trailer(f.finalIndex([], duration: 0), duration: 0)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(f.bytes) == "damaged")
+        #expect(try Self.independentStatus(f.bytes) == "corrupt")
     }
 
     @Test(arguments: [("\"user\":\"alice\"", "\"user\":\"al\\ud83d\\ude00ice\""), ("\"cols\":80", "\"cols\":80,\"unknown\":80.5")])
@@ -147,7 +147,7 @@ import Testing
         #expect(reader.metadata == nil)
         #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(f.bytes) == "damaged")
+        #expect(try Self.independentStatus(f.bytes) == "corrupt")
     }
 
     @Test func anIndexChunkWhoseStartIsNotItsEndIsMalformed() throws {
@@ -158,7 +158,7 @@ import Testing
         #expect(reader.openedByScan)
         #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(f.bytes) == "damaged")
+        #expect(try Self.independentStatus(f.bytes) == "corrupt")
     }
 
     @Test func aColumnarChunkInAFileThatSays10IsDamaged() throws {
@@ -169,7 +169,7 @@ import Testing
         #expect(try Sample.output(of: reader).isEmpty)
         #expect(reader.status == .corrupt)
         #expect(Validator.verify(MemorySource(f.bytes)).status == .corrupt)
-        #expect(try Self.independentStatus(f.bytes) == "damaged")
+        #expect(try Self.independentStatus(f.bytes) == "corrupt")
     }
 
     /// A truncated file (scanned) with an ancillary chunk whose codec no reader knows between
@@ -210,6 +210,6 @@ import Testing
         let reader = try RecordingReader(source: MemorySource(f.bytes))
         #expect((reader.metadata != nil) == firstIsValid)
         #expect(Validator.verify(MemorySource(f.bytes)).status == (firstIsValid ? .complete : .corrupt))
-        #expect(try Self.independentStatus(f.bytes) == (firstIsValid ? "complete" : "damaged"))
+        #expect(try Self.independentStatus(f.bytes) == (firstIsValid ? "complete" : "corrupt"))
     }
 }
