@@ -1,6 +1,7 @@
 import PsrecCatalog
 import PsrecFormat
 import PsrecInterop
+import PsrecPlayback
 import PsrecScreen
 
 /// The one table from the libraries' typed errors to what the command line says and
@@ -33,6 +34,8 @@ enum FailureTable {
             return Failure(message: sentence(error.description, advice: advice(error.code)), status: status(error.code))
         case let error as PNGFile.Failure:
             return Failure(message: sentence(error.description), status: ExitStatus.invalid)
+        case let error as PlaybackError:
+            return Failure(message: sentence(error.message), status: ExitStatus.invalid)
         default:
             return nil
         }
