@@ -1,4 +1,3 @@
-import PsrecFormat
 import PsrecPlayback
 import PsrecTerminal
 #if canImport(Glibc)
