@@ -87,6 +87,32 @@ import PsrecInterop
         #expect(sizes == [200 << 10, 2000])
     }
 
+    @Test func aChunkOfManyEventsIsDecodedOncePlayingThrough() throws {
+        // More events than the old player's cache held (it then decoded the chunk again for
+        // every event), a microsecond apart, in one chunk.
+        let count = 270_000
+        let events = (1...count).map { (Int64($0), F.out(".")) }
+        let reader = try F.reader(events, chunkIntervalMicros: 10_000_000, maxChunkBytes: 4 << 20)
+        #expect(reader.entries.count == 1)
+        let readsBefore = reader.chunkReads
+        let (player, out) = play(reader, PlaybackSchedule(speed: 1024))
+        #expect(reader.chunkReads - readsBefore == 1)
+        #expect(out.bytes.count == count)
+        #expect(player.playheadMicros == Int64(count))
+    }
+
+    @Test func theCacheStaysWithinItsBytes() throws {
+        // 64 chunks of 200 KiB: played through and sought back, the cache keeps at most 8 MiB.
+        let body = [UInt8](repeating: 0x41, count: 200 << 10)
+        let reader = try F.reader((0..<64).map { (Int64($0) * 2_000_000, .output(body)) })
+        #expect(reader.entries.count == 64)
+        let (player, _) = play(reader, PlaybackSchedule(speed: 1024), terminal: true)
+        player.seek(toMicros: 10_000_000)
+        let held = player.chunkCache.values.reduce(0) { $0 + $1.chunk.payload.count }
+        #expect(held <= Player.cacheBytes)
+        #expect(player.chunkCache.count <= Player.cacheChunks)
+    }
+
     /// The screen a fresh terminal shows after `bytes`.
     func screen(_ bytes: [UInt8]) -> [String] {
         let screen = TerminalScreen(columns: 80, rows: 24)

@@ -89,10 +89,12 @@ final class CapturedOutput: PlayerOutput {
 
 enum PlayerFixture {
     /// A recording in memory from (time, event) pairs.
-    static func reader(_ events: [(Int64, Event)], chunkIntervalMicros: Int64 = 1_000_000) throws -> RecordingReader {
+    static func reader(_ events: [(Int64, Event)], chunkIntervalMicros: Int64 = 1_000_000,
+                       maxChunkBytes: Int = WriterOptions(codec: .none).maxChunkBytes) throws -> RecordingReader {
         let sink = MemorySink()
         var options = WriterOptions(codec: .none)
         options.chunkIntervalMicros = chunkIntervalMicros
+        options.maxChunkBytes = maxChunkBytes
         let writer = try RecordingWriter(sink: sink, metadata: RecordingMetadata(startUnixMicros: 0, user: "alice"), options: options)
         for (time, event) in events { try writer.append(event, atMicros: time) }
         try writer.close()
