@@ -164,7 +164,8 @@ extension Player {
         return PlaybackPosition(entry: entry, event: at.event)
     }
 
-    /// Moves to the first event at or after `micros`, with the screen as it was just before.
+    /// Moves to the first event at or after `micros`, with the screen as it was just before;
+    /// timing starts afresh there.
     public func seek(toMicros micros: Int64) {
         let entry = reader.entryIndex(atOrAfter: micros)
         var target = PlaybackPosition(entry: entry, event: 0)
@@ -175,6 +176,7 @@ extension Player {
         }
         rebuild(to: target)
         playheadMicros = micros
+        restartGap()
     }
 
     // MARK: Rebuilding the screen
