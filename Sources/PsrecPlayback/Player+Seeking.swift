@@ -30,10 +30,12 @@ struct CachedChunk {
 /// before the clear (colours, scroll region, alternate screen) are not replayed; recordings
 /// of shells, `clear`, `less` and `vim` redraw after their clears, so the picture matches.
 ///
-/// Memory: the chunk at the cursor, one chunk being read, and the cache, which holds at
-/// most `cacheChunks` chunks and `cacheBytes` decoded bytes; a chunk larger than a quarter
-/// of that is never cached (it is read again when needed). The clears remembered are at
-/// most one per chunk (the latest), however many a chunk holds.
+/// Memory: one decoded chunk outside the cache (the one at the cursor, or the one being
+/// read), and the cache, which holds at most `cacheChunks` chunks and `cacheBytes` decoded
+/// bytes. A chunk larger than a quarter of that is never cached (it is read again when
+/// needed) and is decoded with the cache emptied, so the most a player holds is the largest
+/// chunk the format allows (32 MiB), or 8 MiB of cache and a small chunk. The clears
+/// remembered are at most one per chunk (the latest), however many a chunk holds.
 extension Player {
     /// Chunks read backwards from a jump target looking for a screen clear.
     static let clearSearchChunks = 32
@@ -88,6 +90,11 @@ extension Player {
         current = nil
         guard !unplayableEntries.contains(entry) else { return nil }
         let seekEntry = reader.entries[entry]
+        // A chunk too large to cache is decoded with the cache emptied, so memory is that
+        // chunk alone (a header is a few dozen bytes; a failed read is reported just below).
+        if let header = try? reader.readHeader(at: seekEntry.offset), header.decodedLength > Self.cacheBytes / 4 {
+            chunkCache.removeAll()
+        }
         let loaded: PlaybackChunk
         do {
             // Played whole or not at all (Spec): the chunk is checked before its first event

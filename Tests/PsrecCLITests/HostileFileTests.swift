@@ -151,6 +151,19 @@ import PsrecTestSupport
         steps.close(entries: [SeekEntry(offset: stepsOffset, sequence: 1, startMicros: 0, endMicros: Int64(count), eventCount: count)],
                     duration: Int64(count))
         result["microsecond-steps"] = steps.bytes
+
+        // Chunks just small enough for a player's cache, filling it, then a 32 MiB one.
+        var mixed = try! Builder()
+        var mixedEntries: [SeekEntry] = []
+        let cacheable = events([UInt8](repeating: 0x42, count: (2 << 20) - 16), type: EventType.output.rawValue, count: 1)
+        for i in 0..<6 {
+            let t = Int64(i) * 1_000_000
+            let payload = i < 5 ? cacheable : bombPayload
+            let offset = mixed.chunk(.events, payload, items: 1, start: t, end: t)
+            mixedEntries.append(SeekEntry(offset: offset, sequence: mixed.sequence - 1, startMicros: t, endMicros: t, eventCount: 1))
+        }
+        mixed.close(entries: mixedEntries, duration: 5_000_000)
+        result["cache-then-bomb"] = mixed.bytes
         return result
     }()
 
@@ -186,7 +199,8 @@ extension HostileFileTests {
     /// the schedule). Before playback became a library, a 32 MiB output event was copied per
     /// event and cached twice (123 MB on zstd-bomb), and a chunk of a million empty events
     /// was decoded again for every event (killed after 300 s on empty-events).
-    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers", "microsecond-steps"])
+    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers", "microsecond-steps",
+                      "cache-then-bomb"])
     func playStaysSmallAndQuick(name: String) throws {
         let file = try #require(Self.files[name])
         #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
