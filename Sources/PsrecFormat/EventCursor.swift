@@ -16,6 +16,8 @@ public struct EventCursor {
     private var lengthAt = 0
     private var bodyAt = 0
 
+    /// A cursor before the first event of `payload`, the decoded payload of the chunk
+    /// `header` describes, which `EventsPayload.checkWhole` accepted.
     /// - Throws: what `EventsPayload.checkColumnar` throws on a columnar payload; a checked
     ///   payload never throws.
     public init(checked payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64) throws(FormatError) {
