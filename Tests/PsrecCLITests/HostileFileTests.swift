@@ -197,8 +197,10 @@ import PsrecTestSupport
 extension HostileFileTests {
     /// `play` at the fastest speed, its output to a file (not a terminal: no keys, output on
     /// the schedule). Before playback became a library, a 32 MiB output event was copied per
-    /// event and cached twice (123 MB on zstd-bomb), and a chunk of a million empty events
-    /// was decoded again for every event (killed after 300 s on empty-events).
+    /// event and cached (124 MB on zstd-bomb), and a chunk of more events than the cache held
+    /// was decoded again for every event (empty-events and microsecond-steps killed after
+    /// 60 s); a cache bounded in bytes but kept while a 32 MiB chunk was decoded peaked at
+    /// 68 MB on cache-then-bomb.
     @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers", "microsecond-steps",
                       "cache-then-bomb"])
     func playStaysSmallAndQuick(name: String) throws {
