@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PsrecCatalog", targets: ["PsrecCatalog"]),
         .library(name: "PsrecScreen", targets: ["PsrecScreen"]),
         .library(name: "PsrecTerminal", targets: ["PsrecTerminal"]),
+        .library(name: "PsrecPlayback", targets: ["PsrecPlayback"]),
         .library(name: "PsrecCLI", targets: ["PsrecCLI"]),
         // What each fuzz harness does with an input; used by fuzz/ and by FuzzRegressionTests.
         .library(name: "PsrecFuzzExercises", targets: ["PsrecFuzzExercises"]),
@@ -78,10 +79,16 @@ let package = Package(
             name: "PsrecScreenCapture",
             dependencies: ["PsrecScreen", "CX11"],
             swiftSettings: upcoming),
+        // The player engine (schedule, skip-inactivity, seeking, indicator jumps, status) and
+        // the video exporter, without a terminal: `psrec play` and a web player drive it.
+        .target(
+            name: "PsrecPlayback",
+            dependencies: ["PsrecFormat", "PsrecScreen"],
+            swiftSettings: upcoming),
         .target(
             name: "PsrecCLI",
             dependencies: [
-                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
+                "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecPlayback", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -126,8 +133,12 @@ let package = Package(
             dependencies: ["PsrecScreen", "PsrecFormat"],
             swiftSettings: upcoming),
         .testTarget(
+            name: "PsrecPlaybackTests",
+            dependencies: ["PsrecPlayback", "PsrecFormat", "PsrecInterop", "PsrecTestSupport"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "PsrecCLITests",
-            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecScreen", "PsrecTerminal", "PsrecCatalog", "PsrecCapture"],
+            dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecPlayback", "PsrecScreen", "PsrecTerminal", "PsrecCatalog", "PsrecCapture"],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PsrecFormat
 import PsrecInterop
+import PsrecPlayback
 
 /// `--format`: the `ExportFormat` names.
 struct ExportFormatArgument: ExpressibleByArgument {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PsrecCatalog
 import PsrecFormat
+import PsrecPlayback
 
 /// `psrec export --db DB ID -o FILE`, and `psrec export FILE --format F -o OUT`
 /// (`ExportCommand+Format.swift`).

@@ -2,6 +2,7 @@ import PsrecCapture
 import PsrecCatalog
 import PsrecFormat
 import PsrecInterop
+import PsrecPlayback
 import PsrecScreen
 
 /// The one table from the libraries' typed errors to what the command line says and
@@ -31,6 +32,8 @@ enum FailureTable {
             return Failure(message: sentence(error.description, advice: advice(error.code)), status: status(error.code))
         case let error as PNGFile.Failure:
             return Failure(message: sentence(error.description), status: ExitStatus.invalid)
+        case let error as PlaybackError:
+            return Failure(message: sentence(error.message), status: ExitStatus.invalid)
         default:
             return nil
         }

@@ -1,10 +1,15 @@
 import ArgumentParser
 import PsrecFormat
+import PsrecPlayback
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `psrec play FILE`: plays the recorded terminal output at the recorded pace.
+///
+/// The engine (`Player` in PsrecPlayback) does the timing, seeking and jumps; this command
+/// gives it the terminal: keys from stdin (`TerminalPlayerInput`), output and the status in
+/// the window title (`TerminalPlayerOutput`), raw mode restored on every exit path.
 struct PlayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "play",
@@ -74,11 +79,11 @@ struct PlayCommand: ParsableCommand {
         if output.isTerminal { TerminalModes.enter(keyFd: keys ? 0 : nil, titleFd: 1) }
         defer { TerminalModes.restore() }
         let player = Player(reader: reader, schedule: schedule, input: TerminalPlayerInput(keysEnabled: keys), output: output)
-        _ = player.run(fromMicros: fromMicros)
+        player.run(fromMicros: fromMicros)
         TerminalModes.restore()
         if let note = RecordingFile.note(reader, path: name) { Console.error(note) }
-        for problem in player.damage { Console.error("\(TerminalSafe.escape(name)): \(problem)") }
-        return player.damage.isEmpty ? ExitStatus.of(reader.status) : ExitStatus.corrupt
+        for problem in player.problems { Console.error("\(TerminalSafe.escape(name)): \(TerminalSafe.escape(problem.description))") }
+        return player.problems.isEmpty ? ExitStatus.of(reader.status) : ExitStatus.corrupt
     }
 }
 
@@ -107,5 +112,5 @@ struct IdleCap: ExpressibleByArgument, CustomStringConvertible {
         }
     }
 
-    var description: String { Player.secondsText(micros) }
+    var description: String { PlayerStatus.secondsText(micros) }
 }

@@ -86,8 +86,9 @@ struct RecordCommand: ParsableCommand {
             Self.exec(argv, as: account)
         }
         let size = SessionRecorder.initialSize(fallback: (80, 24))
-        let meta = Self.metadata(user: user, app: app, host: host, argv: argv, environment: environment, size: size)
-        let path = output ?? (dir as NSString).appendingPathComponent(Self.defaultName(meta))
+        let meta = RecordingMetadata.terminalSession(user: user, application: app, host: host, command: argv, environment: environment,
+                                                     size: size, captureTool: "psrec record", captureToolVersion: PsrecVersion.string)
+        let path = output ?? (dir as NSString).appendingPathComponent(meta.defaultFileName)
         let folder = (path as NSString).deletingLastPathComponent
         if let account, let reason = account.reach(ofDirectory: folder.isEmpty ? "." : folder) {
             Console.error(TerminalSafe.escape(reason))
@@ -239,28 +240,5 @@ struct RecordCommand: ParsableCommand {
         if shell.hasSuffix("/psrec") || shell.isEmpty { shell = FileManager.default.isExecutableFile(atPath: "/bin/bash") ? "/bin/bash" : "/bin/sh" }
         if let requested = environment["SSH_ORIGINAL_COMMAND"], !requested.isEmpty { return [shell, "-c", requested] }
         return [shell, "-l"]
-    }
-
-    static func metadata(user: String?, app: String?, host: String?, argv: [String], environment: [String: String], size: (cols: Int, rows: Int)) -> RecordingMetadata {
-        let now = Date().timeIntervalSince1970
-        let connection = environment["SSH_CONNECTION"]?.split(separator: " ").map(String.init) ?? []
-        let who = user ?? environment["USER"] ?? environment["LOGNAME"] ?? (getpwuid(getuid()).flatMap { String(cString: $0.pointee.pw_name) }) ?? "unknown"
-        var hostName = [CChar](repeating: 0, count: 256)
-        gethostname(&hostName, hostName.count)
-        var extra: [String: String] = [:]
-        if connection.count == 4 { extra["ssh_client_port"] = connection[1]; extra["ssh_server_address"] = connection[2]; extra["ssh_server_port"] = connection[3] }
-        return RecordingMetadata(
-            recordingID: UUID(), sessionProtocol: .ssh, startUnixMicros: Int64(now * 1_000_000),
-            user: who, application: app, host: host ?? String(decoding: hostName.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
-            remoteAddress: connection.first, command: environment["SSH_ORIGINAL_COMMAND"] ?? argv.joined(separator: " "),
-            terminal: .init(cols: size.cols, rows: size.rows, type: environment["TERM"]),
-            captureTool: "psrec record", captureToolVersion: PsrecVersion.string, owner: who, extra: extra)
-    }
-
-    /// `psrec-20261129T091500Z-alice-1a2b3c4d.psrec`: unique per session, sorted by time.
-    static func defaultName(_ meta: RecordingMetadata) -> String {
-        let stamp = TimeFormat.iso(unixMicros: meta.startUnixMicros).prefix(19).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-        let safeUser = String((meta.user ?? "unknown").unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }.prefix(32))
-        return "psrec-\(stamp)Z-\(safeUser.isEmpty ? "user" : safeUser)-\(meta.recordingID.uuidString.prefix(8).lowercased()).psrec"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PsrecCapture
 import PsrecFormat
 import PsrecScreen
 import PsrecScreenCapture
@@ -66,15 +67,15 @@ struct RecordScreenCommand: ParsableCommand {
             Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
-        var meta = RecordCommand.metadata(user: user, app: app, host: host, argv: [], environment: ProcessInfo.processInfo.environment, size: (0, 0))
+        var meta = RecordingMetadata.terminalSession(user: user, application: app, host: host, command: [], environment: ProcessInfo.processInfo.environment,
+                                                     size: (0, 0), captureTool: "psrec record-screen", captureToolVersion: PsrecVersion.string)
         meta.sessionProtocol = .rdp
         meta.terminal = nil
         meta.command = nil
         meta.remoteAddress = nil
         meta.extra = ["x_display": display]
         meta.screen = .init(width: capture.width, height: capture.height)
-        meta.captureTool = "psrec record-screen"
-        let path = output ?? (dir as NSString).appendingPathComponent(RecordCommand.defaultName(meta))
+        let path = output ?? (dir as NSString).appendingPathComponent(meta.defaultFileName)
         let recorder: ScreenRecorder
         do {
             var options = compression.writerOptions

@@ -1,10 +1,12 @@
+import PsrecPlayback
 import PsrecTerminal
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Keys from stdin and time from `CLOCK_MONOTONIC`: waits in `poll(2)` so a key ends a
-/// wait at once. With keys disabled (stdin or stdout not a terminal) it only sleeps.
+/// wait at once; each key the player knows (`PlayerKey`) is handed over as its command,
+/// others are ignored. With keys disabled (stdin or stdout not a terminal) it only sleeps.
 final class TerminalPlayerInput: PlayerInput {
     private let fd: Int32
     private var keysEnabled: Bool
@@ -47,7 +49,10 @@ final class TerminalPlayerInput: PlayerInput {
             guard ready > 0 else { continue }
             var byte: UInt8 = 0
             let n = read(fd, &byte, 1)
-            if n == 1 { return .key(byte) }
+            if n == 1 {
+                if let key = PlayerKey(byte) { return .command(key.command) }
+                continue
+            }
             if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             // End of input (or an error): no more keys; play on.
             keysEnabled = false
@@ -74,7 +79,7 @@ final class TerminalPlayerInput: PlayerInput {
 /// When stdout is not a terminal nothing but recorded output is written.
 final class TerminalPlayerOutput: PlayerOutput {
     let isTerminal: Bool
-    private let sink: ([UInt8]) -> Void
+    private let sink: (UnsafeRawBufferPointer) -> Void
     private let sizeQuery: () -> (cols: Int, rows: Int)?
     private var tracker = TerminalParser()
     private var pendingStatus: String?
@@ -82,8 +87,8 @@ final class TerminalPlayerOutput: PlayerOutput {
     /// - Parameters:
     ///   - isTerminal: whether `sink` writes to a terminal.
     ///   - size: the terminal's current size.
-    ///   - sink: writes bytes (all of them).
-    init(isTerminal: Bool, size: @escaping () -> (cols: Int, rows: Int)? = { nil }, sink: @escaping ([UInt8]) -> Void) {
+    ///   - sink: writes bytes (all of them); they are valid only during the call.
+    init(isTerminal: Bool, size: @escaping () -> (cols: Int, rows: Int)? = { nil }, sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.isTerminal = isTerminal
         self.sizeQuery = size
         self.sink = sink
@@ -96,24 +101,34 @@ final class TerminalPlayerOutput: PlayerOutput {
 
     var size: (cols: Int, rows: Int)? { sizeQuery() }
 
-    func write(_ bytes: [UInt8]) {
+    func write(_ bytes: UnsafeRawBufferPointer) {
         sink(bytes)
         guard isTerminal else { return }
-        tracker.feed(bytes)
+        var ignored = IgnoredActions()
+        tracker.feed(bytes, into: &ignored)
         if let pendingStatus, tracker.isAtBoundary {
             self.pendingStatus = nil
-            showStatus(pendingStatus)
+            showStatus(line: pendingStatus)
         }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
     }
 
     func resetScreen() {
         guard isTerminal else { return }
         // CAN ends any recorded sequence left open; ESC c resets the terminal.
-        sink(Array("\u{18}\u{1B}c".utf8))
+        Array("\u{18}\u{1B}c".utf8).withUnsafeBytes { sink($0) }
         tracker.reset()
     }
 
-    func showStatus(_ text: String) {
+    func showStatus(_ status: PlayerStatus) {
+        showStatus(line: status.line)
+    }
+
+    /// Shows a status line (already made terminal-safe) as the window title.
+    func showStatus(line text: String) {
         guard isTerminal else { return }
         guard tracker.isAtBoundary else {
             pendingStatus = text
@@ -123,7 +138,7 @@ final class TerminalPlayerOutput: PlayerOutput {
         let clean = text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && !(0x80..<0xA0).contains($0.value) }
         var title = String(String.UnicodeScalarView(clean))
         if title.utf8.count > 400 { title = String(title.prefix(400)) }
-        sink(Array("\u{1B}]2;\(title)\u{07}".utf8))
+        Array("\u{1B}]2;\(title)\u{07}".utf8).withUnsafeBytes { sink($0) }
     }
 }
 

@@ -3,8 +3,9 @@
 /// number of events it holds (`Spec/format.md#limits`).
 ///
 /// The payload is passed to every `next(in:)` rather than kept, so the cursor never outlives
-/// a borrow of it; the caller keeps the buffer.
-struct EventCursor {
+/// a borrow of it; the caller keeps the buffer. Copies of a cursor are independent, so a
+/// player keeps one per place it may come back to.
+public struct EventCursor {
     private let columnar: Bool
     private let count: Int
     private var index = 0
@@ -15,9 +16,11 @@ struct EventCursor {
     private var lengthAt = 0
     private var bodyAt = 0
 
+    /// A cursor before the first event of `payload`, the decoded payload of the chunk
+    /// `header` describes, which `EventsPayload.checkWhole` accepted.
     /// - Throws: what `EventsPayload.checkColumnar` throws on a columnar payload; a checked
     ///   payload never throws.
-    init(checked payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64) throws(FormatError) {
+    public init(checked payload: UnsafeRawBufferPointer, header: ChunkHeader, offset: Int64) throws(FormatError) {
         columnar = header.isColumnar
         time = header.startMicros
         if columnar {
@@ -33,7 +36,7 @@ struct EventCursor {
     }
 
     /// The next event, or nil after the last; its body aliases `payload`.
-    mutating func next(in payload: UnsafeRawBufferPointer) -> RawEvent? {
+    public mutating func next(in payload: UnsafeRawBufferPointer) -> RawEvent? {
         guard index < count else { return nil }
         defer { index += 1 }
         if columnar {

@@ -136,6 +136,34 @@ import PsrecTestSupport
             labels.chunk(.events, sixteen, items: 16, start: Int64(i), end: Int64(i))
         }
         result["long-markers"] = labels.bytes
+
+        // A million one-byte outputs a microsecond apart in one chunk: a second of content,
+        // a million steps for a player.
+        var steps = try! Builder()
+        var one = ByteWriter()
+        one.writeUInt8(EventType.output.rawValue)
+        one.writeUVarint(1)
+        one.writeUVarint(1)
+        one.writeBytes([0x2E])
+        var stepEvents = [UInt8]()
+        for _ in 0..<count { stepEvents += one.bytes }
+        let stepsOffset = steps.chunk(.events, stepEvents, items: count, start: 0, end: Int64(count))
+        steps.close(entries: [SeekEntry(offset: stepsOffset, sequence: 1, startMicros: 0, endMicros: Int64(count), eventCount: count)],
+                    duration: Int64(count))
+        result["microsecond-steps"] = steps.bytes
+
+        // Chunks just small enough for a player's cache, filling it, then a 32 MiB one.
+        var mixed = try! Builder()
+        var mixedEntries: [SeekEntry] = []
+        let cacheable = events([UInt8](repeating: 0x42, count: (2 << 20) - 16), type: EventType.output.rawValue, count: 1)
+        for i in 0..<6 {
+            let t = Int64(i) * 1_000_000
+            let payload = i < 5 ? cacheable : bombPayload
+            let offset = mixed.chunk(.events, payload, items: 1, start: t, end: t)
+            mixedEntries.append(SeekEntry(offset: offset, sequence: mixed.sequence - 1, startMicros: t, endMicros: t, eventCount: 1))
+        }
+        mixed.close(entries: mixedEntries, duration: 5_000_000)
+        result["cache-then-bomb"] = mixed.bytes
         return result
     }()
 
@@ -163,6 +191,30 @@ import PsrecTestSupport
             #expect(m.seconds <= Self.timeLimitSeconds, "psrec \(command.joined(separator: " ")) on \(name): \(m.seconds) s")
             #expect(m.status <= 3, "psrec \(command.joined(separator: " ")) on \(name): exit \(m.status)")
         }
+    }
+}
+
+extension HostileFileTests {
+    /// `play` at the fastest speed, its output to a file (not a terminal: no keys, output on
+    /// the schedule). Before playback became a library, a 32 MiB output event was copied per
+    /// event and cached (124 MB on zstd-bomb), and a chunk of more events than the cache held
+    /// was decoded again for every event (empty-events and microsecond-steps killed after
+    /// 60 s); a cache bounded in bytes but kept while a 32 MiB chunk was decoded peaked at
+    /// 68 MB on cache-then-bomb.
+    @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers", "microsecond-steps",
+                      "cache-then-bomb"])
+    func playStaysSmallAndQuick(name: String) throws {
+        let file = try #require(Self.files[name])
+        #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(name + ".psrec").path
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        let run = try MeasuredRun.run(["play", "--speed", "1024", path], timeoutSeconds: 60)
+        print("HostileFileTests: psrec play --speed 1024 on \(name) (\(file.count) bytes): peak \(run.peakResidentBytes >> 20) MB, \(String(format: "%.2f", run.seconds)) s, exit \(run.status)")
+        #expect(run.peakResidentBytes <= Self.peakLimitBytes, "psrec play on \(name): peak \(run.peakResidentBytes >> 20) MB")
+        #expect(run.seconds <= Self.timeLimitSeconds, "psrec play on \(name): \(run.seconds) s")
+        #expect(run.status <= 3, "psrec play on \(name): exit \(run.status)")
     }
 }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Testing
 @testable import PsrecCLI
+import PsrecFormat
+import PsrecPlayback
 import PsrecTestSupport
 import PsrecTerminal
 
@@ -81,7 +83,7 @@ import PsrecTerminal
         var written: [UInt8] = []
         let output = TerminalPlayerOutput(isTerminal: true, sink: { written += $0 })
         output.write(Array("\u{1B}[3".utf8))
-        output.showStatus("hello")
+        output.showStatus(line: "hello")
         #expect(written == Array("\u{1B}[3".utf8))
         output.write(Array("2mé".utf8).dropLast())          // the colour ends, é is cut in half
         #expect(!String(decoding: written, as: UTF8.self).contains("hello"))
@@ -92,15 +94,39 @@ import PsrecTerminal
     @Test func statusTextCannotCarryControls() {
         var written: [UInt8] = []
         let output = TerminalPlayerOutput(isTerminal: true, sink: { written += $0 })
-        output.showStatus("a\u{07}b\u{1B}c\u{9B}d")
+        output.showStatus(line: "a\u{07}b\u{1B}c\u{9B}d")
         #expect(written == Array("\u{1B}]2;abcd\u{07}".utf8))
+    }
+
+    @Test func statusLineShowsTimeSpeedAndTheNextIndicatorEscaped() {
+        let marker = Indicator(timeMicros: 2_000_000, kind: .marker, chunkOffset: 0, detail: "evil\u{1B}]2;owned\u{07}")
+        var status = PlayerStatus(state: .playing, timeMicros: 0, durationMicros: 3_000_000, speed: 2, idleCapMicros: 1_500_000,
+                                  nextIndicator: marker, sizeMismatch: nil)
+        #expect(status.line == "psrec playing 0:00 / 0:03 | speed x2 | idle cap 1.5s | next marker at 0:02: evil\\x1b]2;owned\\x07 | keys: space . [ ] + - q")
+        #expect(!status.line.unicodeScalars.contains { $0.value < 0x20 })
+        status.state = .ended
+        status.timeMicros = 3_000_000
+        status.nextIndicator = nil
+        status.sizeMismatch = PlayerStatus.SizeMismatch(recordedColumns: 132, recordedRows: 43, viewerColumns: 80, viewerRows: 24)
+        #expect(status.line == "psrec ended 0:03 / 0:03 | speed x2 | idle cap 1.5s | no further indicator | recorded at 132x43, this terminal is 80x24")
+    }
+
+    @Test func keysStandForPlayerCommands() {
+        #expect(PlayerKey(UInt8(ascii: " "))?.command == .pauseResume)
+        #expect(PlayerKey(UInt8(ascii: "."))?.command == .step)
+        #expect(PlayerKey(UInt8(ascii: "]"))?.command == .nextIndicator)
+        #expect(PlayerKey(UInt8(ascii: "["))?.command == .previousIndicator)
+        #expect(PlayerKey(UInt8(ascii: "="))?.command == .faster)
+        #expect(PlayerKey(UInt8(ascii: "_"))?.command == .slower)
+        #expect(PlayerKey(0x03)?.command == .quit)
+        #expect(PlayerKey(UInt8(ascii: "x")) == nil)
     }
 
     @Test func notATerminalWritesOnlyRecordedBytes() {
         var written: [UInt8] = []
         let output = TerminalPlayerOutput(isTerminal: false, sink: { written += $0 })
         output.write([0x41])
-        output.showStatus("status")
+        output.showStatus(line: "status")
         output.resetScreen()
         #expect(written == [0x41])
     }

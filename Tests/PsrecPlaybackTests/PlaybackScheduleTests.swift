@@ -1,5 +1,5 @@
 import Testing
-@testable import PsrecCLI
+import PsrecPlayback
 import PsrecFormat
 import PsrecTestSupport
 

@@ -1,5 +1,5 @@
 import Foundation
-import PsrecFormat
+public import PsrecFormat
 import PsrecScreen
 #if canImport(Glibc)
 import Glibc
@@ -11,20 +11,33 @@ import Glibc
 /// With `skipInactivityMicros`, every stretch longer than that without any recorded event
 /// (as seen from the seek index: the gaps between chunks) is shortened to it; `speed` then
 /// divides the whole timeline.
-struct VideoExporter {
-    let reader: RecordingReader
-    var framesPerSecond = 10
-    var speed = 1.0
-    var skipInactivityMicros: Int64?
-    var ffmpeg = "ffmpeg"
+public struct VideoExporter {
+    /// The screen recording to draw.
+    public let reader: RecordingReader
+    /// Frames per second of the video.
+    public var framesPerSecond = 10
+    /// Speed factor: 2 makes a video half as long as the recording.
+    public var speed = 1.0
+    /// Longest stretch without events shown in full, or nil to show every stretch.
+    public var skipInactivityMicros: Int64?
+    /// The ffmpeg to run, found through `PATH` unless a path is given.
+    public var ffmpeg = "ffmpeg"
+
+    /// An exporter of `reader` at 10 frames per second, at the recorded speed.
+    public init(reader: RecordingReader) {
+        self.reader = reader
+    }
 
     /// Session time shown by the video at output time `o` (µs), as a piecewise mapping.
-    struct Timeline {
+    public struct Timeline {
         /// (session start, output start) of each stretch played at normal speed.
-        var stretches: [(session: Int64, output: Int64)] = [(0, 0)]
-        var outputDuration: Int64
+        public private(set) var stretches: [(session: Int64, output: Int64)] = [(0, 0)]
+        /// The video's length before the speed applies, in microseconds.
+        public private(set) var outputDuration: Int64
 
-        init(entries: [SeekEntry], durationMicros: Int64, skipAfter: Int64?) {
+        /// The timeline of a recording whose chunks span `entries`, with stretches longer
+        /// than `skipAfter` between chunks shortened to it.
+        public init(entries: [SeekEntry], durationMicros: Int64, skipAfter: Int64?) {
             var output: Int64 = 0
             var last: Int64 = 0
             if let skip = skipAfter {
@@ -43,7 +56,9 @@ struct VideoExporter {
             outputDuration = output + (skipAfter.map { min(tail, $0) } ?? tail)
         }
 
-        func sessionTime(atOutput o: Int64) -> Int64 {
+        /// The session time shown at output time `o`.
+        /// - Complexity: O(log n) in the number of stretches.
+        public func sessionTime(atOutput o: Int64) -> Int64 {
             var low = 0, high = stretches.count
             while low < high {
                 let mid = (low + high) / 2
@@ -54,9 +69,10 @@ struct VideoExporter {
         }
     }
 
-    /// Writes the video; returns the number of frames.
-    /// - Throws: `CommandFailure` when there is nothing to draw or ffmpeg fails.
-    func write(to path: String) throws -> Int {
+    /// Writes the video to `path` (replacing it); returns the number of frames.
+    /// - Throws: `PlaybackError` with `.nothingToDraw` when the recording has no screen,
+    ///   `.videoEncoderUnavailable` when ffmpeg cannot start, `.videoEncoderFailed` when it fails.
+    public func write(to path: String) throws(PlaybackError) -> Int {
         let renderer = ScreenRenderer(reader: reader)
         var first = renderer.render(at: 0)
         let timeline = Timeline(entries: reader.entries, durationMicros: reader.durationMicros, skipAfter: skipInactivityMicros)
@@ -64,7 +80,7 @@ struct VideoExporter {
         if first.width == 0, let t = reader.entries.first?.startMicros { first = renderer.render(at: t) }
         let width = first.width, height = first.height
         guard width > 0, height > 0 else {
-            throw CommandFailure("The recording has no screen to draw (no keyframe and no screen size in its metadata).")
+            throw PlaybackError(.nothingToDraw, "The recording has no screen to draw (no keyframe and no screen size in its metadata)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -75,7 +91,7 @@ struct VideoExporter {
         let pipe = Pipe()
         process.standardInput = pipe
         do { try process.run() } catch {
-            throw CommandFailure("Cannot start ffmpeg (\(error.localizedDescription)); install ffmpeg to export video.")
+            throw PlaybackError(.videoEncoderUnavailable, "Cannot start ffmpeg (\(error.localizedDescription)); install ffmpeg to export video")
         }
         signal(SIGPIPE, SIG_IGN)
         let fd = pipe.fileHandleForWriting.fileDescriptor
@@ -99,7 +115,7 @@ struct VideoExporter {
         try? pipe.fileHandleForWriting.close()
         process.waitUntilExit()
         if failed || process.terminationStatus != 0 {
-            throw CommandFailure("ffmpeg could not write \(TerminalSafe.escape(path)) (exit status \(process.terminationStatus)).")
+            throw PlaybackError(.videoEncoderFailed, "ffmpeg could not write \(path) (exit status \(process.terminationStatus))")
         }
         return frames
     }

@@ -1,16 +1,16 @@
-@testable import PsrecCLI
 import PsrecFormat
+import PsrecPlayback
 
-/// A clock that moves only when the player waits, and keys pressed at set times: a key is
-/// delivered by the first wait that reaches its time.
+/// A clock that moves only when the player waits, and commands given at set times: a
+/// command is delivered by the first wait that reaches its time.
 final class ScriptedInput: PlayerInput {
     private(set) var now: Int64 = 0
-    private var keys: [(at: Int64, byte: UInt8)]
+    private var keys: [(at: Int64, command: PlayerCommand)]
     /// Called before every wait, with the wait's deadline (to look at the player between steps).
     var beforeWait: (Int64?) -> Void = { _ in }
 
-    init(keys: [(at: Int64, key: Character)] = []) {
-        self.keys = keys.map { ($0.at, $0.key.asciiValue!) }.sorted { $0.0 < $1.0 }
+    init(keys: [(at: Int64, command: PlayerCommand)] = []) {
+        self.keys = keys.sorted { $0.at < $1.at }
     }
 
     func nowMicros() -> Int64 { now }
@@ -20,7 +20,7 @@ final class ScriptedInput: PlayerInput {
         if let key = keys.first, deadline.map({ key.at <= $0 }) ?? true {
             keys.removeFirst()
             now = max(now, key.at)
-            return .key(key.byte)
+            return .command(key.command)
         }
         guard let deadline else { return .closed }
         now = max(now, deadline)
@@ -33,7 +33,7 @@ final class CapturedOutput: PlayerOutput {
     enum Item: Equatable {
         case bytes(Int64, [UInt8])
         case reset(Int64)
-        case status(Int64, String)
+        case status(Int64, PlayerStatus)
 
         var isReset: Bool {
             if case .reset = self { return true }
@@ -52,9 +52,9 @@ final class CapturedOutput: PlayerOutput {
         self.size = size
     }
 
-    func write(_ bytes: [UInt8]) { items.append(.bytes(clock.now, bytes)) }
+    func write(_ bytes: UnsafeRawBufferPointer) { items.append(.bytes(clock.now, Array(bytes))) }
     func resetScreen() { items.append(.reset(clock.now)) }
-    func showStatus(_ text: String) { items.append(.status(clock.now, text)) }
+    func showStatus(_ status: PlayerStatus) { items.append(.status(clock.now, status)) }
 
     /// Output bytes as text, all of them.
     var text: String { String(decoding: bytes, as: UTF8.self) }
@@ -79,8 +79,8 @@ final class CapturedOutput: PlayerOutput {
     }
 
     var resets: Int { items.filter(\.isReset).count }
-    var statuses: [String] {
-        items.compactMap { item -> String? in
+    var statuses: [PlayerStatus] {
+        items.compactMap { item -> PlayerStatus? in
             guard case .status(_, let s) = item else { return nil }
             return s
         }
@@ -89,10 +89,12 @@ final class CapturedOutput: PlayerOutput {
 
 enum PlayerFixture {
     /// A recording in memory from (time, event) pairs.
-    static func reader(_ events: [(Int64, Event)], chunkIntervalMicros: Int64 = 1_000_000) throws -> RecordingReader {
+    static func reader(_ events: [(Int64, Event)], chunkIntervalMicros: Int64 = 1_000_000,
+                       maxChunkBytes: Int = WriterOptions(codec: .none).maxChunkBytes) throws -> RecordingReader {
         let sink = MemorySink()
         var options = WriterOptions(codec: .none)
         options.chunkIntervalMicros = chunkIntervalMicros
+        options.maxChunkBytes = maxChunkBytes
         let writer = try RecordingWriter(sink: sink, metadata: RecordingMetadata(startUnixMicros: 0, user: "alice"), options: options)
         for (time, event) in events { try writer.append(event, atMicros: time) }
         try writer.close()

@@ -1,5 +1,5 @@
 import Testing
-@testable import PsrecCLI
+@testable import PsrecPlayback
 import PsrecFormat
 
 @Suite struct PlayerTests {
@@ -9,7 +9,7 @@ import PsrecFormat
         try F.reader([(0, F.out("a")), (1_000_000, F.out("b")), (3_000_000, F.out("c"))])
     }
 
-    func play(_ reader: RecordingReader, schedule: PlaybackSchedule = PlaybackSchedule(), keys: [(at: Int64, key: Character)] = [],
+    func play(_ reader: RecordingReader, schedule: PlaybackSchedule = PlaybackSchedule(), keys: [(at: Int64, command: PlayerCommand)] = [],
               terminal: Bool = true, from: Int64 = 0) -> (Player, CapturedOutput, Player.Outcome) {
         let input = ScriptedInput(keys: keys)
         let output = CapturedOutput(clock: input, isTerminal: terminal)
@@ -34,16 +34,16 @@ import PsrecFormat
     }
 
     @Test func pauseHoldsThePlayheadAndResumeKeepsThePartGapPlayed() throws {
-        let (player, out, _) = play(try threeOutputs(), keys: [(250_000, " "), (10_250_000, " ")])
+        let (player, out, _) = play(try threeOutputs(), keys: [(250_000, .pauseResume), (10_250_000, .pauseResume)])
         // 0.25 s of the 1 s gap was played before the pause.
         #expect(out.writes.map(\.0) == [0, 11_000_000, 13_000_000])
-        #expect(out.statuses.contains { $0.hasPrefix("psrec paused 0:00") })
+        #expect(out.statuses.contains { $0.state == .paused && $0.timeMicros < 1_000_000 })
         #expect(!player.isPaused)
     }
 
     @Test func stepShowsTheNextOutputWhilePaused() throws {
         let reader = try F.reader([(0, F.out("a")), (1_000_000, .input(Array("x".utf8))), (1_000_100, F.out("b")), (3_000_000, F.out("c"))])
-        let input = ScriptedInput(keys: [(100, " "), (5_000_000, "."), (6_000_000, "."), (7_000_000, "q")])
+        let input = ScriptedInput(keys: [(100, .pauseResume), (5_000_000, .step), (6_000_000, .step), (7_000_000, .quit)])
         let output = CapturedOutput(clock: input)
         let player = Player(reader: reader, schedule: PlaybackSchedule(), input: input, output: output)
         #expect(player.run() == .quit)
@@ -54,12 +54,12 @@ import PsrecFormat
     }
 
     @Test func stepIsIgnoredWhilePlaying() throws {
-        let (_, out, _) = play(try threeOutputs(), keys: [(100, ".")])
+        let (_, out, _) = play(try threeOutputs(), keys: [(100, .step)])
         #expect(out.writes.map(\.0) == [0, 1_000_000, 3_000_000])
     }
 
     @Test func quitStopsAtOnce() throws {
-        let (player, out, outcome) = play(try threeOutputs(), keys: [(1_500_000, "q")])
+        let (player, out, outcome) = play(try threeOutputs(), keys: [(1_500_000, .quit)])
         #expect(outcome == .quit)
         #expect(out.text == "ab")
         #expect(player.playheadMicros == 1_000_000)
@@ -67,11 +67,11 @@ import PsrecFormat
 
     @Test func speedKeysChangeTheRestOfTheGap() throws {
         // Half of the first 1 s gap at speed 1, the other half at speed 2.
-        let (player, out, _) = play(try threeOutputs(), keys: [(500_000, "+")])
+        let (player, out, _) = play(try threeOutputs(), keys: [(500_000, .faster)])
         #expect(player.schedule.speed == 2)
         #expect(out.writes.map(\.0) == [0, 750_000, 1_750_000])
-        #expect(out.statuses.contains { $0.contains("speed x2") })
-        let (slow, _, _) = play(try threeOutputs(), keys: (0..<12).map { (Int64($0), "-") })
+        #expect(out.statuses.contains { $0.speed == 2 })
+        let (slow, _, _) = play(try threeOutputs(), keys: (0..<12).map { (Int64($0), .slower) })
         #expect(slow.schedule.speed == PlaybackSchedule.minimumSpeed)
     }
 
@@ -88,7 +88,7 @@ import PsrecFormat
     }
 
     @Test func nextIndicatorJumpsForwardWithoutDelayOrReset() throws {
-        let (player, out, _) = play(try indicators(), keys: [(100, "]"), (200, "]")])
+        let (player, out, _) = play(try indicators(), keys: [(100, .nextIndicator), (200, .nextIndicator)])
         #expect(out.resets == 0)
         // Both jumps at once; the events after the last indicator follow at their pace.
         #expect(out.writes.map(\.0) == [0, 200, 201, 4_000_300])
@@ -98,7 +98,7 @@ import PsrecFormat
 
     @Test func previousIndicatorRebuildsTheScreenFromTheLastClear() throws {
         let reader = try indicators()
-        let input = ScriptedInput(keys: [(100, " "), (200, "]"), (300, "]"), (400, "]"), (500, "["), (600, "q")])
+        let input = ScriptedInput(keys: [(100, .pauseResume), (200, .nextIndicator), (300, .nextIndicator), (400, .nextIndicator), (500, .previousIndicator), (600, .quit)])
         let output = CapturedOutput(clock: input)
         var playheads: [Int64] = []
         let player = Player(reader: reader, schedule: PlaybackSchedule(), input: input, output: output)
@@ -121,7 +121,7 @@ import PsrecFormat
             (3_000_000, F.out(" more")),
             (4_000_000, .marker("two")),
         ])
-        let (player, out, _) = play(reader, keys: [(3_500_000, "["), (3_600_000, "q")])
+        let (player, out, _) = play(reader, keys: [(3_500_000, .previousIndicator), (3_600_000, .quit)])
         #expect(player.playheadMicros == 2_000_000)
         #expect(out.resets == 1)
         #expect(out.textSinceReset == "\u{1B}[H\u{1B}[2Jnew screen")
@@ -138,7 +138,7 @@ import PsrecFormat
 
     @Test func notATerminalGetsOnlyTheRecordedOutput() throws {
         let reader = try indicators()
-        let (_, out, _) = play(reader, schedule: PlaybackSchedule(speed: 100, idleCapMicros: 10_000), keys: [(1, "]")], terminal: false)
+        let (_, out, _) = play(reader, schedule: PlaybackSchedule(speed: 100, idleCapMicros: 10_000), keys: [(1, .nextIndicator)], terminal: false)
         #expect(out.resets == 0)
         #expect(out.statuses.isEmpty)
         var all: [UInt8] = []
@@ -146,22 +146,31 @@ import PsrecFormat
         #expect(out.bytes == all)
     }
 
-    @Test func statusShowsTimeSpeedAndTheNextIndicatorEscaped() throws {
-        let reader = try F.reader([(0, F.out("a")), (2_000_000, .marker("evil\u{1B}]2;owned\u{07}")), (3_000_000, F.out("b"))])
+    @Test func statusGivesTimeSpeedCapAndTheNextIndicatorAsRecorded() throws {
+        let label = "evil\u{1B}]2;owned\u{07}"
+        let reader = try F.reader([(0, F.out("a")), (2_000_000, .marker(label)), (3_000_000, F.out("b"))])
         let (_, out, _) = play(reader, schedule: PlaybackSchedule(speed: 2, idleCapMicros: 1_500_000))
         let first = try #require(out.statuses.first)
-        #expect(first.hasPrefix("psrec playing 0:00 / 0:03 | speed x2 | idle cap 1.5s | next marker at 0:02: evil\\x1b]2;owned\\x07"))
-        #expect(out.statuses.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 } })
-        #expect(out.statuses.last?.hasPrefix("psrec ended 0:03") == true)
-        #expect(out.statuses.last?.contains("no further indicator") == true)
+        #expect(first.state == .playing)
+        #expect(first.timeMicros == 0)
+        #expect(first.durationMicros == 3_000_000)
+        #expect(first.speed == 2)
+        #expect(first.idleCapMicros == 1_500_000)
+        // Recorded text as it is: whoever shows it escapes it for its screen (the CLI does).
+        #expect(first.nextIndicator?.detail == label)
+        #expect(first.nextIndicator?.timeMicros == 2_000_000)
+        let last = try #require(out.statuses.last)
+        #expect(last.state == .ended)
+        #expect(last.timeMicros == 3_000_000)
+        #expect(last.nextIndicator == nil)
     }
 
     @Test func aRecordedSizeDifferentFromTheTerminalGivesAOneTimeHint() throws {
         let reader = try F.reader([(0, .resize(cols: 132, rows: 43)), (10, F.out("a")), (20, .resize(cols: 100, rows: 30)), (3_000_000, F.out("b"))])
         let (_, out, _) = play(reader)
-        let hinted = out.statuses.filter { $0.contains("recorded at") }
+        let hinted = out.statuses.compactMap(\.sizeMismatch)
         #expect(!hinted.isEmpty)
-        #expect(hinted.allSatisfy { $0.contains("recorded at 132x43, this terminal is 80x24") })
+        #expect(hinted.allSatisfy { $0 == PlayerStatus.SizeMismatch(recordedColumns: 132, recordedRows: 43, viewerColumns: 80, viewerRows: 24) })
         #expect(!out.text.contains("recorded"))
     }
 
@@ -174,7 +183,7 @@ import PsrecFormat
         let (player, out, outcome) = play(reader, schedule: PlaybackSchedule(speed: 1024))
         #expect(outcome == .finished)
         #expect(out.text == "ac")
-        #expect(player.damage.count == 1)
+        #expect(player.problems.count == 1)
     }
 
     /// A long recording: output every 250 ms for 300 s, a marker every 10 s, a screen clear
@@ -193,7 +202,7 @@ import PsrecFormat
     @Test func nextIndicatorInALongRecordingReadsOnlyTheChunksUpToIt() throws {
         let reader = try long()
         #expect(reader.entries.count > 300)
-        let input = ScriptedInput(keys: [(1, " "), (2, "]"), (3, "q")])
+        let input = ScriptedInput(keys: [(1, .pauseResume), (2, .nextIndicator), (3, .quit)])
         let output = CapturedOutput(clock: input)
         let player = Player(reader: reader, schedule: PlaybackSchedule(), input: input, output: output)
         var reads: [Int] = []
@@ -209,7 +218,7 @@ import PsrecFormat
 
     @Test func previousIndicatorInALongRecordingReadsBackOnlyToTheLastClear() throws {
         let reader = try long()
-        let input = ScriptedInput(keys: [(1, " "), (2, "["), (3, "q")])
+        let input = ScriptedInput(keys: [(1, .pauseResume), (2, .previousIndicator), (3, .quit)])
         let output = CapturedOutput(clock: input)
         let player = Player(reader: reader, schedule: PlaybackSchedule(), input: input, output: output)
         var reads: [Int] = []
