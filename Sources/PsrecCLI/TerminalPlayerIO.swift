@@ -1,5 +1,7 @@
 import PsrecPlayback
 import PsrecTerminal
+import PsrecFormat
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,12 +50,18 @@ final class TerminalPlayerInput: PlayerInput {
             }
             guard ready > 0 else { continue }
             var byte: UInt8 = 0
-            let n = read(fd, &byte, 1)
+            let n: Int
+            do {
+                n = try withUnsafeMutableBytes(of: &byte) { buffer throws(Errno) in try SystemCalls.read(fd, into: buffer) }
+            } catch .resourceTemporarilyUnavailable {
+                continue
+            } catch {
+                n = -1
+            }
             if n == 1 {
                 if let key = PlayerKey(byte) { return .command(key.command) }
                 continue
             }
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             // End of input (or an error): no more keys; play on.
             keysEnabled = false
             if deadline == nil { return .closed }

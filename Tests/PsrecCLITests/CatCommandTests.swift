@@ -47,10 +47,10 @@ import PsrecTestSupport
     }
 
     /// A chunk is played whole or not at all (`Spec/format.md#events`): `cat` skips a chunk
-    /// whose resize is malformed, output included, and says the file is damaged, as `events`
+    /// whose resize is malformed, output included, and says the file is corrupt, as `events`
     /// and `verify` do.
     @Test func aChunkWithAMalformedResizeIsNotWritten() throws {
-        var f = try HostileFileTests.Builder()
+        var f = try RawFile.hostile()
         var resize = ByteWriter()
         resize.writeUVarint(70_000)
         resize.writeUVarint(24)

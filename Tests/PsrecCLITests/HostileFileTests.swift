@@ -12,46 +12,6 @@ import PsrecTestSupport
     /// events take about 5-9 s to print there (JSON), well under a second in release.
     static let timeLimitSeconds = 20.0
 
-    /// Assembles a file chunk by chunk, with correct salted CRCs.
-    struct Builder {
-        static let salt: UInt64 = 0x0123_4567_89AB_CDEF
-        var bytes: [UInt8]
-        var sequence: UInt32 = 0
-        let compressor = Compressor()
-
-        init() throws {
-            bytes = FileHeader(salt: Self.salt, minor: 1).encoded()
-            let meta = RecordingMetadata(recordingID: UUID(uuidString: "6F1B1A52-0C2E-4D1A-9E55-3C2B8D0A7F10")!,
-                                         sessionProtocol: .ssh, startUnixMicros: 1_764_000_000_000_000,
-                                         terminal: .init(cols: 80, rows: 24))
-            chunk(.metadata, try meta.encodedJSON(), codec: .none, items: 0, start: 0, end: 0)
-        }
-
-        /// Appends a chunk and returns its offset.
-        @discardableResult
-        mutating func chunk(_ type: ChunkType, _ decoded: [UInt8], codec: Codec = .zstd, items: Int, start: Int64, end: Int64,
-                            flags: UInt16 = 0) -> Int64 {
-            let stored = codec == .none ? decoded : try! decoded.withUnsafeBytes { try compressor.compress($0, codec: codec, level: 19) }
-            let header = ChunkHeader(type: type, codec: codec, sequence: sequence, storedLength: stored.count,
-                                     decodedLength: decoded.count, itemCount: items, startMicros: start, endMicros: end,
-                                     payloadCRC: stored.withUnsafeBytes { Checksum.salted($0, salt: Self.salt) }, flags: flags)
-            let offset = Int64(bytes.count)
-            var w = ByteWriter()
-            header.encode(into: &w, salt: Self.salt)
-            bytes += w.bytes + stored
-            sequence += 1
-            return offset
-        }
-
-        /// A final index listing `entries` (no indicators) and the trailer.
-        mutating func close(entries: [SeekEntry], indicators: [Indicator] = [], duration: Int64) {
-            let payload = IndexPayload(isFinal: true, previousIndexOffset: nil, entries: entries, indicators: indicators).encoded()
-            let indexSequence = sequence
-            let offset = chunk(.index, payload, items: entries.count + indicators.count, start: duration, end: duration)
-            bytes += Trailer(indexOffset: offset, indexSequence: indexSequence, durationMicros: duration).encoded(salt: Self.salt)
-        }
-    }
-
     /// `count` copies of `event` framed in the interleaved layout, delta 0.
     static func events(_ body: [UInt8], type: UInt8, count: Int) -> [UInt8] {
         var one = ByteWriter()
@@ -71,14 +31,14 @@ import PsrecTestSupport
 
         // Millions of empty markers in a few chunks, no trailer: every reader scans them, and
         // every marker is an indicator with a text.
-        var markers = try! Builder()
+        var markers = try! RawFile.hostile()
         for _ in 0..<3 {
             markers.chunk(.events, events([], type: EventType.marker.rawValue, count: 2_000_000), items: 2_000_000, start: 0, end: 0)
         }
         result["markers"] = markers.bytes
 
         // A complete file whose final index claims millions of indicators (4 bytes each).
-        var index = try! Builder()
+        var index = try! RawFile.hostile()
         let first = index.chunk(.events, events(Array("x".utf8), type: EventType.output.rawValue, count: 1), items: 1, start: 0, end: 0)
         var ip = ByteWriter()
         ip.writeUInt8(1)
@@ -89,11 +49,11 @@ import PsrecTestSupport
         ip.writeUVarint(indicatorCount)
         for _ in 0..<indicatorCount { ip.writeBytes([0, EventType.marker.rawValue, 0, 0]) }
         let indexOffset = index.chunk(.index, ip.bytes, items: 1 + indicatorCount, start: 0, end: 0)
-        index.bytes += Trailer(indexOffset: indexOffset, indexSequence: 2, durationMicros: 0).encoded(salt: Builder.salt)
+        index.bytes += Trailer(indexOffset: indexOffset, indexSequence: 2, durationMicros: 0).encoded(salt: RawFile.salt)
         result["index-claims"] = index.bytes
 
         // zstd bombs: chunks of one 32 MiB output event each, a few hundred bytes stored.
-        var bomb = try! Builder()
+        var bomb = try! RawFile.hostile()
         var entries: [SeekEntry] = []
         let bodyLength = Limits.maxDecodedLength - 6
         let bombPayload = events([UInt8](repeating: 0x41, count: bodyLength), type: EventType.output.rawValue, count: 1)
@@ -106,14 +66,14 @@ import PsrecTestSupport
         result["zstd-bomb"] = bomb.bytes
 
         // Millions of empty output events in one complete file.
-        var empty = try! Builder()
+        var empty = try! RawFile.hostile()
         let count = 1_000_000
         let emptyOffset = empty.chunk(.events, events([], type: EventType.output.rawValue, count: count), items: count, start: 0, end: 0)
         empty.close(entries: [SeekEntry(offset: emptyOffset, sequence: 1, startMicros: 0, endMicros: 0, eventCount: count)], duration: 0)
         result["empty-events"] = empty.bytes
         // Partial indexes that each list every chunk before them (as far as 48 bytes apart
         // allows): kept whole, they would grow as the square of the file.
-        var chained = try! Builder()
+        var chained = try! RawFile.hostile()
         var previous: Int64 = 0
         for _ in 0..<1500 {
             let offset = Int64(chained.bytes.count)
@@ -130,7 +90,7 @@ import PsrecTestSupport
 
         // No index, thousands of chunks of 16 markers with 1 KiB labels: every indicator is
         // kept with its detail by a reader, so the details must share 1 KiB per chunk.
-        var labels = try! Builder()
+        var labels = try! RawFile.hostile()
         let sixteen = events(Array(repeating: UInt8(ascii: "L"), count: 1024), type: EventType.marker.rawValue, count: 16)
         for i in 0..<6000 {
             labels.chunk(.events, sixteen, items: 16, start: Int64(i), end: Int64(i))
@@ -139,7 +99,7 @@ import PsrecTestSupport
 
         // A million one-byte outputs a microsecond apart in one chunk: a second of content,
         // a million steps for a player.
-        var steps = try! Builder()
+        var steps = try! RawFile.hostile()
         var one = ByteWriter()
         one.writeUInt8(EventType.output.rawValue)
         one.writeUVarint(1)
@@ -153,7 +113,7 @@ import PsrecTestSupport
         result["microsecond-steps"] = steps.bytes
 
         // Chunks just small enough for a player's cache, filling it, then a 32 MiB one.
-        var mixed = try! Builder()
+        var mixed = try! RawFile.hostile()
         var mixedEntries: [SeekEntry] = []
         let cacheable = events([UInt8](repeating: 0x42, count: (2 << 20) - 16), type: EventType.output.rawValue, count: 1)
         for i in 0..<6 {
@@ -226,5 +186,21 @@ enum EntryDeltasForTests {
         w.writeUVarint(UInt64(e.startMicros))
         w.writeUVarint(UInt64(e.endMicros - e.startMicros))
         w.writeUVarint(e.eventCount)
+    }
+}
+
+extension RawFile {
+    /// A file for the hostile tests: terminal metadata, chunks compressed with zstd -19 unless
+    /// they say otherwise.
+    static func hostile() throws -> RawFile {
+        let meta = RecordingMetadata(recordingID: UUID(uuidString: "6F1B1A52-0C2E-4D1A-9E55-3C2B8D0A7F10")!,
+                                     sessionProtocol: .ssh, startUnixMicros: 1_764_000_000_000_000,
+                                     terminal: .init(cols: 80, rows: 24))
+        return RawFile(metaJSON: try meta.encodedJSON(), level: 19, codec: .zstd)
+    }
+
+    /// A final index listing `entries` and `indicators`, and the trailer.
+    mutating func close(entries: [SeekEntry], indicators: [Indicator] = [], duration: Int64) {
+        trailer(finalIndex(entries, indicators: indicators, duration: duration), duration: duration)
     }
 }

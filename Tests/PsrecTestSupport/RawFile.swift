@@ -11,18 +11,22 @@ public struct RawFile {
     let compressor = Compressor()
     /// The compression level of chunks with a codec.
     let level: Int
+    /// The codec of chunks that name none.
+    let defaultCodec: Codec
 
     /// A file header and a META chunk of `metaJSON`, with META times `metaTimes`.
-    public init(minor: UInt8 = 1, metaJSON: [UInt8], metaTimes: Int64 = 0, level: Int = 3) {
+    public init(minor: UInt8 = 1, metaJSON: [UInt8], metaTimes: Int64 = 0, level: Int = 3, codec: Codec = .none) {
         bytes = FileHeader(salt: Self.salt, minor: minor).encoded()
         self.level = level
+        defaultCodec = codec
         chunk(.metadata, metaJSON, codec: .none, items: 0, start: metaTimes, end: metaTimes)
     }
 
     /// Appends a chunk and returns its offset.
     @discardableResult
-    public mutating func chunk(_ type: ChunkType, _ decoded: [UInt8], codec: Codec = .none, items: Int, start: Int64, end: Int64,
-                        flags: UInt16 = 0, corruptPayloadCRC: Bool = false) -> Int64 {
+    public mutating func chunk(_ type: ChunkType, _ decoded: [UInt8], codec: Codec? = nil, items: Int, start: Int64, end: Int64,
+                               flags: UInt16 = 0, corruptPayloadCRC: Bool = false) -> Int64 {
+        let codec = codec ?? defaultCodec
         let stored = codec == .none ? decoded : try! decoded.withUnsafeBytes { try compressor.compress($0, codec: codec, level: level) }
         var crc = stored.withUnsafeBytes { Checksum.salted($0, salt: Self.salt) }
         if corruptPayloadCRC { crc ^= 1 }
