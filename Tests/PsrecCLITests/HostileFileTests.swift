@@ -133,16 +133,22 @@ import PsrecTestSupport
         return (run.status, run.peakResidentBytes, run.seconds)
     }
 
+    /// Hostile file `name`, checked to be at most 1 MiB, written into a new temporary folder.
+    static func written(_ name: String) throws -> (dir: URL, path: String, bytes: [UInt8]) {
+        let file = try #require(Self.files[name])
+        #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
+        let dir = CLI.tempDir()
+        let path = dir.appendingPathComponent(name + ".psrec").path
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        return (dir, path, file)
+    }
+
     static let commands: [[String]] = [["verify"], ["info"], ["cat"], ["events"], ["events", "--json"]]
 
     @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers"])
     func everyCommandStaysSmallAndQuick(name: String) throws {
-        let file = try #require(Self.files[name])
-        #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
-        let dir = CLI.tempDir()
+        let (dir, path, file) = try Self.written(name)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent(name + ".psrec").path
-        try Data(file).write(to: URL(fileURLWithPath: path))
         for command in Self.commands {
             let m = try Self.measure(command + [path])
             // The figures, for the record (swift test shows them).
@@ -164,15 +170,14 @@ extension HostileFileTests {
     @Test(arguments: ["markers", "index-claims", "zstd-bomb", "empty-events", "chained-indexes", "long-markers", "microsecond-steps",
                       "cache-then-bomb"])
     func playStaysSmallAndQuick(name: String) throws {
-        let file = try #require(Self.files[name])
-        #expect(file.count <= 1 << 20, "\(name) is \(file.count) bytes")
-        let dir = CLI.tempDir()
+        let (dir, path, file) = try Self.written(name)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent(name + ".psrec").path
-        try Data(file).write(to: URL(fileURLWithPath: path))
         let run = try MeasuredRun.run(["play", "--speed", "1024", path], timeoutSeconds: 60)
         print("HostileFileTests: psrec play --speed 1024 on \(name) (\(file.count) bytes): peak \(run.peakResidentBytes >> 20) MB, \(String(format: "%.2f", run.seconds)) s, exit \(run.status)")
         #expect(run.peakResidentBytes <= Self.peakLimitBytes, "psrec play on \(name): peak \(run.peakResidentBytes >> 20) MB")
+        #expect(run.seconds <= Self.timeLimitSeconds, "psrec play on \(name): \(run.seconds) s")
+        // 0 to 3 (complete to invalid); a run killed at the time limit is not.
+        #expect((0...3).contains(run.status), "psrec play on \(name): exit \(run.status)")
         #expect(run.seconds <= Self.timeLimitSeconds, "psrec play on \(name): \(run.seconds) s")
         #expect(run.status <= 3, "psrec play on \(name): exit \(run.status)")
     }
