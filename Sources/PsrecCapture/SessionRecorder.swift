@@ -1,5 +1,6 @@
 public import PsrecFormat
 import SystemPackage
+internal import CPty
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+internal import CPty
 #endif
 
 /// Puts the user's terminal in raw mode and restores it exactly as it was.
