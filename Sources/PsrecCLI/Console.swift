@@ -21,8 +21,8 @@ enum Console {
         bytes.withUnsafeBytes { writeAll(fd, $0) }
     }
 
-    /// Writes all of `raw` to `fd` (`SystemCalls.writeAll`); stops quietly if the reader is
-    /// gone (a closed pipe).
+    /// Writes all of `raw` to `fd` (`SystemCalls.writeAll`). If the reader of a pipe is gone,
+    /// psrec ends on SIGPIPE (exit 141 in a shell), as `cat` and every Unix filter do.
     static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) {
         SystemCalls.writeAll(fd, raw)
     }

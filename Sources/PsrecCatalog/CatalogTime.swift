@@ -24,7 +24,9 @@ public enum CatalogTime {
         guard let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }) else { return nil }
         let number = Substring(text).dropLast(suffix.count)
         guard !number.isEmpty, number.count <= 9, number.allSatisfy(\.isASCIIDigit), let value = Int64(number) else { return nil }
-        return value * scale
+        // 999999999d does not fit in microseconds: refused, like any other bad period.
+        let (micros, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : micros
     }
 
     /// A date, or a date and time, as microseconds since 1970; `dateOnly` when no time of
@@ -149,7 +151,7 @@ public enum CatalogDate: Sendable, Equatable {
         case .now: return nowMicros
         case .today: return CatalogTime.floorDiv(nowMicros, day) * day + end
         case .yesterday: return (CatalogTime.floorDiv(nowMicros, day) - 1) * day + end
-        case .ago(let micros): return nowMicros - micros
+        case .ago(let micros): return nowMicros.subtractingReportingOverflow(micros).overflow ? .min : nowMicros - micros
         case .day(let start): return start + end
         case .instant(let micros): return micros
         }

@@ -70,7 +70,8 @@ package final class OrderedWork<State, Output>: @unchecked Sendable {
     package func submit(_ job: @escaping (inout State) -> Output) {
         condition.lock()
         precondition(!stopping, "submit after stop()")
-        while nextTicket - nextHandOver >= depth { condition.wait() }
+        while nextTicket - nextHandOver >= depth && !stopping { condition.wait() }
+        precondition(!stopping, "stop() while a submit waited for room")
         queue.append((nextTicket, job))
         nextTicket += 1
         condition.broadcast()
@@ -84,6 +85,7 @@ package final class OrderedWork<State, Output>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         precondition(nextHandOver < nextTicket, "next() without a job in flight")
+        precondition(!stopping, "next() after stop(): its job may have been dropped")
         while ready[nextHandOver] == nil { condition.wait() }
         let output = ready.removeValue(forKey: nextHandOver)!
         nextHandOver += 1
@@ -95,12 +97,15 @@ package final class OrderedWork<State, Output>: @unchecked Sendable {
     package func drain() {
         precondition(deliver != nil, "drain() is for delivered outputs; take them with next()")
         condition.lock()
+        precondition(!stopping || nextHandOver == nextTicket, "drain() after stop(): jobs were dropped")
         while nextHandOver < nextTicket { condition.wait() }
         condition.unlock()
     }
 
     /// Drops the jobs not started, waits for those running, and ends the threads; call once,
-    /// when done. With `deliver`, call `drain()` first to have every job delivered.
+    /// when done, and not from a job or `deliver` (it would wait for itself). With
+    /// `deliver`, call `drain()` first to have every job delivered. Nothing may be submitted,
+    /// taken or drained after it.
     package func stop() {
         condition.lock()
         stopping = true

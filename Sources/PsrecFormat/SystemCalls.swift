@@ -16,7 +16,10 @@ package enum SystemCalls {
         var offset = 0
         while offset < raw.count {
             do {
-                offset += try descriptor.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                let written = try descriptor.write(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                // write(2) taking nothing of a non-empty buffer would loop for ever.
+                if written <= 0 { return false }
+                offset += written
             } catch Errno.resourceTemporarilyUnavailable {
                 var writable = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&writable, 1, -1)

@@ -186,19 +186,22 @@ struct TranscriptWriter {
             }
         }
         screen.scrollbackHandler = emit
+        var resizes = ResizeRun()
         for timed in reader.events() {
             report.durationMicros = timed.timeMicros
             switch timed.event {
             case .output(let bytes):
+                resizes.apply(to: screen)
                 screen.feed(bytes)
                 report.events += 1
             case .resize(let c, let r) where c > 0 && r > 0:
-                screen.resize(columns: c, rows: r)
+                resizes.add(columns: c, rows: r)
             default:
                 break
             }
             if let failure { throw failure }
         }
+        resizes.apply(to: screen)
         screen.scrollbackHandler = nil
         for line in screen.mainLines { emit(line) }
         if let failure { throw failure }

@@ -4,6 +4,9 @@ extension TerminalScreen {
     /// as the last column, as relative moves see it.
     var pendingColumn: Int { min(x, columns - 1) }
 
+    /// Most UTF-8 bytes one cell holds: a character and its combining marks.
+    static let maxCellBytes = 32
+
     func printScalar(_ c: UInt32) {
         let width = Self.cellWidth(c)
         let text = String(Character(Unicode.Scalar(c) ?? "\u{FFFD}"))
@@ -12,9 +15,15 @@ extension TerminalScreen {
             let column = x > 0 ? min(x, columns) - 1 : 0
             var target = column
             while target > 0 && grid[y][target].isContinuation { target -= 1 }
-            if let previous = grid[y][target].text { grid[y][target].text = previous + text }
+            // At most `maxCellBytes` per cell (xterm keeps a few combining marks too): a
+            // million marks on one character would otherwise cost time as their square.
+            if let previous = grid[y][target].text, previous.utf8.count + text.utf8.count <= Self.maxCellBytes {
+                grid[y][target].text = previous + text
+            }
             return
         }
+        // A wide character in a one-column terminal is not drawn.
+        if width > columns { return }
         if x + width > columns {
             if autowrap {
                 if x < columns { clearCells(row: y, from: x, to: columns) }
@@ -24,7 +33,6 @@ extension TerminalScreen {
                 x = columns - width
             }
         }
-        if width > columns { return }
         if insertMode { insertCharacters(width) }
         clearWide(row: y, at: x)
         if width == 2 { clearWide(row: y, at: x + 1) }
@@ -109,15 +117,38 @@ extension TerminalScreen {
         switch mode {
         case 0:
             eraseLine(0)
-            for row in (y + 1)..<rows { clearCells(row: row, from: 0, to: columns) }
+            clearRows((y + 1)..<rows)
         case 1:
             eraseLine(1)
-            for row in 0..<y { clearCells(row: row, from: 0, to: columns) }
+            clearRows(0..<y)
         case 2:
-            for row in 0..<rows { clearCells(row: row, from: 0, to: columns) }
+            clearRows(0..<rows)
         default:
             break // 3 (erase saved lines): the transcript keeps them.
         }
+    }
+
+    /// A row of erased cells, made once per operation and shared by the rows it fills (each
+    /// is copied only when drawn on): erasing or scrolling costs time in proportion to the
+    /// rows, not the cells of a screen of up to `maxCells`.
+    var erasedRow: [Cell] {
+        let row = Array(repeating: erased, count: columns)
+        lastErasedRow = row
+        return row
+    }
+
+    /// True if `row` is still the last erased row made (same storage: nothing drawn on it
+    /// since), whose text is empty: scrolling blank rows off the screen costs no text.
+    func isUntouchedErasedRow(_ row: [Cell]) -> Bool {
+        guard row.count == lastErasedRow.count, !row.isEmpty else { return false }
+        return row.withUnsafeBufferPointer { a in lastErasedRow.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+
+    /// Erases whole rows `range`.
+    func clearRows(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let blank = erasedRow
+        for row in range { grid[row] = blank }
     }
 
     func eraseLine(_ mode: Int) {
@@ -156,40 +187,38 @@ extension TerminalScreen {
     func insertLines(_ n: Int) {
         guard y >= top && y <= bottom else { return }
         let count = min(n, bottom - y + 1)
-        for _ in 0..<count {
-            grid.remove(at: bottom)
-            grid.insert(Array(repeating: erased, count: columns), at: y)
-        }
+        grid.removeSubrange((bottom - count + 1)...bottom)
+        grid.insert(contentsOf: repeatElement(erasedRow, count: count), at: y)
         x = 0
     }
 
     func deleteLines(_ n: Int) {
         guard y >= top && y <= bottom else { return }
         let count = min(n, bottom - y + 1)
-        for _ in 0..<count {
-            grid.remove(at: y)
-            grid.insert(Array(repeating: erased, count: columns), at: bottom)
-        }
+        grid.removeSubrange(y..<(y + count))
+        grid.insert(contentsOf: repeatElement(erasedRow, count: count), at: bottom - count + 1)
         x = 0
     }
 
-    /// Scrolls the region up; on the main screen with the region at the top, the line that
-    /// leaves the screen goes to the scrollback (as xterm saves lines).
+    /// Scrolls the region up; on the main screen with the region at the top, the lines that
+    /// leave the screen go to the scrollback (as xterm saves lines).
     func scrollUp(_ n: Int) {
         let count = min(n, bottom - top + 1)
-        for _ in 0..<count {
-            let line = grid.remove(at: top)
-            if !onAlternate && top == 0 { pushScrollback(line) }
-            grid.insert(Array(repeating: erased, count: columns), at: bottom)
+        guard count > 0 else { return }
+        if !onAlternate && top == 0 {
+            for line in grid[top..<(top + count)] {
+                if isUntouchedErasedRow(line) { pushScrollback(text: "") } else { pushScrollback(line) }
+            }
         }
+        grid.removeSubrange(top..<(top + count))
+        grid.insert(contentsOf: repeatElement(erasedRow, count: count), at: bottom - count + 1)
     }
 
     func scrollDown(_ n: Int) {
         let count = min(n, bottom - top + 1)
-        for _ in 0..<count {
-            grid.remove(at: bottom)
-            grid.insert(Array(repeating: erased, count: columns), at: top)
-        }
+        guard count > 0 else { return }
+        grid.removeSubrange((bottom - count + 1)...bottom)
+        grid.insert(contentsOf: repeatElement(erasedRow, count: count), at: top)
     }
 
     func setMargins(top newTop: Int, bottom newBottom: Int) {

@@ -18,13 +18,17 @@ extension TerminalScreen {
         var columns = reader.metadata?.terminal?.cols ?? 0, rows = reader.metadata?.terminal?.rows ?? 0
         if columns <= 0 || rows <= 0 { (columns, rows) = (80, 24) }
         let screen = TerminalScreen(columns: columns, rows: rows, maxScrollbackLines: 0)
+        var resizes = ResizeRun()
         for timed in reader.events(toMicros: micros) {
             switch timed.event {
-            case .output(let bytes): screen.feed(bytes)
-            case .resize(let c, let r) where c > 0 && r > 0: screen.resize(columns: c, rows: r)
+            case .output(let bytes):
+                resizes.apply(to: screen)
+                screen.feed(bytes)
+            case .resize(let c, let r) where c > 0 && r > 0: resizes.add(columns: c, rows: r)
             default: break
             }
         }
+        resizes.apply(to: screen)
         return screen
     }
 

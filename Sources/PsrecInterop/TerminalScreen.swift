@@ -44,6 +44,8 @@ public final class TerminalScreen {
     var main: [[Cell]]
     var alternate: [[Cell]]
     var onAlternate = false
+    /// The last row of erased cells made for erasing or scrolling (see `erasedRow`).
+    var lastErasedRow: [Cell] = []
     var scrollback: [String] = []
     var scrollbackStart = 0
 
@@ -203,9 +205,13 @@ public final class TerminalScreen {
     }
 
     func pushScrollback(_ row: [Cell]) {
-        if let scrollbackHandler { scrollbackHandler(Self.lineText(row)); return }
+        pushScrollback(text: Self.lineText(row))
+    }
+
+    func pushScrollback(text: String) {
+        if let scrollbackHandler { scrollbackHandler(text); return }
         guard maxScrollbackLines > 0 else { droppedScrollbackLines += 1; return }
-        scrollback.append(Self.lineText(row))
+        scrollback.append(text)
         if scrollback.count - scrollbackStart > maxScrollbackLines {
             scrollbackStart += 1
             droppedScrollbackLines += 1

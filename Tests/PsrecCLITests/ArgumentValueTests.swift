@@ -35,6 +35,11 @@ struct ArgumentValueTests {
         Refusal(arguments: ["app", "add", "--db", db, "vault", "--protocol", "vnc"], says: "Please provide one of 'ssh' and 'rdp'."),
         Refusal(arguments: ["app", "set-retention", "--db", db, "crm", "365"], says: "write 365d for 365 days"),
         Refusal(arguments: ["prune", "--db", db, "--older-than", "90"], says: "a bare number has no unit here; write 90d for 90 days"),
+        // Periods that do not fit in microseconds (they trapped on overflow, exit 132).
+        Refusal(arguments: ["search", "--db", db, "--from", "999999999d"], says: "it is not a"),
+        Refusal(arguments: ["search", "--db", db, "--to", "15250285w"], says: "it is not a"),
+        Refusal(arguments: ["prune", "--db", db, "--older-than", "99999999w"], says: "it is not a period"),
+        Refusal(arguments: ["app", "set-retention", "--db", db, "crm", "999999999w"], says: "it is not a retention period"),
         Refusal(arguments: ["prune", "--db", db, "--older-than", "soon"], says: "it is not a period; give a number with a unit: 30m, 12h, 90d or 12w."),
         Refusal(arguments: ["app", "set-retention", "--db", db, "crm", "soon"], says: "it is not a retention period; give a number of days or weeks (90d, 12w) or none."),
         Refusal(arguments: ["grant", "--db", db, "alice", "superuser", "--app", "crm"], says: "Please provide one of 'manage' and 'audit'."),

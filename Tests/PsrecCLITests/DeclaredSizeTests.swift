@@ -57,4 +57,41 @@ struct DeclaredSizeTests {
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.components(separatedBy: "x").count - 1 == 400)
     }
+
+    /// Small files whose output makes a large screen work hard (found by an outside review):
+    /// before, a run of 20 000 resizes took minutes, 2000 erases of a 256 × 1024 screen 45 s,
+    /// 2000 scrolls by 9999 lines minutes, a million combining marks on one character 73 s
+    /// (each joined to a growing string), and a wide character in a one-column terminal
+    /// crashed (index out of range).
+    @Test(arguments: ["resize-run", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
+    func hostileScreenStreams(name: String) throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(name + ".psrec").path
+        let (cols, rows) = name == "narrow-wide" ? (1, 5) : (256, 1024)
+        let meta = RecordingMetadata(startUnixMicros: 1_764_000_000_000_000, user: "mallory", terminal: .init(cols: cols, rows: rows))
+        var options = WriterOptions()
+        options.chunkIntervalMicros = 60_000_000
+        let writer = try RecordingWriter(path: path, metadata: meta, options: options)
+        func repeated(_ text: String, _ count: Int) -> [UInt8] { Array(String(repeating: text, count: count).utf8) }
+        switch name {
+        case "resize-run":
+            for k in 0..<20_000 { try writer.append(.resize(cols: k % 2 == 0 ? 4096 : 1, rows: k % 2 == 0 ? 64 : 1), atMicros: Int64(k)) }
+            try writer.append(.output(Array("x\r\n".utf8)), atMicros: 20_000)
+        case "erase-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[2J", 2000)), atMicros: 0)
+        case "scroll-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999S", 2000)), atMicros: 0)
+        case "insert-lines": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999L", 2000)), atMicros: 0)
+        case "combining": try writer.append(.output(Array("x".utf8) + repeated("\u{0300}", 500_000)), atMicros: 0)
+        default: try writer.append(.output(Array("\u{1B}[?7l\u{4E2D}ab".utf8)), atMicros: 0)
+        }
+        try writer.close(endMicros: 20_000)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 4_000, "the hostile file is \(size) bytes")
+        let out = dir.appendingPathComponent("out.txt").path
+        let result = try MeasuredRun.run(["export", path, "--format", "txt", "-o", out], timeoutSeconds: 120)
+        print("DeclaredSizeTests: export --format txt of \(name) (\(size) bytes): peak \(result.peakResidentBytes >> 20) MB, \(String(format: "%.2f", result.seconds)) s")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Int64(result.peakResidentBytes) < Self.memoryLimit, "export peaked at \(result.peakResidentBytes >> 20) MB")
+        #expect(result.seconds < 20, "export took \(result.seconds) s")
+    }
 }
