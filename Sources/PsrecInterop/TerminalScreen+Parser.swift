@@ -9,7 +9,9 @@ extension TerminalScreen {
     /// - Complexity: O(bytes.count) plus the cost of scrolling.
     public func feed(_ bytes: some Sequence<UInt8>) {
         var actions = Actions(screen: self)
-        parser.feed(Array(bytes), into: &actions)
+        let bytes = Array(bytes)
+        fedBytes += bytes.count
+        parser.feed(bytes, into: &actions)
     }
 
     /// What the parser finds, applied to the screen.

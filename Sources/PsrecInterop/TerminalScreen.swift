@@ -44,6 +44,11 @@ public final class TerminalScreen {
     var main: [[Cell]]
     var alternate: [[Cell]]
     var onAlternate = false
+    /// Output bytes fed, and cells resizes have touched (see `resize`).
+    var fedBytes = 0
+    var resizeCells = 0
+    /// Resizes ignored because output had not paid for them (see `resize`).
+    public private(set) var ignoredResizes = 0
     /// The last row of erased cells made for erasing or scrolling (see `erasedRow`).
     var lastErasedRow: [Cell] = []
     var scrollback: [String] = []
@@ -167,10 +172,29 @@ public final class TerminalScreen {
 
     // MARK: - Resizing
 
+    /// Cells resizing may touch before it must be paid for by output: 2^24, sixty-four
+    /// resizes of the largest screen.
+    public static let freeResizeCells = 1 << 24
+    /// Cells resizing may touch for each byte of output fed.
+    public static let resizeCellsPerByte = 64
+
     /// Changes the size. Rows that no longer fit above the cursor go to the scrollback
     /// (main screen); lines are cut or padded on the right, not re-wrapped.
+    ///
+    /// A resize costs time in proportion to the cells of both screens, however few the bytes
+    /// that ask for it, so resizing is paid for by output: once the cells resizes have touched
+    /// pass `freeResizeCells` plus `resizeCellsPerByte` for each byte fed, a resize is
+    /// ignored (counted in `ignoredResizes`). A real session resizes a few times an hour; a
+    /// 7 KB file alternating 4096 × 64 and 1 × 1 with a screenful of output between took
+    /// minutes to draw in a release build.
     public func resize(columns newColumns: Int, rows newRows: Int) {
         let (newColumns, newRows) = Self.clampedSize(columns: newColumns, rows: newRows)
+        let cost = newColumns == columns && newRows == rows ? 0 : 2 * (max(columns, newColumns) * max(rows, newRows))
+        guard resizeCells + cost <= Self.freeResizeCells + Self.resizeCellsPerByte * fedBytes else {
+            ignoredResizes += 1
+            return
+        }
+        resizeCells += cost
         func fit(_ grid: inout [[Cell]], keepScrollback: Bool) -> Int {
             var shift = 0
             if newRows < grid.count {

@@ -63,7 +63,7 @@ struct DeclaredSizeTests {
     /// 2000 scrolls by 9999 lines minutes, a million combining marks on one character 73 s
     /// (each joined to a growing string), and a wide character in a one-column terminal
     /// crashed (index out of range).
-    @Test(arguments: ["resize-run", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
+    @Test(arguments: ["resize-run", "resize-with-output", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
     func hostileScreenStreams(name: String) throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -78,6 +78,13 @@ struct DeclaredSizeTests {
         case "resize-run":
             for k in 0..<20_000 { try writer.append(.resize(cols: k % 2 == 0 ? 4096 : 1, rows: k % 2 == 0 ? 64 : 1), atMicros: Int64(k)) }
             try writer.append(.output(Array("x\r\n".utf8)), atMicros: 20_000)
+        case "resize-with-output":
+            // A screenful between resizes: before output paid for resizing, 50 000 such
+            // cycles in a 7 KB file took minutes in a release build.
+            for k in 0..<3000 {
+                try writer.append(.resize(cols: k % 2 == 0 ? 1 : 4096, rows: k % 2 == 0 ? 1 : 64), atMicros: Int64(k) * 2)
+                try writer.append(.output(Array("\u{1B}[H".utf8) + repeated("y\r\n", 63)), atMicros: Int64(k) * 2 + 1)
+            }
         case "erase-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[2J", 2000)), atMicros: 0)
         case "scroll-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999S", 2000)), atMicros: 0)
         case "insert-lines": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999L", 2000)), atMicros: 0)
