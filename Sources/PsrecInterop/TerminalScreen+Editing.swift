@@ -132,7 +132,11 @@ extension TerminalScreen {
     /// is copied only when drawn on): erasing or scrolling costs time in proportion to the
     /// rows, not the cells of a screen of up to `maxCells`.
     var erasedRow: [Cell] {
-        let row = Array(repeating: erased, count: columns)
+        // The same one as last time when the width and the background are the same: a line
+        // feed at the bottom then costs no new row (a row is copied only when drawn on).
+        let cell = erased
+        if lastErasedRow.count == columns, lastErasedRow.first == cell { return lastErasedRow }
+        let row = Array(repeating: cell, count: columns)
         lastErasedRow = row
         return row
     }

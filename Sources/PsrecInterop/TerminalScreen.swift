@@ -164,8 +164,11 @@ public final class TerminalScreen {
     }
 
     static func lineText(_ row: [Cell]) -> String {
+        // Trailing blanks are found first, so a wide row with little text costs little text.
+        var end = row.count
+        while end > 0, row[end - 1].text == " " || row[end - 1].text == nil { end -= 1 }
         var text = ""
-        for cell in row { if let cell = cell.text { text += cell } }
+        for cell in row[..<end] { if let cell = cell.text { text += cell } }
         while text.last == " " { text.removeLast() }
         return text
     }
@@ -229,6 +232,8 @@ public final class TerminalScreen {
     }
 
     func pushScrollback(_ row: [Cell]) {
+        // Nobody keeps it (a snapshot's screen): no need to read the row's text.
+        if scrollbackHandler == nil && maxScrollbackLines == 0 { droppedScrollbackLines += 1; return }
         pushScrollback(text: Self.lineText(row))
     }
 

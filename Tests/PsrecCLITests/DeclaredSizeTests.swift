@@ -63,12 +63,12 @@ struct DeclaredSizeTests {
     /// 2000 scrolls by 9999 lines minutes, a million combining marks on one character 73 s
     /// (each joined to a growing string), and a wide character in a one-column terminal
     /// crashed (index out of range).
-    @Test(arguments: ["resize-run", "resize-with-output", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
+    @Test(arguments: ["resize-run", "resize-with-output", "linefeed-storm", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
     func hostileScreenStreams(name: String) throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent(name + ".psrec").path
-        let (cols, rows) = name == "narrow-wide" ? (1, 5) : (256, 1024)
+        let (cols, rows) = name == "narrow-wide" ? (1, 5) : name == "linefeed-storm" ? (4096, 64) : (256, 1024)
         let meta = RecordingMetadata(startUnixMicros: 1_764_000_000_000_000, user: "mallory", terminal: .init(cols: cols, rows: rows))
         var options = WriterOptions()
         options.chunkIntervalMicros = 60_000_000
@@ -85,6 +85,10 @@ struct DeclaredSizeTests {
                 try writer.append(.resize(cols: k % 2 == 0 ? 1 : 4096, rows: k % 2 == 0 ? 1 : 64), atMicros: Int64(k) * 2)
                 try writer.append(.output(Array("\u{1B}[H".utf8) + repeated("y\r\n", 63)), atMicros: Int64(k) * 2 + 1)
             }
+        case "linefeed-storm":
+            // A million line feeds on a 4096-column screen: a new blank row of 4096 cells for
+            // each took over 100 s in a release build; the erased row is now reused.
+            try writer.append(.output(Array("x".utf8) + [UInt8](repeating: 0x0A, count: 1_000_000)), atMicros: 0)
         case "erase-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[2J", 2000)), atMicros: 0)
         case "scroll-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999S", 2000)), atMicros: 0)
         case "insert-lines": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999L", 2000)), atMicros: 0)
