@@ -37,7 +37,7 @@ struct SnapshotEncoder {
     }
 
     /// Draws a screen on one that is blank: only what differs from a blank cell is written.
-    mutating func draw(_ grid: [[TerminalCell]]) {
+    mutating func draw(_ grid: [TerminalRow]) {
         for (r, cells) in grid.enumerated() {
             let last = cells[cells.count - 1]
             // Blanks at the end of the row that EL draws at once (or that need no drawing).

@@ -63,8 +63,7 @@ extension TerminalScreen {
         guard from < to else { return }
         if from > 0 && grid[row][from].isContinuation { grid[row][from - 1].text = " " }
         if to < columns && grid[row][to].isContinuation { grid[row][to].text = " " }
-        let blank = erased
-        for column in from..<to { grid[row][column] = blank }
+        grid[row].set(from..<to, to: erased)
     }
 
     func backspace() {
@@ -128,25 +127,9 @@ extension TerminalScreen {
         }
     }
 
-    /// A row of erased cells, made once per operation and shared by the rows it fills (each
-    /// is copied only when drawn on): erasing or scrolling costs time in proportion to the
-    /// rows, not the cells of a screen of up to `maxCells`.
-    var erasedRow: [Cell] {
-        // The same one as last time when the width and the background are the same: a line
-        // feed at the bottom then costs no new row (a row is copied only when drawn on).
-        let cell = erased
-        if lastErasedRow.count == columns, lastErasedRow.first == cell { return lastErasedRow }
-        let row = Array(repeating: cell, count: columns)
-        lastErasedRow = row
-        return row
-    }
-
-    /// True if `row` is still the last erased row made (same storage: nothing drawn on it
-    /// since), whose text is empty: scrolling blank rows off the screen costs no text.
-    func isUntouchedErasedRow(_ row: [Cell]) -> Bool {
-        guard row.count == lastErasedRow.count, !row.isEmpty else { return false }
-        return row.withUnsafeBufferPointer { a in lastErasedRow.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
-    }
+    /// A row of erased cells: no cell stored, so erasing or scrolling costs time in
+    /// proportion to the rows, not the cells of a screen of up to `maxCells`.
+    var erasedRow: TerminalRow { TerminalRow(count: columns, fill: erased) }
 
     /// Erases whole rows `range`.
     func clearRows(_ range: Range<Int>) {
@@ -174,8 +157,7 @@ extension TerminalScreen {
         let column = pendingColumn
         let count = min(n, columns - column)
         splitWide(row: y, before: column)
-        grid[y].insert(contentsOf: Array(repeating: erased, count: count), at: column)
-        grid[y].removeLast(count)
+        grid[y].insert(erased, count: count, at: column)
         if Self.isWide(grid[y][columns - 1]) { grid[y][columns - 1].text = " " }
     }
 
@@ -184,8 +166,7 @@ extension TerminalScreen {
         let count = min(n, columns - column)
         splitWide(row: y, before: column)
         splitWide(row: y, before: column + count)
-        grid[y].removeSubrange(column..<(column + count))
-        grid[y] += Array(repeating: erased, count: count)
+        grid[y].remove(count: count, at: column, bringingIn: erased)
     }
 
     func insertLines(_ n: Int) {
@@ -210,9 +191,7 @@ extension TerminalScreen {
         let count = min(n, bottom - top + 1)
         guard count > 0 else { return }
         if !onAlternate && top == 0 {
-            for line in grid[top..<(top + count)] {
-                if isUntouchedErasedRow(line) { pushScrollback(text: "") } else { pushScrollback(line) }
-            }
+            for line in grid[top..<(top + count)] { pushScrollback(line) }
         }
         grid.removeSubrange(top..<(top + count))
         grid.insert(contentsOf: repeatElement(erasedRow, count: count), at: bottom - count + 1)

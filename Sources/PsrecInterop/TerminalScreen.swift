@@ -25,7 +25,8 @@ internal import PsrecTerminal
 /// SOS, PM and APC strings and unknown sequences are consumed and ignored. `ED 3` (erase
 /// saved lines) is ignored so that a transcript keeps the whole session.
 ///
-/// Memory: the two screens (24 bytes a cell, with a character's text inline) and at most
+/// Memory: the two screens (24 bytes a cell, with a character's text inline, each row storing
+/// its cells only up to the last one drawn on: see `TerminalRow`) and at most
 /// `maxScrollbackLines` lines of scrollback (the oldest are dropped and counted in
 /// `droppedScrollbackLines`).
 public final class TerminalScreen {
@@ -41,16 +42,14 @@ public final class TerminalScreen {
     typealias Cell = TerminalCell
     static let blank = TerminalCell.blank
 
-    var main: [[Cell]]
-    var alternate: [[Cell]]
+    var main: [TerminalRow]
+    var alternate: [TerminalRow]
     var onAlternate = false
     /// Output bytes fed, and cells resizes have touched (see `resize`).
     var fedBytes = 0
     var resizeCells = 0
     /// Resizes ignored because output had not paid for them (see `resize`).
     public private(set) var ignoredResizes = 0
-    /// The last row of erased cells made for erasing or scrolling (see `erasedRow`).
-    var lastErasedRow: [Cell] = []
     var scrollback: [String] = []
     var scrollbackStart = 0
 
@@ -114,12 +113,12 @@ public final class TerminalScreen {
         return (columns, max(1, min(rows, maxRows, maxCells / columns)))
     }
 
-    static func blankGrid(columns: Int, rows: Int, fill: Cell = blank) -> [[Cell]] {
-        Array(repeating: Array(repeating: fill, count: columns), count: rows)
+    static func blankGrid(columns: Int, rows: Int, fill: Cell = blank) -> [TerminalRow] {
+        Array(repeating: TerminalRow(count: columns, fill: fill), count: rows)
     }
 
     /// The screen being drawn on.
-    var grid: [[Cell]] {
+    var grid: [TerminalRow] {
         get { onAlternate ? alternate : main }
         _modify {
             if onAlternate { yield &alternate } else { yield &main }
@@ -130,11 +129,11 @@ public final class TerminalScreen {
 
     /// The visible rows of the screen being drawn on (the alternate one while a full-screen
     /// program runs), trailing spaces trimmed.
-    public var displayLines: [String] { grid.map(Self.lineText) }
+    public var displayLines: [String] { grid.map(\.text) }
 
     /// The cells of the visible screen (the alternate one while a full-screen program runs),
     /// row by row.
-    public var displayCells: [[TerminalCell]] { grid }
+    public var displayCells: [[TerminalCell]] { grid.map(\.cells) }
 
     /// The cursor's column, 0-based; `columns` when the last column was just written and
     /// the next character wraps to the next line first (autowrap's pending state).
@@ -150,7 +149,7 @@ public final class TerminalScreen {
     public var isAlternateScreenActive: Bool { onAlternate }
 
     /// The rows of the main screen, trailing spaces trimmed, whichever screen is shown.
-    public var mainLines: [String] { main.map(Self.lineText) }
+    public var mainLines: [String] { main.map(\.text) }
 
     /// Scrollback lines, oldest first, trailing spaces trimmed.
     public var scrollbackLines: ArraySlice<String> { scrollback[scrollbackStart...] }
@@ -158,19 +157,9 @@ public final class TerminalScreen {
     /// The session as a person would read it: scrollback, then the main screen; trailing
     /// spaces and trailing empty lines trimmed; each line ends with a line feed.
     public func text() -> String {
-        var lines = Array(scrollbackLines) + main.map(Self.lineText)
+        var lines = Array(scrollbackLines) + main.map(\.text)
         while lines.last?.isEmpty == true { lines.removeLast() }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-    }
-
-    static func lineText(_ row: [Cell]) -> String {
-        // Trailing blanks are found first, so a wide row with little text costs little text.
-        var end = row.count
-        while end > 0, row[end - 1].text == " " || row[end - 1].text == nil { end -= 1 }
-        var text = ""
-        for cell in row[..<end] { if let cell = cell.text { text += cell } }
-        while text.last == " " { text.removeLast() }
-        return text
     }
 
     // MARK: - Resizing
@@ -198,24 +187,21 @@ public final class TerminalScreen {
             return
         }
         resizeCells += cost
-        func fit(_ grid: inout [[Cell]], keepScrollback: Bool) -> Int {
+        func fit(_ grid: inout [TerminalRow], keepScrollback: Bool) -> Int {
             var shift = 0
             if newRows < grid.count {
                 // Drop empty rows below the cursor first, then rows from the top.
-                while grid.count > newRows, grid.count - 1 > y, Self.lineText(grid[grid.count - 1]).isEmpty { grid.removeLast() }
+                while grid.count > newRows, grid.count - 1 > y, grid[grid.count - 1].text.isEmpty { grid.removeLast() }
                 shift = max(0, grid.count - newRows)
                 if keepScrollback { for line in grid[..<shift] { pushScrollback(line) } }
                 grid.removeFirst(shift)
             }
-            while grid.count < newRows { grid.append(Array(repeating: Self.blank, count: newColumns)) }
+            while grid.count < newRows { grid.append(TerminalRow(count: newColumns)) }
             for r in grid.indices {
-                if grid[r].count > newColumns {
-                    grid[r].removeLast(grid[r].count - newColumns)
-                    // A wide character cut in half is gone.
-                    if Self.isWide(grid[r][newColumns - 1]) { grid[r][newColumns - 1].text = " " }
-                } else if grid[r].count < newColumns {
-                    grid[r] += Array(repeating: Self.blank, count: newColumns - grid[r].count)
-                }
+                let cut = grid[r].count > newColumns
+                grid[r].resize(to: newColumns)
+                // A wide character cut in half is gone.
+                if cut, Self.isWide(grid[r][newColumns - 1]) { grid[r][newColumns - 1].text = " " }
                 if grid[r][0].isContinuation { grid[r][0].text = " " }
             }
             return shift
@@ -231,10 +217,10 @@ public final class TerminalScreen {
         bottom = rows - 1
     }
 
-    func pushScrollback(_ row: [Cell]) {
+    func pushScrollback(_ row: TerminalRow) {
         // Nobody keeps it (a snapshot's screen): no need to read the row's text.
         if scrollbackHandler == nil && maxScrollbackLines == 0 { droppedScrollbackLines += 1; return }
-        pushScrollback(text: Self.lineText(row))
+        pushScrollback(text: row.text)
     }
 
     func pushScrollback(text: String) {

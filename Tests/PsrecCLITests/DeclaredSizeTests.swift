@@ -63,12 +63,12 @@ struct DeclaredSizeTests {
     /// 2000 scrolls by 9999 lines minutes, a million combining marks on one character 73 s
     /// (each joined to a growing string), and a wide character in a one-column terminal
     /// crashed (index out of range).
-    @Test(arguments: ["resize-run", "resize-with-output", "linefeed-storm", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide"])
+    @Test(arguments: ["resize-run", "resize-with-output", "linefeed-storm", "erase-storm", "scroll-storm", "insert-lines", "combining", "narrow-wide", "fresh-rows", "far-column"])
     func hostileScreenStreams(name: String) throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent(name + ".psrec").path
-        let (cols, rows) = name == "narrow-wide" ? (1, 5) : name == "linefeed-storm" ? (4096, 64) : (256, 1024)
+        let (cols, rows) = name == "narrow-wide" ? (1, 5) : ["linefeed-storm", "fresh-rows", "far-column"].contains(name) ? (4096, 64) : (256, 1024)
         let meta = RecordingMetadata(startUnixMicros: 1_764_000_000_000_000, user: "mallory", terminal: .init(cols: cols, rows: rows))
         var options = WriterOptions()
         options.chunkIntervalMicros = 60_000_000
@@ -89,6 +89,16 @@ struct DeclaredSizeTests {
             // A million line feeds on a 4096-column screen: a new blank row of 4096 cells for
             // each took over 100 s in a release build; the erased row is now reused.
             try writer.append(.output(Array("x".utf8) + [UInt8](repeating: 0x0A, count: 1_000_000)), atMicros: 0)
+        case "fresh-rows":
+            // A character on each fresh row of a 4096-column screen: with every row an array
+            // of 4096 cells, the first character copied the row (13 s in a release build for
+            // an 801-byte file); a row now stores the cells up to its last character.
+            try writer.append(.output(repeated("x\r\n", 300_000)), atMicros: 0)
+        case "far-column":
+            // A character at column 4000 on each row, in a background colour: the cells up to
+            // it are stored (the transcript has 4000 columns of text there: 20 MB here, 400 MB
+            // and 4.6 s in a release build for 100 000 such rows in 1.2 KB).
+            try writer.append(.output(repeated("\u{1B}[41m\u{1B}[4000Gx\u{1B}[K\r\n", 5_000)), atMicros: 0)
         case "erase-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[2J", 2000)), atMicros: 0)
         case "scroll-storm": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999S", 2000)), atMicros: 0)
         case "insert-lines": try writer.append(.output(Array("x".utf8) + repeated("\u{1B}[9999L", 2000)), atMicros: 0)
@@ -104,5 +114,11 @@ struct DeclaredSizeTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(Int64(result.peakResidentBytes) < Self.memoryLimit, "export peaked at \(result.peakResidentBytes >> 20) MB")
         #expect(result.seconds < 20, "export took \(result.seconds) s")
+        if name == "far-column" {
+            // 4000 columns of blanks and an x on each row.
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(text.utf8.count == 5_000 * 4001)
+            #expect(text.hasPrefix(String(repeating: " ", count: 3999) + "x\n"))
+        }
     }
 }
