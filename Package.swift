@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -85,10 +89,30 @@ let package = Package(
             name: "PsrecPlayback",
             dependencies: ["PsrecFormat", "PsrecScreen"],
             swiftSettings: upcoming),
+        // The ingest protocol's messages (Spec/protocol.md): framing, encoding and decoding
+        // with their limits, without any networking (the fuzz harness uses it alone).
+        .target(
+            name: "PsrecStream",
+            dependencies: ["PsrecFormat"],
+            swiftSettings: upcoming),
+        // `psrec serve` and the capture side's uploader: SwiftNIO, TLS, service lifecycle.
+        .target(
+            name: "PsrecNetwork",
+            dependencies: [
+                "PsrecFormat", "PsrecStream", "PsrecCatalog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming),
         .target(
             name: "PsrecCLI",
             dependencies: [
                 "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecPlayback", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
+                "PsrecStream", "PsrecNetwork",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -140,6 +164,12 @@ let package = Package(
         .testTarget(
             name: "PsrecCLITests",
             dependencies: ["PsrecTestSupport", "PsrecCLI", "PsrecFormat", "PsrecInterop", "PsrecPlayback", "PsrecScreen", "PsrecTerminal", "PsrecCatalog", "PsrecCapture"],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "PsrecNetworkTests",
+            dependencies: ["PsrecTestSupport", "PsrecNetwork", "PsrecStream", "PsrecCatalog", "PsrecFormat", "PsrecCLI",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

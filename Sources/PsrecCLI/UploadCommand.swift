@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PsrecNetwork
+import PsrecStream
+
+/// `psrec upload --server URL --token-file F [--ca F] [--keep-local] DIR|FILE...`.
+struct UploadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Send spooled recordings to a server: what it lacks of each, resuming where it stopped.",
+        discussion: """
+        For a recorder that was killed, or a capture host that rebooted, mid-session: each \
+        file (each *.psrec regular file of a folder) is sent from where the server's copy \
+        ends, so nothing is sent twice and nothing is spliced. A file with its trailer \
+        completes the server's copy and is then removed locally unless --keep-local; a file \
+        that ends without one (its recorder was killed) is sent up to its last whole chunk, \
+        the server marks the recording interrupted, and the file is kept. A file still being \
+        written by a recorder (locked) is left to that recorder.
+
+        Exit status: 0 when every file was sent in full; 1 when a file was sent but ends \
+        without a trailer; 3 when a file could not be sent (refused, unreachable, unreadable); \
+        64 usage error.
+        """)
+
+    @Option(help: ArgumentHelp("The server: psrec://HOST:PORT, or psrec+insecure://127.0.0.1:PORT for a loopback server without TLS.", valueName: "url"))
+    var server: ServerURL
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("The capture host's token (psrec host add), in a file readable by its owner only.", valueName: "file"))
+    var tokenFile: String
+
+    @Option(help: ArgumentHelp("CA certificates (PEM) that the server's certificate must chain to (default: the system's).", valueName: "file"))
+    var ca: String?
+
+    @Flag(name: .customLong("keep-local"), help: "Keep files the server holds in full.")
+    var keepLocal = false
+
+    @Argument(help: ArgumentHelp("Recordings, or folders of them.", valueName: "dir-or-file"))
+    var paths: [String]
+
+    func run() throws {
+        let target: UploadTarget
+        do {
+            target = try NetworkFiles.target(server, tokenFile: tokenFile, ca: ca)
+        } catch let error as NetworkFileError {
+            Console.error(error.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                Console.error("\(TerminalSafe.escape(path)) does not exist.")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files += names.filter { $0.hasSuffix(".psrec") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        var worst = ExitStatus.ok
+        let logger = Logger(label: "psrec.upload", factory: { _ in SwiftLogNoOpLogHandler() })
+        for file in files {
+            let shown = TerminalSafe.escape(file)
+            guard let lock = SpoolLock.tryShared(file) else {
+                Console.error("\(shown): a recorder is still writing it; skipped.")
+                continue
+            }
+            defer { lock.release() }
+            let uploader = StreamUploader(target: target, path: file, logger: logger)
+            do {
+                let result = try waitFor { try await uploader.run() }
+                if result.position.complete {
+                    if keepLocal {
+                        Console.writeAll(1, Array("\(shown): the server holds it in full (\(result.position.committedBytes) bytes, \(result.segmentsSent) sent now).\n".utf8))
+                    } else {
+                        unlink(file)
+                        Console.writeAll(1, Array("\(shown): the server holds it in full (\(result.position.committedBytes) bytes, \(result.segmentsSent) sent now); removed here.\n".utf8))
+                    }
+                } else {
+                    Console.writeAll(1, Array("\(shown): sent up to byte \(result.position.committedBytes); it ends without a trailer, so the server marks it interrupted. Kept here.\n".utf8))
+                    worst = max(worst, ExitStatus.truncated)
+                }
+            } catch let error as UploadError {
+                Console.error("\(shown): \(FailureTable.clause(TerminalSafe.escape(error.message))).")
+                worst = ExitStatus.invalid
+            }
+        }
+        if worst != ExitStatus.ok { throw ExitCode(worst) }
+    }
+}
+
+/// The advisory lock a recorder holds on the file it writes (`flock`, exclusive), so that
+/// `psrec upload` leaves a file still being written to its recorder.
+struct SpoolLock {
+    let descriptor: Int32
+
+    /// Takes a shared lock on `path` without waiting; nil when a recorder holds it.
+    static func tryShared(_ path: String) -> SpoolLock? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return SpoolLock(descriptor: -1) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        return SpoolLock(descriptor: fd)
+    }
+
+    /// Takes the exclusive lock a recorder holds while it writes `path`.
+    static func exclusive(_ path: String) -> SpoolLock? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            if fd >= 0 { close(fd) }
+            return nil
+        }
+        return SpoolLock(descriptor: fd)
+    }
+
+    func release() { if descriptor >= 0 { close(descriptor) } }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PsrecCatalog
+import PsrecStream
+import ServiceLifecycle
+
+/// One capture host's connection: `hello` (or `query`), then the recording's chunks, each
+/// stored by the catalog in one synchronous transaction before its `ack` is written.
+/// Messages are handled one at a time, in order; the next is not read meanwhile (the
+/// channel's back pressure holds at most two decoded messages).
+struct IngestConnection {
+    let server: IngestServer
+    let connection: NIOAsyncChannel<StreamMessage, StreamMessage>
+
+    /// Where the conversation is.
+    enum State {
+        case opening
+        case recording(host: String, id: UUID)
+    }
+
+    func run() async {
+        let channel = connection.channel
+        let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        var logger = server.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        let busy = NIOLockedValueBox(false)
+        do {
+            try await withGracefulShutdownHandler {
+                try await connection.executeThenClose { inbound, outbound in
+                    var state = State.opening
+                    for try await message in inbound {
+                        busy.withLockedValue { $0 = true }
+                        let (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
+                        for reply in replies { try await outbound.write(reply) }
+                        busy.withLockedValue { $0 = false }
+                        if done { return }
+                        if Task.isShuttingDownGracefully {
+                            try await outbound.write(.error(.shuttingDown, "The server is stopping; send the rest to it or another server later."))
+                            return
+                        }
+                    }
+                }
+            } onGracefulShutdown: {
+                // Waiting for a message: told now. Storing one: told after its ack.
+                if !busy.withLockedValue({ $0 }) { channel.pipeline.fireUserInboundEventTriggered(ServerStopping()) }
+            }
+        } catch let refusal as StreamRefusal {
+            logger.notice("refused", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.message)"])
+            audit(refusal, host: nil, peer: peer)
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The replies to `message`, and whether the connection ends after them.
+    func handle(_ message: StreamMessage, state: inout State, peer: String, logger: Logger) async -> ([StreamMessage], Bool) {
+        let catalog = server.catalog
+        func refuse(_ refusal: StreamRefusal, host: String?) -> ([StreamMessage], Bool) {
+            logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(refusal.message)"])
+            audit(refusal, host: host, peer: peer)
+            return ([.error(refusal.code, refusal.message)], true)
+        }
+        func onPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+            try await NIOThreadPool.singleton.runIfActive(work)
+        }
+        func authenticate(version: UInt16, token: [UInt8]) async throws -> String {
+            guard version == StreamLimits.version else {
+                throw StreamRefusal(.unsupportedVersion, "This server speaks protocol version \(StreamLimits.version), not \(version).")
+            }
+            let text = String(decoding: token, as: UTF8.self)
+            guard let host = try await onPool({ try catalog.value.authenticateHost(token: text) }) else {
+                throw StreamRefusal(.unauthenticated, "The token is not one of a capture host's, or its host was revoked.")
+            }
+            return host
+        }
+        var host: String?
+        do {
+            switch (message, state) {
+            case (.query(let version, let token, let application), .opening):
+                host = try await authenticate(version: version, token: token)
+                let policy = try await onPool { try catalog.value.ingestPolicy(application: application) }
+                return ([.policy(recording: policy.recording, strict: policy.strict)], false)
+            case (.hello(let version, let token, let head), .opening):
+                let name = try await authenticate(version: version, token: token)
+                host = name
+                let position = try await onPool { try catalog.value.beginIngest(host: name, head: head, actor: "host:\(name)") }
+                state = .recording(host: name, id: position.recordingID)
+                logger.info("recording opened", metadata: ["host": "\(name)", "recording": "\(position.recordingID)", "have": "\(position.committedBytes)"])
+                return ([.welcome(Self.streamPosition(position))], false)
+            case (.chunk(let offset, let bytes), .recording(let name, let id)):
+                host = name
+                let position = try await onPool { try catalog.value.appendIngest(host: name, recordingID: id, offset: offset, chunk: bytes) }
+                return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], false)
+            case (.trailer(let offset, let bytes), .recording(let name, let id)):
+                host = name
+                let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes) }
+                logger.info("recording complete", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)"])
+                return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], true)
+            case (.end(let offset), .recording(let name, let id)):
+                host = name
+                let position = try await onPool { try catalog.value.endIngest(host: name, recordingID: id, offset: offset) }
+                logger.info("recording ended without a trailer", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)"])
+                return ([.welcome(Self.streamPosition(position))], true)
+            default:
+                throw StreamRefusal(.malformed, "A \(message.type) message is out of place here.")
+            }
+        } catch let refusal as StreamRefusal {
+            return refuse(refusal, host: host)
+        } catch let error as CatalogError {
+            return refuse(Self.refusal(for: error), host: host)
+        } catch {
+            logger.error("cannot store", metadata: ["error": "\(error)"])
+            return refuse(StreamRefusal(.internalError, "The server failed to store the message; retry later."), host: host)
+        }
+    }
+
+    static func streamPosition(_ p: IngestPosition) -> StreamPosition {
+        StreamPosition(committedBytes: p.committedBytes, nextSequence: p.nextSequence, complete: p.complete)
+    }
+
+    /// Writes a refusal to the audit log (best effort: a catalog that cannot be written is
+    /// logged instead).
+    func audit(_ refusal: StreamRefusal, host: String?, peer: String) {
+        let catalog = server.catalog
+        let logger = server.logger
+        NIOThreadPool.singleton.submit { state in
+            guard state == .active else { return }
+            do {
+                try catalog.value.auditIngestRefusal(host: host, peer: peer, code: "\(refusal.code)", reason: refusal.message)
+            } catch {
+                logger.error("cannot audit a refusal", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+public import NIOSSL
+import PsrecCatalog
+import PsrecStream
+public import ServiceLifecycle
+
+/// `psrec serve`'s ingest side: capture hosts stream recordings over TLS
+/// (`Spec/protocol.md`), and each chunk is acknowledged once the catalog has committed it
+/// to disk.
+///
+/// Built on SwiftNIO (`NIOAsyncChannel`, one task per connection) with swift-nio-ssl, run
+/// as a swift-service-lifecycle `Service`: on SIGTERM it stops accepting, lets each
+/// connection finish and acknowledge the message it is storing, tells it the server is
+/// stopping, and returns.
+public final class IngestServer: Service, Sendable {
+    /// What the server is told at start.
+    public struct Configuration: Sendable {
+        /// Address and port to listen on.
+        public var host: String
+        public var port: Int
+        /// TLS; nil only on a loopback address (`--insecure-loopback`).
+        public var tls: NIOSSLContext?
+        /// A connection that sends nothing for this long is closed (with `timeout`).
+        public var idleTimeout: TimeAmount = .seconds(60)
+        /// A message still incomplete this long after its first byte is refused.
+        public var messageDeadline: TimeAmount = .seconds(120)
+        /// A live recording with no chunk for this long becomes `interrupted`.
+        public var interruptedAfter: TimeAmount = .seconds(120)
+        /// Most connections at once; more are closed as they arrive.
+        public var maxConnections = 1024
+
+        public init(host: String, port: Int, tls: NIOSSLContext?) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+        }
+    }
+
+    let configuration: Configuration
+    let catalog: SharedCatalog
+    let logger: Logger
+    let bound: NIOLockedValueBox<(port: Int?, waiters: [CheckedContinuation<Int, any Error>])> = .init((nil, []))
+    let connections = NIOLockedValueBox(0)
+
+    /// A server for `catalog`, opened with synchronous commits.
+    public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
+        self.configuration = configuration
+        self.catalog = SharedCatalog(catalog)
+        self.logger = logger
+    }
+
+    /// The port bound (useful with port 0), once listening.
+    public func boundPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            bound.withLockedValue { state in
+                if let port = state.port { continuation.resume(returning: port) } else { state.waiters.append(continuation) }
+            }
+        }
+    }
+
+    public func run() async throws {
+        let configuration = self.configuration
+        let server: NIOAsyncChannel<NIOAsyncChannel<StreamMessage, StreamMessage>, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        if let tls = configuration.tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                        try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                        try sync.addHandler(ByteToMessageHandler(StreamMessageDecoder(fromHost: true, messageDeadline: configuration.messageDeadline)))
+                        try sync.addHandler(MessageToByteHandler(StreamMessageEncoder()))
+                        try sync.addHandler(RefusalHandler())
+                        return try NIOAsyncChannel<StreamMessage, StreamMessage>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+                    }
+                }
+        } catch {
+            bound.withLockedValue { state in
+                for waiter in state.waiters { waiter.resume(throwing: error) }
+                state.waiters = []
+            }
+            throw error
+        }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        bound.withLockedValue { state in
+            state.port = port
+            for waiter in state.waiters { waiter.resume(returning: port) }
+            state.waiters = []
+        }
+        logger.info("listening", metadata: ["address": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls != nil)"])
+        let serverChannel = server.channel
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.markInterruptedPeriodically() }
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let admitted = connections.withLockedValue { count in
+                            guard count < configuration.maxConnections else { return false }
+                            count += 1
+                            return true
+                        }
+                        guard admitted else {
+                            logger.warning("connection refused: too many connections", metadata: ["limit": "\(configuration.maxConnections)"])
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        group.addTask {
+                            defer { self.connections.withLockedValue { $0 -= 1 } }
+                            await IngestConnection(server: self, connection: connection).run()
+                        }
+                    }
+                }
+                // No more connections are accepted; the periodic task ends with shutdown.
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.logger.info("stopping: no new connections; finishing what is in flight")
+            serverChannel.close(promise: nil)
+        }
+        logger.info("stopped")
+    }
+
+    /// Marks live recordings without a chunk for `interruptedAfter` as interrupted, every
+    /// quarter of that time, until cancelled or shut down.
+    func markInterruptedPeriodically() async {
+        let period = configuration.interruptedAfter.nanoseconds / 4
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(nanoseconds: UInt64(max(period, 1_000_000)))
+            } catch { return }
+            let before = Catalog.nowMicros - configuration.interruptedAfter.nanoseconds / 1000
+            let catalog = self.catalog
+            do {
+                let count = try await NIOThreadPool.singleton.runIfActive { try catalog.value.markInterrupted(seenBeforeMicros: before) }
+                if count > 0 { logger.info("recordings interrupted", metadata: ["count": "\(count)"]) }
+            } catch {
+                logger.error("cannot mark interrupted recordings", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// The catalog, shared by the connection tasks. Its state is a GRDB database pool, which
+/// serialises writes and runs reads concurrently; calls are made on `NIOThreadPool`.
+final class SharedCatalog: @unchecked Sendable {
+    let value: Catalog
+    init(_ value: Catalog) { self.value = value }
+}
+
+/// Turns what the pipeline refuses (a malformed or stalled message, an idle connection) into
+/// an `error` message, then closes.
+final class RefusalHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = StreamMessage
+    typealias InboundOut = StreamMessage
+    typealias OutboundOut = StreamMessage
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            refuse(context: context, StreamRefusal(.timeout, "No message arrived in time; the connection is closed."))
+            return
+        }
+        if event is ServerStopping {
+            refuse(context: context, StreamRefusal(.shuttingDown, "The server is stopping; send the rest to it or another server later."))
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let refusal = error as? StreamRefusal {
+            refuse(context: context, refusal)
+        } else if let refusal = (error as? ByteToMessageDecoderError).flatMap({ _ in StreamRefusal(.malformed, "The message stream cannot be decoded.") }) {
+            refuse(context: context, refusal)
+        } else {
+            context.fireErrorCaught(error)
+        }
+    }
+
+    func refuse(context: ChannelHandlerContext, _ refusal: StreamRefusal) {
+        let message = StreamMessage.error(refusal.code, refusal.message)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(message)).whenComplete { _ in bound.value.close(promise: nil) }
+        context.fireErrorCaught(refusal)
+    }
+}
+
+/// Fired into a connection's pipeline when the server stops while the connection waits for
+/// a message: it is told so and closed.
+struct ServerStopping: Sendable {}

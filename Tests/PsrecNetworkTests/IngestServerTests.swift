@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import NIOCore
+import PsrecCatalog
+import PsrecFormat
+import PsrecNetwork
+import PsrecStream
+import PsrecTestSupport
+import Testing
+
+/// `psrec serve`'s ingest over real sockets on loopback, into a real SQLite catalog.
+@Suite(.serialized) struct IngestServerTests {
+    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    @Test("Recordings sent over TLS are in the catalog byte for byte, complete")
+    func tlsUploadIsByteIdentical() async throws {
+        let tls = try TestTLS()
+        let server = try await TestServer(tls: try tls.serverContext())
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-1")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "one", chunks: 30)
+        let result = try await StreamUploader(target: server.target(token, tls: try tls.clientContext()), path: path, logger: Self.quiet).run()
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(result.position.complete)
+        #expect(result.position.committedBytes == Int64(file.count))
+        let stored = try server.stored(id)
+        #expect(stored.bytes == file)
+        #expect(stored.status == "complete")
+        #expect(stored.ingestState == nil)
+        #expect(!stored.sha256.isEmpty)
+        // The same file again: nothing to send.
+        let again = try await StreamUploader(target: server.target(token, tls: try tls.clientContext()), path: path, logger: Self.quiet).run()
+        #expect(again.segmentsSent == 0)
+    }
+
+    @Test("50 recorders at once: every recording byte for byte")
+    func concurrentRecorders() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-many")
+        var files: [(String, UUID)] = []
+        for n in 0..<50 {
+            files.append(try TestRecordings.write(in: server.dir, name: "r\(n)", chunks: 5 + n % 11, bytesPerChunk: 500 + 37 * n, seed: UInt64(n)))
+        }
+        try await withThrowingTaskGroup(of: UploadResult.self) { group in
+            for (path, _) in files {
+                group.addTask { try await StreamUploader(target: server.target(token), path: path, logger: Self.quiet).run() }
+            }
+            for try await result in group { #expect(result.position.complete) }
+        }
+        for (path, id) in files {
+            let stored = try server.stored(id)
+            #expect(stored.bytes == [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), "\(path)")
+            #expect(stored.status == "complete")
+        }
+    }
+
+    @Test("A recorder killed mid-session: the server keeps what came, interrupted; the rest completes it later")
+    func resumeAfterTheRecorderStopped() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-2")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "full", chunks: 20)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let parts = TestRecordings.segments(file)
+        // The spool as a killed recorder leaves it: 12 whole chunks and half of the next.
+        let cut = Int(parts.chunks[12].offset) + parts.chunks[12].bytes.count / 2
+        let partial = server.dir.appendingPathComponent("partial.psrec").path
+        try Data(file[..<cut]).write(to: URL(fileURLWithPath: partial))
+        let first = try await StreamUploader(target: server.target(token), path: partial, logger: Self.quiet).run()
+        #expect(!first.position.complete)
+        #expect(first.position.committedBytes == parts.chunks[12].offset)
+        var stored = try server.stored(id)
+        #expect(stored.bytes == Array(file[..<Int(parts.chunks[12].offset)]))
+        #expect(stored.ingestState == "interrupted")
+        #expect(stored.status == "truncated")
+        // The whole file later (psrec upload after repair, or the recorder's spool grown): only the rest is sent.
+        let second = try await StreamUploader(target: server.target(token), path: path, logger: Self.quiet).run()
+        #expect(second.position.complete)
+        #expect(second.segmentsSent == parts.chunks.count - 12 + 1)
+        stored = try server.stored(id)
+        #expect(stored.bytes == file)
+        #expect(stored.status == "complete")
+        #expect(stored.ingestState == nil)
+    }
+
+    @Test("A recording followed while it is written is in the catalog as live, chunk by chunk")
+    func followingAGrowingFile() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-3")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "grow", chunks: 16)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let parts = TestRecordings.segments(file)
+        let spool = server.dir.appendingPathComponent("spool.psrec").path
+        let headAndTwo = Int(parts.chunks[2].offset)
+        try Data(file[..<headAndTwo]).write(to: URL(fileURLWithPath: spool))
+        let uploader = StreamUploader(target: server.target(token), path: spool, following: true, logger: Self.quiet)
+        let upload = Task { try await uploader.run() }
+        // The first chunks arrive while the "recorder" is still writing.
+        var live = try server.stored(id)
+        for _ in 0..<200 where live.bytes.count < headAndTwo {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            live = try server.stored(id)
+        }
+        #expect(live.bytes == Array(file[..<headAndTwo]))
+        #expect(live.ingestState == "live")
+        // The rest is written in pieces that cut chunks in half.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+        handle.seekToEndOfFile()
+        var at = headAndTwo
+        while at < file.count {
+            let next = min(file.count, at + 1777)
+            handle.write(Data(file[at..<next]))
+            at = next
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        try handle.close()
+        uploader.finish()
+        let result = try await upload.value
+        #expect(result.position.complete)
+        #expect(try server.stored(id).bytes == file)
+    }
+
+    @Test("Live recordings silent past the grace period become interrupted")
+    func interruptedAfterGrace() async throws {
+        let server = try await TestServer(interruptedAfter: .milliseconds(400))
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-4")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "cut", chunks: 6)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let parts = TestRecordings.segments(file)
+        let client = try RawClient(port: server.port)
+        client.send(.hello(version: 1, token: token, head: parts.head))
+        guard case .welcome = client.receive() else { Issue.record("no welcome"); return }
+        client.send(.chunk(offset: parts.chunks[0].offset, bytes: parts.chunks[0].bytes))
+        guard case .ack = client.receive() else { Issue.record("no ack"); return }
+        #expect(try server.stored(id).ingestState == "live")
+        var state = try server.stored(id).ingestState
+        for _ in 0..<100 where state == "live" {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            state = try server.stored(id).ingestState
+        }
+        #expect(state == "interrupted")
+    }
+}
