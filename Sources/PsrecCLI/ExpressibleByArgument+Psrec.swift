@@ -22,11 +22,11 @@ extension RecordingMetadata.SessionProtocol: ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue }
 }
 
-extension Verdict.Status: ExpressibleByArgument {
-    /// The statuses a catalog holds: corrupt and invalid files are not imported.
+extension RecordingState: ExpressibleByArgument {
+    /// The statuses a catalog shows: corrupt files are not imported.
     public init?(argument: String) {
-        guard let status = Verdict.Status(rawValue: argument), status <= .truncated else { return nil }
-        self = status
+        guard let state = RecordingState(rawValue: argument), state != .corrupt else { return nil }
+        self = state
     }
-    public static var allValueStrings: [String] { ["complete", "truncated"] }
+    public static var allValueStrings: [String] { allCases.filter { $0 != .corrupt }.map(\.rawValue) }
 }

@@ -41,11 +41,12 @@ enum FailureTable {
 
     static func status(_ code: CatalogError.Code) -> Int32 {
         switch code {
-        case .refused: ExitStatus.refused
+        case .refused, .ingestNotYours: ExitStatus.refused
         case .invalidUserName, .invalidRecordingID, .unknownProtocol, .unknownColumn, .emptyTextSearch,
-             .managePerRecording, .applicationExists: ExitStatus.usage
+             .managePerRecording, .applicationExists, .hostExists, .invalidHostName: ExitStatus.usage
         case .catalogMissing, .cannotOpen, .notFound, .applicationNotFound, .ambiguous, .conflict,
-             .unimportable, .legalHold, .busy, .database: ExitStatus.invalid
+             .unimportable, .legalHold, .busy, .database, .storageFull, .hostNotFound,
+             .ingestOutOfOrder, .ingestBadChunk: ExitStatus.invalid
         }
     }
 
@@ -58,6 +59,8 @@ enum FailureTable {
         case .legalHold: "`psrec legal-hold --release` ends the hold"
         case .unknownColumn: "--where takes COLUMN=VALUE"
         case .emptyTextSearch: "--text takes words"
+        case .hostNotFound: "`psrec host list` lists the capture hosts"
+        case .hostExists: "`psrec host revoke` revokes its token; a new token needs a new name"
         default: nil
         }
     }

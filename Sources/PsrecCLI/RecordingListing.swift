@@ -9,7 +9,7 @@ enum RecordingListing {
         for r in recordings {
             var row = [String(r.uuid.prefix(8)), CatalogTime.iso(r.startMicros), CatalogTime.duration(r.durationMicros),
                        show(r.user), show(r.application), show(r.host), show(r.sessionProtocol.rawValue),
-                       r.status.rawValue + (r.legalHold ? " (hold)" : ""), bytes(r.fileBytes)]
+                       r.state.rawValue + (r.legalHold ? " (hold)" : ""), bytes(r.fileBytes)]
             if withMatch { row.append(r.matchMicros.map(TimeFormat.clock) ?? "-") }
             rows.append(row)
         }
@@ -48,7 +48,7 @@ enum RecordingListing {
 
     static func values(_ r: CatalogRecording) -> [String?] {
         [r.uuid, CatalogTime.iso(r.startMicros, micros: true), String(r.startMicros), String(r.durationMicros), r.user, r.application, r.host,
-         r.remoteAddress, r.sessionProtocol.rawValue, r.status.rawValue, r.owner, String(r.fileBytes), r.sha256, r.legalHold ? "true" : "false",
+         r.remoteAddress, r.sessionProtocol.rawValue, r.state.rawValue, r.owner, String(r.fileBytes), r.sha256, r.legalHold ? "true" : "false",
          String(r.indicatorCount), CatalogTime.iso(r.importedMicros, micros: true), r.matchMicros.map(String.init)]
     }
 

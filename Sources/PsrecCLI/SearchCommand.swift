@@ -44,8 +44,8 @@ struct SearchCommand: ParsableCommand {
             transform: CatalogDateArgument.parse)
     var to: CatalogDateArgument?
 
-    @Option(help: "Recordings with this verdict at import.")
-    var status: Verdict.Status?
+    @Option(help: "Recordings with this status: the verdict at import, or live or interrupted while streamed.")
+    var status: RecordingState?
 
     @Option(help: ArgumentHelp("At least this long (seconds: 90; 1:30; 2m, 1h).", valueName: "time"), transform: SessionTime.parse)
     var minDuration: SessionTime?

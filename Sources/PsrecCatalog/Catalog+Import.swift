@@ -56,7 +56,7 @@ extension Catalog {
             break
         }
         do {
-            return VerifiedImport(.ready(try PreparedImport(source: source, verdict: verdict, path: path, deferText: deferText)))
+            return VerifiedImport(.ready(try PreparedImport(source: source, verdict: verdict, path: path, sourcePath: path, deferText: deferText)))
         } catch {
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)))
         }
@@ -94,23 +94,34 @@ public struct VerifiedImport: @unchecked Sendable {
     init(_ state: State) { self.state = state }
 }
 
-/// A validated file, read and ready to be stored in one transaction.
+/// A validated file, read and ready to be stored in one transaction; also what a streamed
+/// recording is stored and settled with (`Catalog+Ingest.swift`), so that both make the
+/// same rows from the same bytes.
 struct PreparedImport {
-    let source: FileSource
+    let source: any ByteSource
     let reader: RecordingReader
     let metadata: RecordingMetadata
     let layout: FileLayout
     let status: Verdict.Status
+    /// The file, or what names the bytes, for messages.
     let path: String
+    /// What `recordings.source_path` records: the file, or nil for a streamed recording.
+    let sourcePath: String?
     /// Store no terminal text; mark it pending.
     let deferText: Bool
     var uuid: String { metadata.recordingID.uuidString.lowercased() }
 
-    init(source: FileSource, verdict: Verdict, path: String, deferText: Bool) throws(CatalogError) {
+    init(source: any ByteSource, verdict: Verdict, path: String, sourcePath: String? = nil, deferText: Bool) throws(CatalogError) {
+        try self.init(source: source, status: verdict.status, path: path, sourcePath: sourcePath, deferText: deferText)
+    }
+
+    /// - Parameter status: the validator's status for `source`, complete or truncated.
+    init(source: any ByteSource, status: Verdict.Status, path: String, sourcePath: String?, deferText: Bool) throws(CatalogError) {
         self.source = source
         self.path = path
+        self.sourcePath = sourcePath
         self.deferText = deferText
-        status = verdict.status
+        self.status = status
         do {
             reader = try RecordingReader(source: source)
         } catch {
@@ -126,8 +137,8 @@ struct PreparedImport {
         }
         self.metadata = metadata
         let size = source.size
-        let chunksEnd = verdict.status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
-        layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: verdict.status == .complete, name: path)
+        let chunksEnd = status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
+        layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: status == .complete, name: path)
     }
 
     /// SHA-256 of the whole file, read in 1 MiB blocks.
@@ -219,8 +230,28 @@ struct PreparedImport {
             "start_us": m.startUnixMicros, "end_us": m.startUnixMicros + reader.durationMicros, "duration_us": reader.durationMicros,
             "status": status, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
             "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
-            "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": path,
+            "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": sourcePath,
         ]
+    }
+
+    /// Inserts the recording's row (with its application, users and auditors) and all its
+    /// segments, without a digest or anything derived: the start of a streamed recording.
+    /// - Returns: the new row's ID.
+    func insertContent(_ db: Database) throws -> Int64 {
+        let rowID = try insertRecording(db, now: Catalog.nowMicros)
+        try insertSegments(db, rowID: rowID, from: 0, digest: nil)
+        return rowID
+    }
+
+    /// Rewrites the recording's row from these bytes, which the catalog already stores as
+    /// `rowID`'s chunks, and replaces what derives from them (indicators, terminal text),
+    /// exactly as importing a longer copy does.
+    /// - Returns: what the audit row should add when a limit was reached, else "".
+    func settle(_ db: Database, rowID: Int64, sha256: String) throws -> String {
+        try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
+        try Catalog.deleteText(db, recording: rowID)
+        try updateRecording(db, rowID: rowID, sha256: sha256)
+        return try insertDerived(db, rowID: rowID)
     }
 
     private func insertRecording(_ db: Database, now: Int64) throws -> Int64 {

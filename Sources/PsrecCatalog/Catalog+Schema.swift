@@ -13,6 +13,7 @@ import GRDB
 ///   …           └── recording_auditors (recording_id, user)
 ///
 /// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
+/// capture_hosts (name, token_sha256, created_us, revoked_us)
 /// ```
 ///
 /// Times are integers in microseconds since 1970 (UTC) with generated, readable text
@@ -22,6 +23,15 @@ import GRDB
 /// A recording imported with `--defer-text` has `text_pending = 1` and no `terminal_text`
 /// rows until `psrec index` builds them (`Catalog.indexText`); `search --text` cannot find it
 /// meanwhile.
+///
+/// A recording streamed by a capture host (`Catalog.beginIngest`) names the host in
+/// `ingest_host` for ever; while it is being streamed, `ingest_state` is `live` (a chunk
+/// arrived lately) or `interrupted` (none since `markInterrupted`'s cut-off), and NULL once
+/// the trailer is stored. The other `ingest_` columns are where the next chunk must start:
+/// its sequence, the session time it may not start before, and the last INDEX chunk's
+/// offset (the next index must point back at it). A host is known by the SHA-256 of its
+/// token, never the token. `applications.ingest_policy` (`strict` or `best-effort`, the
+/// default) is kept for the server and capture hosts to act on; the catalog only stores it.
 ///
 /// The terminal text is kept zstd-compressed (it is mostly what the recordings hold, less
 /// compressed) and indexed by a contentless FTS5 table whose rowids are `terminal_text.id`;
@@ -145,6 +155,26 @@ extension Catalog {
             try db.execute(sql: """
                 ALTER TABLE recordings ADD COLUMN text_pending INTEGER NOT NULL DEFAULT 0 CHECK (text_pending IN (0, 1));
                 CREATE INDEX recordings_text_pending ON recordings(imported_us, id) WHERE text_pending = 1;
+                """)
+        }
+        // Live ingest: a recording is stored chunk by chunk as a capture host streams it
+        // (`Catalog+Ingest.swift`); hosts authenticate with tokens (`Catalog+Hosts.swift`).
+        migrator.registerMigration("v3: capture hosts and live ingest") { db in
+            try db.execute(sql: """
+                CREATE TABLE capture_hosts (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    token_sha256 TEXT NOT NULL UNIQUE,
+                    created_us INTEGER NOT NULL,
+                    revoked_us INTEGER
+                );
+                ALTER TABLE recordings ADD COLUMN ingest_host TEXT;
+                ALTER TABLE recordings ADD COLUMN ingest_state TEXT CHECK (ingest_state IN ('live', 'interrupted'));
+                ALTER TABLE recordings ADD COLUMN ingest_seen_us INTEGER;
+                ALTER TABLE recordings ADD COLUMN ingest_next_sequence INTEGER;
+                ALTER TABLE recordings ADD COLUMN ingest_end_us INTEGER;
+                ALTER TABLE recordings ADD COLUMN ingest_index_offset INTEGER;
+                CREATE INDEX recordings_ingest_live ON recordings(ingest_seen_us) WHERE ingest_state = 'live';
+                ALTER TABLE applications ADD COLUMN ingest_policy TEXT NOT NULL DEFAULT 'best-effort' CHECK (ingest_policy IN ('strict', 'best-effort'));
                 """)
         }
         return migrator

@@ -63,7 +63,10 @@ extension Catalog {
         equal("application", query.application, "application")
         equal("protocol", query.sessionProtocol, "protocol")
         equal("host", query.host, "host")
-        equal("status", query.status, "status")
+        if let status = query.status {
+            conditions.append("\(RecordingState.column) = :status")
+            arguments["status"] = status
+        }
         if let from = query.fromMicros {
             conditions.append("r.start_us >= :from")
             arguments["from"] = from

@@ -27,12 +27,22 @@ public final class Catalog {
     /// mode is left as it is. The catalog is kept in WAL mode, so readers never wait for a
     /// writer and a writer never waits for readers; writers wait for each other up to
     /// `busyTimeoutSeconds` (https://www.sqlite.org/wal.html).
-    /// - Parameter busyTimeoutSeconds: how long a statement waits for a lock held by another
-    ///   connection before failing with `.busy`.
+    ///
+    /// With `synchronousCommits`, every connection runs `PRAGMA synchronous = FULL`: a
+    /// transaction that has committed has also been written to the disk (the WAL file is
+    /// synced at each commit), so a commit can be acknowledged to someone who then deletes
+    /// their copy. Without it SQLite's compiled-in default applies, which in WAL mode may
+    /// lose the last commits on a power failure, never the catalog's consistency
+    /// (https://www.sqlite.org/pragma.html#pragma_synchronous).
+    /// - Parameters:
+    ///   - busyTimeoutSeconds: how long a statement waits for a lock held by another
+    ///     connection before failing with `.busy`.
+    ///   - synchronousCommits: sync the disk at every commit.
     /// - Throws: `CatalogError.cannotOpen` when the file is missing (and `create` is false),
     ///   is not a SQLite database, or is a SQLite database of something else; `.busy` when
     ///   another process holds the catalog longer than `busyTimeoutSeconds`.
-    public init(path: String, create: Bool = false, busyTimeoutSeconds: Double = Catalog.defaultBusyTimeoutSeconds) throws(CatalogError) {
+    public init(path: String, create: Bool = false, busyTimeoutSeconds: Double = Catalog.defaultBusyTimeoutSeconds,
+                synchronousCommits: Bool = false) throws(CatalogError) {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -66,6 +76,7 @@ public final class Catalog {
                 _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA busy_timeout = \(Int(busyTimeoutSeconds * 1000))")
             }
+            if synchronousCommits { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
@@ -138,6 +149,9 @@ public final class Catalog {
         if let error = error as? DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 return CatalogError(.busy, "The catalog \(path) is busy: another process (an import, an index or a prune) held it longer than this command waits; try again when it has finished.")
+            }
+            if error.resultCode == .SQLITE_FULL {
+                return CatalogError(.storageFull, "The catalog \(path) cannot grow because its disk is full (or it reached its page limit); nothing of this change was stored.")
             }
             if opening {
                 return CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(CatalogError.clause(error.message ?? "\(error.resultCode)")).")

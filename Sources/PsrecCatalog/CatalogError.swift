@@ -43,6 +43,24 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case busy
         /// SQLite reported an error, or stored content does not match its digest.
         case database
+        /// The disk holding the catalog is full (SQLite's `SQLITE_FULL`); nothing of the
+        /// change was stored.
+        case storageFull
+        /// No capture host of that name is in the catalog.
+        case hostNotFound
+        /// A capture host of that name is already in the catalog.
+        case hostExists
+        /// A name cannot be a capture host's (empty, too long, or a character other than
+        /// letters, digits, '.', '-' and '_').
+        case invalidHostName
+        /// The recording is not being streamed by this host: another host streams it, or it
+        /// was imported from a file (the refusal is in the audit log).
+        case ingestNotYours
+        /// A chunk was sent for another place than where the recording ends in the catalog,
+        /// or for a recording whose trailer is already stored.
+        case ingestOutOfOrder
+        /// A streamed chunk or trailer fails a check of the format; it was not stored.
+        case ingestBadChunk
     }
 
     /// The kind of failure.

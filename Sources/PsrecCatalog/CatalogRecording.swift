@@ -18,8 +18,11 @@ public struct CatalogRecording: Sendable, Equatable {
     /// Microseconds since 1970 (UTC).
     public var startMicros: Int64
     public var durationMicros: Int64
-    /// The verdict at import: complete or truncated.
+    /// The verdict at import: complete or truncated; for a streamed recording, truncated
+    /// until its trailer is stored.
     public var status: Verdict.Status
+    /// The status to show: `status`, or live or interrupted while the recording is streamed.
+    public var state: RecordingState
     public var fileBytes: Int64
     public var sha256: String
     public var legalHold: Bool
@@ -31,7 +34,7 @@ public struct CatalogRecording: Sendable, Equatable {
     public var matchMicros: Int64?
 
     /// The columns `init(row:)` reads.
-    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending"
+    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, \(RecordingState.column) AS state, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending"
 
     init(row: Row) {
         rowID = row["id"]
@@ -45,6 +48,7 @@ public struct CatalogRecording: Sendable, Equatable {
         startMicros = row["start_us"]
         durationMicros = row["duration_us"]
         status = row["status"]
+        state = row["state"]
         fileBytes = row["file_size"]
         sha256 = row["sha256"]
         legalHold = row["legal_hold"]

@@ -10,8 +10,9 @@ public struct RecordingQuery: Sendable {
     public var fromMicros: Int64?
     /// Recordings that started before this time.
     public var toMicros: Int64?
-    /// The verdict at import: complete or truncated (corrupt files are not imported).
-    public var status: Verdict.Status?
+    /// The status shown: complete or truncated (the verdict at import), or live or
+    /// interrupted while a capture host streams the recording.
+    public var status: RecordingState?
     public var minDurationMicros: Int64?
     /// Recordings with at least one indicator of this kind.
     public var indicatorKind: IndicatorKind?

@@ -1,0 +1,370 @@
+public import Foundation
+import GRDB
+import PsrecFormat
+
+/// Where a streamed recording stands in the catalog: what a server tells the capture host
+/// after each stored chunk, and when the host reconnects.
+public struct IngestPosition: Sendable, Equatable {
+    /// The recording.
+    public var recordingID: UUID
+    /// Bytes of the file stored so far: the offset where the next chunk goes.
+    public var committedBytes: Int64
+    /// The sequence number the next chunk must have.
+    public var nextSequence: UInt32
+    /// True when the trailer is stored: the recording is complete and takes nothing more.
+    public var complete: Bool
+
+    public init(recordingID: UUID, committedBytes: Int64, nextSequence: UInt32, complete: Bool) {
+        self.recordingID = recordingID
+        self.committedBytes = committedBytes
+        self.nextSequence = nextSequence
+        self.complete = complete
+    }
+}
+
+// Live ingest: a capture host streams a recording's file to a server chunk by chunk, in the
+// file's own framing, and the server stores each chunk here before acknowledging it.
+//
+// ```
+// beginIngest(head)      header + META          -> position (new, or where it stopped)
+// appendIngest(chunk)    one chunk at the end   -> position
+// finishIngest(trailer)  the 80-byte trailer    -> complete: verified, hashed, indexed
+// ```
+//
+// Every call is one `BEGIN IMMEDIATE` transaction holding the write lock from its first
+// check to its commit, so two connections streaming (or replaying) the same recording can
+// never interleave: the second sees what the first committed, and is told where the
+// recording ends. A refused chunk stores nothing. Each chunk passes every check a reader's
+// scan applies (`ChunkCheck`, and for an INDEX chunk the entries it must list), so the
+// stored bytes are at every moment a valid truncated psrec file.
+extension Catalog {
+    /// Starts or resumes storing a recording streamed by `host`.
+    ///
+    /// A recording the catalog does not have is added as `truncated` and `live`, with its
+    /// header and metadata chunk, its application, users and auditors as an import adds
+    /// them, and its terminal text pending. For a recording `host` already streams, the
+    /// stored head must be `head` byte for byte; a recording that is not complete becomes
+    /// `live` again. Either way the audit log records it.
+    /// - Parameters:
+    ///   - host: the capture host, as the server authenticated it.
+    ///   - head: the file's first bytes: the 32-byte file header, then the META chunk, and
+    ///     nothing else.
+    ///   - actor: who streams, for the audit log.
+    /// - Returns: where the next chunk goes.
+    /// - Throws: `.ingestBadChunk` for a head that fails its checks; `.unknownProtocol` for a
+    ///   session protocol the catalog does not define; `.ingestNotYours` for a recording
+    ///   imported from a file or streamed by another host (logged); `.conflict` when the
+    ///   stored head differs; `.storageFull`, `.busy`, `.database`.
+    public func beginIngest(host: String, head: [UInt8], actor: String) throws(CatalogError) -> IngestPosition {
+        let metadata = try Self.checkHead(head)
+        let uuid = metadata.recordingID.uuidString.lowercased()
+        return try ingestTransaction { db in
+            let now = Self.nowMicros
+            if let row = try self.ingestRow(db, uuid: uuid, host: host, actor: actor) {
+                let stored = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset < ? ORDER BY file_offset",
+                                               arguments: [row.rowID, head.count])
+                guard stored.reduce(into: [UInt8]()) { $0 += $1 } == head else {
+                    throw CatalogError(.conflict, "Recording \(uuid) is in the catalog \(self.path) with another file header or metadata than the ones sent; nothing was stored.")
+                }
+                if !row.complete {
+                    try db.execute(sql: "UPDATE recordings SET ingest_state = 'live', ingest_seen_us = ? WHERE id = ?", arguments: [now, row.rowID])
+                }
+                try Self.audit(db, actor: actor, action: "ingest", recording: uuid,
+                               detail: "resumed by capture host \(host) at byte \(row.fileSize)" + (row.complete ? " (already complete)" : ""))
+                return row.position(metadata.recordingID)
+            }
+            let prepared = try PreparedImport(source: MemorySource(head), status: .truncated, path: "the head of recording \(uuid)",
+                                              sourcePath: nil, deferText: true)
+            guard prepared.layout.segments.count == 2, prepared.layout.segments.last?.kind == .chunk else {
+                throw CatalogError(.ingestBadChunk, "The head of recording \(uuid) does not read as a file header and one metadata chunk; nothing was stored.")
+            }
+            let rowID = try prepared.insertContent(db)
+            try db.execute(sql: """
+                UPDATE recordings SET ingest_host = ?, ingest_state = 'live', ingest_seen_us = ?, ingest_next_sequence = 1,
+                    ingest_end_us = 0, ingest_index_offset = NULL WHERE id = ?
+                """, arguments: [host, now, rowID])
+            try Self.audit(db, actor: actor, action: "ingest", recording: uuid, detail: "started by capture host \(host)")
+            return IngestPosition(recordingID: metadata.recordingID, committedBytes: Int64(head.count), nextSequence: 1, complete: false)
+        }
+    }
+
+    /// Stores one chunk at the end of a recording `host` streams, after every check a
+    /// reader's scan makes of it where it stands; the recording stays `truncated` and
+    /// becomes `live`. Its events' indicators become rows (up to
+    /// `CatalogLimits.maxIndicatorsPerRecording`); its text waits for `finishIngest`.
+    ///
+    /// An INDEX chunk must point back at the previous INDEX chunk and list exactly the
+    /// EVENTS chunks stored since it (a final index: all of them), with their offsets,
+    /// sequence numbers, times and event counts; they are read from the stored chunks'
+    /// headers, one at a time.
+    ///
+    /// Memory is bounded by the chunk.
+    /// - Parameters:
+    ///   - offset: where the chunk starts in the file: the position's `committedBytes`.
+    ///   - chunk: exactly one chunk, its header and payload.
+    /// - Returns: where the next chunk goes.
+    /// - Throws: `.notFound` for a recording not begun; `.ingestNotYours` (logged);
+    ///   `.ingestOutOfOrder` when `offset` is not where the recording ends, or it is
+    ///   complete; `.ingestBadChunk` naming the check the chunk fails; `.storageFull`,
+    ///   `.busy`, `.database`. Nothing is stored when it throws.
+    public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
+        let uuid = recordingID.uuidString.lowercased()
+        return try ingestTransaction { db in
+            guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
+                throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
+            }
+            try self.checkNextOffset(row, offset, uuid: uuid)
+            let file = try Self.storedFileHeader(db, row.rowID, uuid: uuid)
+            let checked: ChunkCheck.Checked
+            do {
+                checked = try ChunkCheck.check(chunk, at: ChunkCheck.Position(offset: offset, sequence: row.nextSequence, notBeforeMicros: row.endMicros,
+                                                                              minorVersion: file.minor), salt: file.salt, compressor: Compressor())
+            } catch let error as FormatError {
+                throw Self.badChunk(uuid, offset, error.message)
+            }
+            let header = checked.header
+            if let index = checked.index {
+                try Self.crossCheck(db, index, at: offset, sequence: header.sequence, row: row, salt: file.salt, uuid: uuid)
+            }
+            try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)",
+                           arguments: [row.rowID, offset, Int64(header.sequence), Data(chunk)])
+            let room = max(0, CatalogLimits.maxIndicatorsPerRecording - row.indicatorCount)
+            if room > 0 && !checked.indicators.isEmpty {
+                let insert = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
+                for indicator in checked.indicators.prefix(room) {
+                    guard let kind = IndicatorKind(indicator.kind) else { continue }
+                    try insert.execute(arguments: [row.rowID, indicator.timeMicros, kind, indicator.detail])
+                }
+            }
+            let endMicros = max(row.endMicros, header.endMicros)
+            let size = offset + Int64(chunk.count)
+            try db.execute(sql: """
+                UPDATE recordings SET file_size = ?, chunk_count = chunk_count + 1, event_count = event_count + ?,
+                    indicator_count = indicator_count + ?, end_us = start_us + ?, duration_us = ?,
+                    ingest_next_sequence = ?, ingest_end_us = ?, ingest_index_offset = coalesce(?, ingest_index_offset),
+                    ingest_seen_us = ?, ingest_state = 'live'
+                WHERE id = ?
+                """, arguments: [size, checked.eventCount, checked.indicators.count, endMicros, endMicros,
+                                 Int64(header.sequence) + 1, endMicros, checked.index == nil ? nil : offset,
+                                 Self.nowMicros, row.rowID])
+            return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: header.sequence &+ 1, complete: false)
+        }
+    }
+
+    /// Stores a streamed recording's trailer and settles the recording in the same
+    /// transaction: the whole stored file must verify as `complete` (`Validator.verify` on
+    /// the catalog's own bytes), then its digest, counts, indicators and terminal text are
+    /// made exactly as an import of the file makes them, and it is no longer live. Finishing
+    /// a complete recording again with the same trailer at the same offset changes nothing.
+    ///
+    /// Memory is bounded by a chunk and the recording's index, as for an import.
+    /// - Parameters:
+    ///   - offset: where the trailer starts: the position's `committedBytes`.
+    ///   - trailer: the file's last 80 bytes.
+    /// - Returns: the recording's position, `complete`.
+    /// - Throws: `.notFound`; `.ingestNotYours` (logged); `.ingestOutOfOrder` for another
+    ///   offset; `.conflict` for a complete recording with another trailer;
+    ///   `.ingestBadChunk` when the recording would not verify as complete (nothing is
+    ///   stored); `.storageFull`, `.busy`, `.database`.
+    public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8]) throws(CatalogError) -> IngestPosition {
+        let uuid = recordingID.uuidString.lowercased()
+        return try ingestTransaction { db in
+            guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
+                throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
+            }
+            if row.complete {
+                let stored = try Row.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND kind = 'trailer'", arguments: [row.rowID])
+                guard let stored, stored["file_offset"] == offset, (stored["bytes"] as Data) == Data(trailer) else {
+                    throw CatalogError(.conflict, "Recording \(uuid) is complete in the catalog \(self.path) with another trailer than the one sent at byte \(offset); nothing was stored.")
+                }
+                return row.position(recordingID)
+            }
+            try self.checkNextOffset(row, offset, uuid: uuid)
+            guard trailer.count == Trailer.size else {
+                throw Self.badChunk(uuid, offset, "A trailer is \(Trailer.size) bytes, not \(trailer.count)")
+            }
+            try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'trailer', NULL, ?)",
+                           arguments: [row.rowID, offset, Data(trailer)])
+            let size = offset + Int64(trailer.count)
+            let source = StoredRecordingSource(connection: db, rowID: row.rowID, recordingID: uuid, size: size)
+            let verdict = Validator.verify(source)
+            guard verdict.status == .complete else {
+                let first = verdict.problems.first
+                let at = first?.offset.map { " at byte \($0)" } ?? ""
+                throw CatalogError(.ingestBadChunk, "Recording \(uuid) with this trailer would be \(verdict.status.rawValue), not complete (the first problem\(at): \(CatalogError.clause(first?.message ?? "none reported"))); the trailer was not stored.")
+            }
+            let name = "recording \(uuid)"
+            let prepared = try PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: false)
+            let note = try prepared.settle(db, rowID: row.rowID, sha256: PreparedImport.digest(source, name: name))
+            try db.execute(sql: "UPDATE recordings SET ingest_state = NULL, ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
+            try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)
+            return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: row.nextSequence, complete: true)
+        }
+    }
+
+    /// Marks `interrupted` the live recordings that received nothing since
+    /// `seenBeforeMicros`; the next chunk or `beginIngest` from their host makes them live
+    /// again.
+    /// - Parameter seenBeforeMicros: microseconds since 1970; recordings whose last chunk
+    ///   arrived earlier are marked.
+    /// - Returns: how many were marked.
+    public func markInterrupted(seenBeforeMicros: Int64) throws(CatalogError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE recordings SET ingest_state = 'interrupted' WHERE ingest_state = 'live' AND ingest_seen_us < ?",
+                           arguments: [seenBeforeMicros])
+            return db.changesCount
+        }
+    }
+}
+
+/// The `recordings` columns an ingest call reads.
+private struct IngestRow {
+    var rowID: Int64
+    var fileSize: Int64
+    var nextSequence: UInt32
+    var endMicros: Int64
+    var indexOffset: Int64?
+    var indicatorCount: Int
+    var complete: Bool
+
+    func position(_ id: UUID) -> IngestPosition {
+        IngestPosition(recordingID: id, committedBytes: fileSize, nextSequence: nextSequence, complete: complete)
+    }
+}
+
+/// A refusal to log in the audit log after the transaction that found it rolls back.
+private struct IngestRefusal: Error {
+    var error: CatalogError
+    var actor: String
+    var recording: String
+    var detail: String
+}
+
+extension Catalog {
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction; an `IngestRefusal` is logged in a
+    /// transaction of its own and thrown as its error.
+    private func ingestTransaction<T>(_ body: (Database) throws -> T) throws(CatalogError) -> T {
+        do {
+            return try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let refusal as IngestRefusal {
+            try write { db in try Self.audit(db, actor: refusal.actor, action: "ingest refused", recording: refusal.recording, detail: refusal.detail) }
+            throw refusal.error
+        } catch {
+            throw Self.wrap(error, path: path)
+        }
+    }
+
+    /// The recording's ingest columns, or nil when the catalog does not have it.
+    /// - Throws: an `IngestRefusal` when `host` does not stream it.
+    private func ingestRow(_ db: Database, uuid: String, host: String, actor: String) throws -> IngestRow? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, file_size, status, indicator_count, ingest_host, ingest_next_sequence, ingest_end_us, ingest_index_offset
+            FROM recordings WHERE uuid = ?
+            """, arguments: [uuid]) else { return nil }
+        let owner: String? = row["ingest_host"]
+        guard owner == host else {
+            let why = owner == nil ? "it was imported from a file" : "another capture host streams it"
+            throw IngestRefusal(error: CatalogError(.ingestNotYours, "Capture host \(host) may not stream recording \(uuid) into the catalog \(path): \(why)."),
+                                actor: actor, recording: uuid, detail: "capture host \(host) refused: \(why)")
+        }
+        return IngestRow(rowID: row["id"], fileSize: row["file_size"], nextSequence: UInt32(truncatingIfNeeded: row["ingest_next_sequence"] as Int64? ?? 0),
+                         endMicros: row["ingest_end_us"] ?? 0, indexOffset: row["ingest_index_offset"], indicatorCount: row["indicator_count"],
+                         complete: (row["status"] as String) == Verdict.Status.complete.rawValue)
+    }
+
+    private func checkNextOffset(_ row: IngestRow, _ offset: Int64, uuid: String) throws(CatalogError) {
+        if row.complete {
+            throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) is complete in the catalog \(path) (\(row.fileSize) bytes); nothing can follow its trailer.")
+        }
+        guard offset == row.fileSize else {
+            throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) ends at byte \(row.fileSize) in the catalog \(path), so the next chunk goes there, not at byte \(offset); nothing was stored.")
+        }
+    }
+
+    /// Checks the file header and the META chunk that begin a streamed recording.
+    /// - Returns: the recording's metadata.
+    static func checkHead(_ head: [UInt8]) throws(CatalogError) -> RecordingMetadata {
+        guard head.count > FileHeader.size + ChunkHeader.size else {
+            throw CatalogError(.ingestBadChunk, "The head of a streamed recording is its 32-byte file header and its metadata chunk; \(head.count) bytes cannot hold both.")
+        }
+        let metadata: RecordingMetadata
+        do {
+            let header = try head.withUnsafeBytes { raw in try FileHeader.decode(UnsafeRawBufferPointer(rebasing: raw[0..<FileHeader.size])) }
+            let checked = try ChunkCheck.check(Array(head[FileHeader.size...]),
+                                               at: ChunkCheck.Position(offset: Int64(FileHeader.size), sequence: 0, notBeforeMicros: 0, minorVersion: header.minor),
+                                               salt: header.salt, compressor: Compressor())
+            guard let found = checked.metadata else {
+                throw FormatError(.malformedPayload, "The first chunk is not the metadata chunk", offset: Int64(FileHeader.size))
+            }
+            metadata = found
+        } catch let error as FormatError {
+            let at = error.offset.map { " at byte \($0)" } ?? ""
+            throw CatalogError(.ingestBadChunk, "The head of a streamed recording fails its checks\(at): \(CatalogError.clause(error.message)); nothing was stored.")
+        } catch {
+            throw CatalogError(.ingestBadChunk, "The head of a streamed recording fails its checks: \(CatalogError.clause(String(describing: error))); nothing was stored.")
+        }
+        guard Application.knownProtocols.contains(metadata.sessionProtocol) else {
+            throw CatalogError(.unknownProtocol, "Recording \(metadata.recordingID.uuidString.lowercased()) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.map(\.rawValue).joined(separator: " and ")) are defined); nothing was stored.")
+        }
+        return metadata
+    }
+
+    /// The stored file header of a recording being streamed.
+    private static func storedFileHeader(_ db: Database, _ rowID: Int64, uuid: String) throws -> FileHeader {
+        guard let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = 0", arguments: [rowID]) else {
+            throw CatalogError(.database, "The catalog holds no file header for recording \(uuid).")
+        }
+        do {
+            return try [UInt8](bytes).withUnsafeBytes { raw in try FileHeader.decode(raw) }
+        } catch {
+            throw CatalogError(.database, "The stored file header of recording \(uuid) is damaged: \(CatalogError.clause(String(describing: error))).")
+        }
+    }
+
+    /// Checks an INDEX chunk at `offset` against the stored chunks as a reader's scan does:
+    /// it points back at the previous INDEX chunk, and its entries are the EVENTS chunks
+    /// since that one (all of them for a final index), in file order.
+    private static func crossCheck(_ db: Database, _ index: IndexPayload, at offset: Int64, sequence: UInt32, row: IngestRow,
+                                   salt: UInt64, uuid: String) throws {
+        guard index.previousIndexOffset == row.indexOffset else {
+            let said = index.previousIndexOffset.map { "byte \($0)" } ?? "none"
+            let stored = row.indexOffset.map { "byte \($0)" } ?? "none"
+            throw badChunk(uuid, offset, "Index chunk \(sequence) names \(said) as the previous index, but the previous index stored is \(stored)")
+        }
+        let from = index.isFinal ? 0 : (row.indexOffset ?? 0)
+        let heads = try Row.fetchCursor(db, sql: "SELECT file_offset, substr(bytes, 1, \(ChunkHeader.size)) AS head FROM chunks WHERE recording_id = ? AND kind = 'chunk' AND file_offset > ? ORDER BY file_offset",
+                                        arguments: [row.rowID, from])
+        let listed = index.entries
+        var matched = 0
+        while let stored = try heads.next() {
+            let chunkOffset: Int64 = stored["file_offset"]
+            let head = [UInt8](stored["head"] as Data)
+            let header: ChunkHeader
+            do {
+                header = try head.withUnsafeBytes { raw in try ChunkHeader.decode(raw, salt: salt, offset: chunkOffset) }
+            } catch {
+                throw CatalogError(.database, "The stored chunk at byte \(chunkOffset) of recording \(uuid) is damaged: \(CatalogError.clause(String(describing: error))).")
+            }
+            guard header.type == .events else { continue }
+            let entry = SeekEntry(offset: chunkOffset, sequence: header.sequence, startMicros: header.startMicros, endMicros: header.endMicros, eventCount: header.itemCount)
+            guard matched < listed.count, listed[matched] == entry else {
+                throw badChunk(uuid, offset, "Index chunk \(sequence) does not list the EVENTS chunk at byte \(chunkOffset) as entry \(matched) (it lists \(listed.count) entries)")
+            }
+            matched += 1
+        }
+        guard matched == listed.count else {
+            throw badChunk(uuid, offset, "Index chunk \(sequence) lists \(listed.count) EVENTS chunks where \(matched) are stored since the previous index")
+        }
+    }
+
+    private static func badChunk(_ uuid: String, _ offset: Int64, _ reason: String) -> CatalogError {
+        CatalogError(.ingestBadChunk, "The chunk sent at byte \(offset) of recording \(uuid) was refused: \(CatalogError.clause(reason)); nothing was stored.")
+    }
+}
