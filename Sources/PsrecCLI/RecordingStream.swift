@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PsrecNetwork
+import PsrecStream
 
 /// `record --server`: the recording streamed while the session runs, from the file the
 /// recorder writes. Nothing of it reaches the session's terminal until the session ends.
@@ -9,7 +10,7 @@ final class RecordingStream: Sendable {
     static let finishSeconds = 10.0
 
     let uploader: StreamUploader
-    let outcome = NIOLockedValueBoxResult()
+    let outcome = ResultBox<UploadResult>()
     let done = DispatchSemaphore(value: 0)
 
     init(target: UploadTarget, path: String) {
@@ -37,15 +38,9 @@ final class RecordingStream: Sendable {
         case .success(let upload):
             Console.error("The server holds \(shown) up to byte \(upload.position.committedBytes), without its end; psrec upload sends the rest from the file.")
         case .failure(let error):
-            Console.error("The recording was not streamed in full: \(FailureTable.clause(TerminalSafe.escape(error.message))). It is kept in \(shown); psrec upload sends it later.")
+            let message = (error as? UploadError)?.message ?? String(describing: error)
+            Console.error("The recording was not streamed in full: \(FailureTable.clause(TerminalSafe.escape(message))). It is kept in \(shown); psrec upload sends it later.")
         }
     }
 }
 
-/// The uploader's result, handed from its task to the session's thread.
-final class NIOLockedValueBoxResult: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<UploadResult, UploadError>?
-    func set(_ result: Result<UploadResult, UploadError>) { lock.lock(); value = result; lock.unlock() }
-    func get() -> Result<UploadResult, UploadError>? { lock.lock(); defer { lock.unlock() }; return value }
-}

@@ -6,6 +6,7 @@ import NIOSSL
 import PsrecCatalog
 import PsrecNetwork
 import ServiceLifecycle
+import UnixSignals
 
 /// `psrec serve --db DB --listen HOST:PORT (--tls-cert F --tls-key F | --insecure-loopback)`.
 struct ServeCommand: ParsableCommand {
@@ -89,12 +90,13 @@ struct ServeCommand: ParsableCommand {
         var configuration = IngestServer.Configuration(host: host, port: port, tls: tls)
         configuration.interruptedAfter = .seconds(Int64(interruptedAfter))
         let server = IngestServer(configuration: configuration, catalog: catalog, logger: logger)
+        let shownHost = host
         do {
             try waitFor {
                 let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 // The address on stdout, once bound: what a supervisor or a test waits for.
                 let announce = Task {
-                    if let bound = try? await server.boundPort() { Console.writeAll(1, Array("Listening on \(host):\(bound)\n".utf8)) }
+                    if let bound = try? await server.boundPort() { Console.writeAll(1, Array("Listening on \(shownHost):\(bound)\n".utf8)) }
                 }
                 defer { announce.cancel() }
                 try await group.run()

@@ -143,14 +143,20 @@ struct NetworkFileError: Error, CustomStringConvertible {
 
 /// Runs async work from a synchronous command and waits for it.
 func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = NIOLockedValueBox<Result<T, any Error>?>(nil)
+    let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     Task.detached {
-        let result: Result<T, any Error>
-        do { result = .success(try await work()) } catch { result = .failure(error) }
-        box.withLockedValue { $0 = result }
+        do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
         done.signal()
     }
     done.wait()
-    return try box.withLockedValue { $0! }.get()
+    return try box.get()!.get()
+}
+
+/// A result handed from a task to the thread waiting for it.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<T, any Error>?
+    func set(_ result: Result<T, any Error>) { lock.lock(); value = result; lock.unlock() }
+    func get() -> Result<T, any Error>? { lock.lock(); defer { lock.unlock() }; return value }
 }

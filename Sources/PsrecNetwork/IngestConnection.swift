@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PsrecCatalog
@@ -109,7 +110,13 @@ struct IngestConnection {
         } catch let refusal as StreamRefusal {
             return refuse(refusal, host: host)
         } catch let error as CatalogError {
-            return refuse(Self.refusal(for: error), host: host)
+            // The catalog writes its own audit row for a host refused a recording.
+            let refusal = Self.refusal(for: error, catalogPath: catalog.value.path)
+            if error.code == .ingestNotYours {
+                logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(refusal.message)"])
+                return ([.error(refusal.code, refusal.message)], true)
+            }
+            return refuse(refusal, host: host)
         } catch {
             logger.error("cannot store", metadata: ["error": "\(error)"])
             return refuse(StreamRefusal(.internalError, "The server failed to store the message; retry later."), host: host)
@@ -133,5 +140,26 @@ struct IngestConnection {
                 logger.error("cannot audit a refusal", metadata: ["error": "\(error)"])
             }
         }
+    }
+}
+
+extension IngestConnection {
+    /// The protocol's refusal for a catalog error.
+    static func refusal(for error: CatalogError, catalogPath: String) -> StreamRefusal {
+        let code: StreamErrorCode
+        switch error.code {
+        case .ingestNotYours: code = .notYours
+        case .ingestOutOfOrder: code = .outOfOrder
+        case .ingestBadChunk, .unknownProtocol: code = .badChunk
+        case .conflict: code = .conflict
+        case .storageFull, .busy: code = .unavailable
+        default: code = .internalError
+        }
+        // The catalog's sentences name its file; a capture host learns no server path.
+        var sentence = error.message
+        for phrase in [" in the catalog \(catalogPath)", " into the catalog \(catalogPath)", " the catalog \(catalogPath)"] {
+            sentence = sentence.replacingOccurrences(of: phrase, with: phrase.hasPrefix(" the") ? " the catalog" : "")
+        }
+        return StreamRefusal(code, sentence)
     }
 }

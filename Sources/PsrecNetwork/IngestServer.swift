@@ -1,8 +1,10 @@
+import Foundation
 public import Logging
 public import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
 public import NIOSSL
-import PsrecCatalog
+public import PsrecCatalog
 import PsrecStream
 public import ServiceLifecycle
 
@@ -134,7 +136,7 @@ public final class IngestServer: Service, Sendable {
             do {
                 try await Task.sleep(nanoseconds: UInt64(max(period, 1_000_000)))
             } catch { return }
-            let before = Catalog.nowMicros - configuration.interruptedAfter.nanoseconds / 1000
+            let before = Int64(Date().timeIntervalSince1970 * 1_000_000) - configuration.interruptedAfter.nanoseconds / 1000
             let catalog = self.catalog
             do {
                 let count = try await NIOThreadPool.singleton.runIfActive { try catalog.value.markInterrupted(seenBeforeMicros: before) }

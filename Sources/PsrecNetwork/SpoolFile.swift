@@ -102,7 +102,7 @@ final class SpoolFile {
     }
 }
 
-import PsrecStream
+public import PsrecStream
 
 /// Why an upload stopped, with a code the CLI maps to an exit status.
 public struct UploadError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import NIOCore
-import PsrecStream
+public import PsrecStream
 
 /// A refusal the server sends before closing: a code and one sentence.
 public struct StreamRefusal: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
-import NIOCore
+import NIOConcurrencyHelpers
+public import NIOCore
 import NIOPosix
 public import NIOSSL
 import PsrecFormat
