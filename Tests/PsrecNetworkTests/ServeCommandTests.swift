@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import PsrecStream
+import PsrecTestSupport
+import Testing
+
+/// `psrec serve`, `psrec host`, `psrec upload` and `psrec record --server` as an operator
+/// runs them: the built binary, TLS with certificates made by openssl, real signals.
+@Suite(.serialized) struct ServeCommandTests {
+    /// A `psrec serve` process and what it printed.
+    final class ServeProcess {
+        let process = Process()
+        let port: Int
+        let stderrPipe = Pipe()
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = CLI.binary
+            process.arguments = ["serve"] + arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = stderrPipe
+            try process.run()
+            // The first line on stdout says where it listens.
+            var line = [UInt8]()
+            let handle = out.fileHandleForReading
+            while line.last != 0x0A {
+                let byte = handle.readData(ofLength: 1)
+                if byte.isEmpty { break }
+                line += byte
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard text.hasPrefix("Listening on "), let port = Int(text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+                process.terminate()
+                throw TestFailure("psrec serve printed '\(text)' instead of its address; stderr: \(String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+            }
+            self.port = port
+        }
+
+        func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for the exit, at most `seconds`; nil when it did not exit.
+        func exitStatus(within seconds: Double) -> Int32? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { process.terminate(); return nil }
+            return process.terminationStatus
+        }
+
+        var stderr: String { String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    }
+
+    /// A read outside async code (GRDB's async read wants Sendable closures).
+    static func syncRead<T>(_ queue: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+
+    static func tokenFile(in dir: URL, db: String, host: String) throws -> String {
+        let added = try CLI.run(["host", "add", "--db", db, host])
+        guard added.status == 0, let token = added.text.split(separator: "\n").first(where: { $0.hasPrefix("psrec_") }) else {
+            throw TestFailure("host add failed: \(added.stderr) \(added.text)")
+        }
+        let path = dir.appendingPathComponent("\(host).token").path
+        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
+    @Test("serve over TLS, host add, upload and record --server, then SIGTERM: exit 0, every recording complete and byte for byte")
+    func endToEnd() throws {
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let db = dir.appendingPathComponent("catalog.sqlite").path
+        let server = try ServeProcess(["--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        let token = try Self.tokenFile(in: dir, db: db, host: "gw-1")
+        let url = "psrec://127.0.0.1:\(server.port)"
+
+        // A spool folder of two finished recordings.
+        let spool = dir.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let (first, firstID) = try TestRecordings.write(in: spool, name: "a", chunks: 12)
+        let (_, secondID) = try TestRecordings.write(in: spool, name: "b", chunks: 3)
+        let firstBytes = try Data(contentsOf: URL(fileURLWithPath: first))
+        let upload = try CLI.run(["upload", "--server", url, "--ca", tls.caPEM, "--token-file", token, spool.path])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        #expect(upload.text.contains("removed here"))
+        #expect(!FileManager.default.fileExists(atPath: first), "an acknowledged complete file is removed without --keep-local")
+
+        // A session recorded and streamed.
+        let recorded = dir.appendingPathComponent("session.psrec").path
+        let record = try CLI.run(["record", "-o", recorded, "--server", url, "--ca", tls.caPEM, "--token-file", token, "--",
+                                  "sh", "-c", "echo streamed-hello; sleep 1.5; echo streamed-bye"])
+        #expect(record.status == 0, "\(record.stderr)")
+        #expect(!record.stderr.contains("not"), "\(record.stderr)")
+
+        // The wrong CA: the capture host refuses the server.
+        let wrongCA = try CLI.run(["upload", "--server", url, "--ca", tls.otherCAPEM, "--token-file", token, recorded])
+        #expect(wrongCA.status == 3)
+
+        server.signal(SIGTERM)
+        #expect(server.exitStatus(within: 20) == 0)
+
+        let queue = try DatabaseQueue(path: db)
+        try queue.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT uuid, status, ingest_state, ingest_host FROM recordings ORDER BY start_us")
+            #expect(rows.count == 3)
+            for row in rows {
+                #expect(row["status"] as String == "complete")
+                #expect(row["ingest_state"] as String? == nil)
+                #expect(row["ingest_host"] as String? == "gw-1")
+            }
+            let uuids = Set(rows.map { $0["uuid"] as String })
+            #expect(uuids.contains(firstID.uuidString.lowercased()) && uuids.contains(secondID.uuidString.lowercased()))
+            let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM recordings WHERE uuid = ?", arguments: [firstID.uuidString.lowercased()])!
+            let stored = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID]).reduce(Data(), +)
+            #expect(stored == firstBytes)
+        }
+        // The streamed session holds what the command printed, and equals the local file.
+        let recordedBytes = try Data(contentsOf: URL(fileURLWithPath: recorded))
+        let streamedID = try CLI.run(["info", "--json", recorded]).text
+        #expect(streamedID.contains("\"status\":\"complete\""))
+        try queue.read { db in
+            let size = try Int64.fetchOne(db, sql: "SELECT file_size FROM recordings WHERE start_us = (SELECT max(start_us) FROM recordings)")
+            #expect(size == Int64(recordedBytes.count))
+        }
+        let cat = try CLI.run(["cat", recorded])
+        #expect(cat.text.contains("streamed-hello") && cat.text.contains("streamed-bye"))
+    }
+
+    @Test("serve refuses to run without TLS off loopback, and a TLS key others can read")
+    func refusesUnsafeConfigurations() throws {
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let db = dir.appendingPathComponent("c.sqlite").path
+        let open = try CLI.run(["serve", "--db", db, "--listen", "0.0.0.0:0", "--insecure-loopback"])
+        #expect(open.status == 64)
+        #expect(open.stderr.contains("not a loopback address"))
+        let none = try CLI.run(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        #expect(none.status == 64)
+        chmod(tls.keyPEM, 0o644)
+        let readable = try CLI.run(["serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        #expect(readable.status == 64)
+        #expect(readable.stderr.contains("chmod 600"))
+        // A token file others can read is refused the same way, before anything is sent.
+        let token = dir.appendingPathComponent("t").path
+        FileManager.default.createFile(atPath: token, contents: Data("psrec_x\n".utf8), attributes: [.posixPermissions: 0o644])
+        let upload = try CLI.run(["upload", "--server", "psrec://127.0.0.1:1", "--token-file", token, dir.path])
+        #expect(upload.status == 64)
+        #expect(upload.stderr.contains("chmod 600"))
+        let insecureRemote = try CLI.run(["upload", "--server", "psrec+insecure://10.0.0.1:7480", "--token-file", token, dir.path])
+        #expect(insecureRemote.status == 64)
+    }
+
+    @Test("Plain TCP to the TLS port gets nothing stored; a server killed mid-ingest loses nothing acknowledged and the recorder resumes on its restart")
+    func killedServer() async throws {
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let db = dir.appendingPathComponent("catalog.sqlite").path
+        var server = try ServeProcess(["--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        let port = server.port
+        let token = try Self.tokenFile(in: dir, db: db, host: "gw-k")
+        // Plain TCP speaking the protocol to the TLS port: the handshake fails, nothing is stored.
+        let raw = try RawClient(port: port)
+        raw.send(.hello(version: 1, token: Array("psrec_x".utf8), head: [UInt8](repeating: 0x41, count: 100)))
+        #expect(raw.receive() == nil)
+        let (path, id) = try TestRecordings.write(in: dir, name: "long", chunks: 400, bytesPerChunk: 4000)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // Upload in the background; kill the server while it runs.
+        let upload = Process()
+        upload.executableURL = CLI.binary
+        upload.arguments = ["upload", "--keep-local", "--server", "psrec://127.0.0.1:\(port)", "--ca", tls.caPEM, "--token-file", token, path]
+        upload.standardOutput = FileHandle.nullDevice
+        upload.standardError = FileHandle.nullDevice
+        try upload.run()
+        let queue = try DatabaseQueue(path: db)
+        var storedBefore: Int64 = 0
+        for _ in 0..<500 {
+            storedBefore = try Self.syncRead(queue) { try Int64.fetchOne($0, sql: "SELECT file_size FROM recordings WHERE uuid = ?", arguments: [id.uuidString.lowercased()]) } ?? 0
+            if storedBefore > Int64(file.count / 4) { break }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        server.signal(SIGKILL)
+        _ = server.exitStatus(within: 10)
+        // What was committed is a valid prefix of the file.
+        let kept = try Self.syncRead(queue) { db -> [UInt8] in
+            let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM recordings WHERE uuid = ?", arguments: [id.uuidString.lowercased()])!
+            return try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID]).flatMap { [UInt8]($0) }
+        }
+        print("ServeCommandTests.killedServer: killed with \(kept.count) of \(file.count) bytes stored, upload \(upload.isRunning ? "still running" : "finished")")
+        #expect(kept.count >= Int(storedBefore))
+        #expect(Array(file.prefix(kept.count)) == kept)
+        // Restarted on the same port, the uploader (retrying with backoff) finishes.
+        server = try ServeProcess(["--db", db, "--listen", "127.0.0.1:\(port)", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        let deadline = Date().addingTimeInterval(60)
+        while upload.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        if upload.isRunning {
+            upload.terminate()
+            // Gave up before the restart: a new upload resumes.
+        }
+        let again = try CLI.run(["upload", "--keep-local", "--server", "psrec://127.0.0.1:\(port)", "--ca", tls.caPEM, "--token-file", token, path])
+        #expect(again.status == 0, "\(again.stderr)")
+        server.signal(SIGTERM)
+        #expect(server.exitStatus(within: 20) == 0)
+        let final = try Self.syncRead(queue) { db -> ([UInt8], String) in
+            let row = try Row.fetchOne(db, sql: "SELECT id, status FROM recordings WHERE uuid = ?", arguments: [id.uuidString.lowercased()])!
+            let bytes = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [row["id"] as Int64]).flatMap { [UInt8]($0) }
+            return (bytes, row["status"])
+        }
+        #expect(final.0 == file)
+        #expect(final.1 == "complete")
+    }
+}
