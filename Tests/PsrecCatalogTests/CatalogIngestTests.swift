@@ -384,17 +384,4 @@ struct CatalogIngestTests {
         #expect(message.contains("full") && message.hasSuffix("."), "\(message)")
         #expect(try storedSize(catalog, file.id) == before)
     }
-
-    @Test("synchronousCommits sets synchronous = FULL on the connection")
-    func synchronousCommits() throws {
-        let ws = try Workspace()
-        _ = try ws.catalog()
-        let durable = try Catalog(path: ws.dbPath, synchronousCommits: true)
-        #expect(try durable.database.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
-        let plain = try Catalog(path: ws.dbPath)
-        try plain.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        // The option is per connection: another connection's setting does not change it.
-        #expect(try durable.database.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
-        #expect(try plain.database.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
-    }
 }
