@@ -385,3 +385,47 @@ struct CatalogIngestTests {
         #expect(try storedSize(catalog, file.id) == before)
     }
 }
+
+@Suite("live ingest from two connections at once")
+struct CatalogIngestRaceTests {
+    @Test("two connections sending the same chunks: each chunk is stored once, the other is told where the recording ends")
+    func sameChunksTwice() throws {
+        let ws = try Workspace()
+        let file = try StreamedFile.make()
+        let first = try ws.catalog()
+        let second = try Catalog(path: ws.dbPath)
+        _ = try first.beginIngest(host: "cap1", head: file.head, actor: "server")
+        let outcomes = Outcomes()
+        for chunk in file.chunks {
+            let group = DispatchGroup()
+            for catalog in [first, second] {
+                let sendable = UncheckedCatalog(catalog: catalog)
+                DispatchQueue.global().async(group: group) {
+                    do {
+                        _ = try sendable.catalog.appendIngest(host: "cap1", recordingID: file.id, offset: chunk.offset, chunk: chunk.bytes)
+                        outcomes.add("stored")
+                    } catch let error as CatalogError {
+                        outcomes.add(error.code.rawValue)
+                    } catch {
+                        outcomes.add("\(error)")
+                    }
+                }
+            }
+            group.wait()
+        }
+        let counts = outcomes.counts()
+        #expect(counts == ["stored": file.chunks.count, CatalogError.Code.ingestOutOfOrder.rawValue: file.chunks.count], "\(counts)")
+        _ = try second.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
+        #expect(try exported(first, first.recording(file.id.uuidString)) == file.bytes)
+    }
+
+    final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var all: [String: Int] = [:]
+        func add(_ outcome: String) { lock.withLock { all[outcome, default: 0] += 1 } }
+        func counts() -> [String: Int] { lock.withLock { all } }
+    }
+
+    /// Each catalog is used by one thread at a time here (its own queue serialises it).
+    struct UncheckedCatalog: @unchecked Sendable { let catalog: Catalog }
+}
