@@ -398,9 +398,12 @@ struct CatalogIngestRaceTests {
         let outcomes = Outcomes()
         for chunk in file.chunks {
             let group = DispatchGroup()
+            let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0)
             for catalog in [first, second] {
                 let sendable = UncheckedCatalog(catalog: catalog)
                 DispatchQueue.global().async(group: group) {
+                    ready.signal()
+                    go.wait()
                     do {
                         _ = try sendable.catalog.appendIngest(host: "cap1", recordingID: file.id, offset: chunk.offset, chunk: chunk.bytes)
                         outcomes.add("stored")
@@ -411,6 +414,10 @@ struct CatalogIngestRaceTests {
                     }
                 }
             }
+            ready.wait()
+            ready.wait()
+            go.signal()
+            go.signal()
             group.wait()
         }
         let counts = outcomes.counts()
