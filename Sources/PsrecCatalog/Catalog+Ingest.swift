@@ -63,7 +63,7 @@ extension Catalog {
             if let row = try self.ingestRow(db, uuid: uuid, host: host, actor: actor) {
                 let stored = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset < ? ORDER BY file_offset",
                                                arguments: [row.rowID, head.count])
-                guard stored.reduce(into: [UInt8]()) { $0 += $1 } == head else {
+                guard stored.reduce(into: [UInt8](), { $0 += $1 }) == head else {
                     throw CatalogError(.conflict, "Recording \(uuid) is in the catalog \(self.path) with another file header or metadata than the ones sent; nothing was stored.")
                 }
                 if !row.complete {

@@ -27,7 +27,7 @@ struct ArgumentValueTests {
         Refusal(arguments: ["search", "--db", db, "--min-duration", "long"], says: "it is not a session time"),
         Refusal(arguments: ["search", "--db", db, "--from", "90"], says: "a bare number has no unit here; write 90d for 90 days ago"),
         Refusal(arguments: ["search", "--db", db, "--to", "last tuesday"], says: "it is not a date; give a date (2025-11-24)"),
-        Refusal(arguments: ["search", "--db", db, "--status", "damaged"], says: "Please provide one of 'complete' and 'truncated'."),
+        Refusal(arguments: ["search", "--db", db, "--status", "damaged"], says: "Please provide one of 'complete', 'truncated', 'live' or 'interrupted'."),
         Refusal(arguments: ["search", "--db", db, "--protocol", "telnet"], says: "Please provide one of 'ssh' and 'rdp'."),
         Refusal(arguments: ["search", "--db", db, "--indicator", "keypress"], says: "Please provide one of 'marker', 'command' or 'click'."),
         Refusal(arguments: ["app", "add", "--db", db, "vault", "--retention", "90"], says: "a bare number has no unit here; write 90d for 90 days, or none."),
