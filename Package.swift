@@ -134,7 +134,7 @@ let package = Package(
             swiftSettings: upcoming),
         .target(
             name: "PsrecFuzzExercises",
-            dependencies: ["PsrecFormat", "PsrecInterop"],
+            dependencies: ["PsrecFormat", "PsrecInterop", "PsrecStream"],
             swiftSettings: upcoming),
         // Runs the built psrec and the real tools the tests drive; shared by the test targets.
         .target(

@@ -23,6 +23,7 @@ let harnesses = [
     "file",
     "verify",
     "convert",
+    "stream",
 ]
 
 let package = Package(

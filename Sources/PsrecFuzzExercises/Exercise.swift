@@ -13,7 +13,7 @@ public enum FuzzExercise {
     /// Harness name to body, for replaying saved cases by folder name.
     public static let harnesses: [String: @Sendable ([UInt8]) -> Void] = [
         "trailer": trailer, "chunk": chunk, "events": events, "index": index, "file": file,
-        "verify": verify, "convert": convert,
+        "verify": verify, "convert": convert, "stream": stream,
     ]
 
     /// Salts tried where the input gives none: zero, the sample recording's, all ones.

@@ -64,7 +64,7 @@ struct IngestConnection {
             return ([.error(refusal.code, refusal.message)], true)
         }
         func onPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-            try await NIOThreadPool.singleton.runIfActive(work)
+            try await server.threadPool.runIfActive(work)
         }
         func authenticate(version: UInt16, token: [UInt8]) async throws -> String {
             guard version == StreamLimits.version else {
@@ -132,7 +132,7 @@ struct IngestConnection {
     func audit(_ refusal: StreamRefusal, host: String?, peer: String) {
         let catalog = server.catalog
         let logger = server.logger
-        NIOThreadPool.singleton.submit { state in
+        server.threadPool.submit { state in
             guard state == .active else { return }
             do {
                 try catalog.value.auditIngestRefusal(host: host, peer: peer, code: "\(refusal.code)", reason: refusal.message)

@@ -32,6 +32,9 @@ public final class IngestServer: Service, Sendable {
         public var interruptedAfter: TimeAmount = .seconds(120)
         /// Most connections at once; more are closed as they arrive.
         public var maxConnections = 1024
+        /// Threads that make the catalog's blocking calls (its writes are serialised anyway;
+        /// more threads let reads and checks overlap them).
+        public var catalogThreads = 4
 
         public init(host: String, port: Int, tls: NIOSSLContext?) {
             self.host = host
@@ -45,12 +48,16 @@ public final class IngestServer: Service, Sendable {
     let logger: Logger
     let bound: NIOLockedValueBox<(port: Int?, waiters: [CheckedContinuation<Int, any Error>])> = .init((nil, []))
     let connections = NIOLockedValueBox(0)
+    /// This server's own threads for catalog calls, so that neither the event loops nor
+    /// another server in the process wait on them.
+    let threadPool: NIOThreadPool
 
     /// A server for `catalog`, opened with synchronous commits.
     public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
         self.configuration = configuration
         self.catalog = SharedCatalog(catalog)
         self.logger = logger
+        threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.catalogThreads))
     }
 
     /// The port bound (useful with port 0), once listening.
@@ -63,6 +70,8 @@ public final class IngestServer: Service, Sendable {
     }
 
     public func run() async throws {
+        threadPool.start()
+        defer { threadPool.shutdownGracefully { _ in } }
         let configuration = self.configuration
         let server: NIOAsyncChannel<NIOAsyncChannel<StreamMessage, StreamMessage>, Never>
         do {
@@ -139,7 +148,7 @@ public final class IngestServer: Service, Sendable {
             let before = Int64(Date().timeIntervalSince1970 * 1_000_000) - configuration.interruptedAfter.nanoseconds / 1000
             let catalog = self.catalog
             do {
-                let count = try await NIOThreadPool.singleton.runIfActive { try catalog.value.markInterrupted(seenBeforeMicros: before) }
+                let count = try await self.threadPool.runIfActive { try catalog.value.markInterrupted(seenBeforeMicros: before) }
                 if count > 0 { logger.info("recordings interrupted", metadata: ["count": "\(count)"]) }
             } catch {
                 logger.error("cannot mark interrupted recordings", metadata: ["error": "\(error)"])
@@ -156,18 +165,30 @@ final class SharedCatalog: @unchecked Sendable {
 }
 
 /// Turns what the pipeline refuses (a malformed or stalled message, an idle connection) into
-/// an `error` message, then closes.
-final class RefusalHandler: ChannelInboundHandler, Sendable {
+/// an `error` message, then closes. A connection is idle only while it owes the server a
+/// message: not while the server is still storing one (each message gets one reply).
+final class RefusalHandler: ChannelDuplexHandler {
     typealias InboundIn = StreamMessage
     typealias InboundOut = StreamMessage
+    typealias OutboundIn = StreamMessage
     typealias OutboundOut = StreamMessage
 
+    /// Messages passed on and not yet answered.
+    private var unanswered = 0
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        unanswered += 1
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        unanswered = max(0, unanswered - 1)
+        context.write(data, promise: promise)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            if unanswered > 0 { return }
             refuse(context: context, StreamRefusal(.timeout, "No message arrived in time; the connection is closed."))
             return
         }
