@@ -20,6 +20,7 @@ let package = Package(
         // What each fuzz harness does with an input; used by fuzz/ and by FuzzRegressionTests.
         .library(name: "PsrecFuzzExercises", targets: ["PsrecFuzzExercises"]),
         .executable(name: "psrec", targets: ["psrec"]),
+        .executable(name: "psrec-net", targets: ["psrec-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -112,12 +113,6 @@ let package = Package(
             name: "PsrecCLI",
             dependencies: [
                 "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecPlayback", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
-                "PsrecStream", "PsrecNetwork",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -125,6 +120,25 @@ let package = Package(
         .executableTarget(
             name: "psrec",
             dependencies: ["PsrecCLI"],
+            swiftSettings: upcoming),
+        // The network commands (serve, upload, and the streamer record --server starts), in
+        // their own binary: `psrec` itself, which the recorder and every other command run,
+        // carries no network or TLS code.
+        .target(
+            name: "PsrecNetCLI",
+            dependencies: [
+                "PsrecCLI", "PsrecNetwork", "PsrecStream", "PsrecCatalog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming),
+        .executableTarget(
+            name: "psrec-net",
+            dependencies: ["PsrecNetCLI"],
             swiftSettings: upcoming),
         // The seek row of Benchmarks/run measured inside one process; run only by the benchmarks.
         .executableTarget(

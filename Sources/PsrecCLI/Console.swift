@@ -4,9 +4,9 @@ import Glibc
 import PsrecFormat
 
 /// Buffered writes to stdout and one-line messages to stderr.
-enum Console {
+package enum Console {
     /// Writes a message line to stderr, prefixed with `psrec: `.
-    static func error(_ message: String) {
+    package static func error(_ message: String) {
         var line = "psrec: " + message
         if !line.hasSuffix("\n") { line += "\n" }
         writeAll(2, Array(line.utf8))
@@ -17,7 +17,7 @@ enum Console {
     /// True when stderr is a terminal.
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { writeAll(fd, $0) }
     }
 

@@ -9,14 +9,18 @@ import PsrecScreen
 /// returns: the exit status for each error code, and the advice that names this CLI's
 /// flags (the libraries' messages never name a flag; they say what is wrong, this table
 /// says what to type). No status is chosen by reading a message.
-enum FailureTable {
+package enum FailureTable {
     /// What a command prints (one sentence, metadata escaped) and the status it exits with.
-    struct Failure: Equatable {
-        var message: String
-        var status: Int32
+    package struct Failure: Equatable {
+        package var message: String
+        package var status: Int32
+        package init(message: String, status: Int32) {
+            self.message = message
+            self.status = status
+        }
     }
 
-    static func failure(for error: any Error) -> Failure? {
+    package static func failure(for error: any Error) -> Failure? {
         switch error {
         case let failure as CommandFailure:
             return Failure(message: failure.message, status: failure.status)
@@ -109,7 +113,7 @@ enum FailureTable {
     }
 
     /// One sentence: the escaped message, the advice after a semicolon, a full stop.
-    static func sentence(_ message: String, advice: String? = nil) -> String {
+    package static func sentence(_ message: String, advice: String? = nil) -> String {
         var text = clause(TerminalSafe.escape(message))
         if let advice { text += "; " + advice }
         return text + "."
@@ -117,7 +121,7 @@ enum FailureTable {
 
     /// A message made fit to go inside a sentence: without its final full stops and spaces,
     /// so that "cannot be read: \(clause(m))." never ends in "..".
-    static func clause(_ message: String) -> String {
+    package static func clause(_ message: String) -> String {
         var text = Substring(message)
         while let last = text.last, last == "." || last.isWhitespace { text = text.dropLast() }
         return String(text)

@@ -125,7 +125,10 @@ struct RecordCommand: ParsableCommand {
         defer { lock?.release() }
         let streaming: RecordingStream?
         do {
-            streaming = try server.map { try RecordingStream(target: NetworkFiles.target($0, tokenFile: tokenFile!, ca: ca), path: path) }
+            streaming = try server.map { server in
+                _ = try NetworkFiles.token(tokenFile!)
+                return try RecordingStream(server: server, tokenFile: tokenFile!, ca: ca, path: path)
+            }
         } catch let error as NetworkFileError {
             try? writer.close()
             Console.error(error.description)

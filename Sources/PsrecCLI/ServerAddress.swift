@@ -1,17 +1,14 @@
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOSSL
-import PsrecNetwork
 
 /// A server address as the capture side gives it: `psrec://HOST:PORT` (TLS) or
 /// `psrec+insecure://HOST:PORT` for a loopback server started with `--insecure-loopback`.
-struct ServerURL: ExpressibleByArgument, Sendable {
-    var host: String
-    var port: Int
-    var insecure: Bool
+package struct ServerURL: ExpressibleByArgument, Sendable {
+    package var host: String
+    package var port: Int
+    package var insecure: Bool
 
-    init?(argument: String) {
+    package init?(argument: String) {
         guard let url = try? Self.parse(argument) else { return nil }
         self = url
     }
@@ -34,13 +31,13 @@ struct ServerURL: ExpressibleByArgument, Sendable {
         return ServerURL(host: host, port: port, insecure: insecure)
     }
 
-    static var defaultValueDescription: String { "psrec://HOST:PORT" }
+    package static var defaultValueDescription: String { "psrec://HOST:PORT" }
 }
 
 /// `HOST:PORT` for `serve --listen`.
-enum ListenAddress {
+package enum ListenAddress {
     /// Splits `HOST:PORT` (`[::1]:PORT` for IPv6).
-    static func split(_ text: String, what: String) throws -> (String, Int) {
+    package static func split(_ text: String, what: String) throws -> (String, Int) {
         var host: Substring
         var portText: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
@@ -63,21 +60,20 @@ enum ListenAddress {
     }
 
     /// True for `localhost`, 127.0.0.0/8 and ::1.
-    static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" { return true }
-        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
-        switch address {
-        case .v4(let v4): return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
-        case .v6: return host == "::1" || host == "0:0:0:0:0:0:0:1"
-        default: return false
-        }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
     }
 }
 
 /// Reading the secrets and certificates the network commands are given.
-enum NetworkFiles {
+package enum NetworkFiles {
     /// The token in `path`, which must be readable by its owner only (as ssh wants of a key).
-    static func token(_ path: String) throws -> [UInt8] {
+    package static func token(_ path: String) throws -> [UInt8] {
         let text = try secretFile(path, what: "token file")
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, token.utf8.count <= 256, !token.contains(where: { $0.isWhitespace }) else {
@@ -87,7 +83,7 @@ enum NetworkFiles {
     }
 
     /// A file's text, refused when group or others may read it.
-    static func secretFile(_ path: String, what: String) throws -> String {
+    package static func secretFile(_ path: String, what: String) throws -> String {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw NetworkFileError("Cannot read the \(what) \(TerminalSafe.escape(path)): \(String(cString: strerror(errno))).")
@@ -101,62 +97,11 @@ enum NetworkFiles {
         return text
     }
 
-    /// A TLS context for the server: its certificate chain and key (the key owner-only).
-    static func serverTLS(certificate: String, key: String) throws -> NIOSSLContext {
-        _ = try secretFile(key, what: "TLS key")
-        do {
-            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
-            guard !chain.isEmpty else { throw NetworkFileError("The TLS certificate file \(TerminalSafe.escape(certificate)) holds no certificate.") }
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            return try NIOSSLContext(configuration: configuration)
-        } catch let error as NetworkFileError {
-            throw error
-        } catch {
-            throw NetworkFileError("Cannot use the TLS certificate \(TerminalSafe.escape(certificate)) and key \(TerminalSafe.escape(key)): \(TerminalSafe.escape(String(describing: error))).")
-        }
-    }
-
-    /// A TLS context for a capture host: the server is checked against `ca` (a PEM bundle),
-    /// or the system's trusted roots.
-    static func clientTLS(ca: String?) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = .tlsv12
-        do {
-            if let ca { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
-            return try NIOSSLContext(configuration: configuration)
-        } catch {
-            throw NetworkFileError("Cannot use the CA file \(TerminalSafe.escape(ca ?? "(system)")): \(TerminalSafe.escape(String(describing: error))).")
-        }
-    }
-
-    /// The upload target of `--server`, `--token-file` and `--ca`.
-    static func target(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
-        UploadTarget(host: server.host, port: server.port, tls: server.insecure ? nil : try clientTLS(ca: ca), token: try token(tokenFile))
-    }
 }
 
 /// A file the network commands cannot use: a usage error (exit 64) with its sentence.
-struct NetworkFileError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+package struct NetworkFileError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
-/// Runs async work from a synchronous command and waits for it.
-func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task.detached {
-        do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
-        done.signal()
-    }
-    done.wait()
-    return try box.get()!.get()
-}
-
-/// A result handed from a task to the thread waiting for it.
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Result<T, any Error>?
-    func set(_ result: Result<T, any Error>) { lock.lock(); value = result; lock.unlock() }
-    func get() -> Result<T, any Error>? { lock.lock(); defer { lock.unlock() }; return value }
-}

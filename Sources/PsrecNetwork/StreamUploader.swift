@@ -139,12 +139,18 @@ public final class StreamUploader: Sendable {
             var inFlight: [(end: Int64, last: Bool)] = []
             var sent = 0
             var ended = false
+            // An `end` is answered by a welcome, not an ack: it adds no bytes, so it is not
+            // settled by the ack of the chunk before it.
+            var endUnanswered = false
             func awaitAck() async throws {
                 guard let reply = try await replies.next() else { throw UploadError(.unreachable, "The server closed the connection.") }
                 switch reply {
                 case .ack(_, let p), .welcome(let p):
                     position = p
-                    while let first = inFlight.first, first.end <= p.committedBytes { inFlight.removeFirst() }
+                    if case .welcome = reply { endUnanswered = false }
+                    while let first = inFlight.first, first.end <= p.committedBytes, !(first.last && endUnanswered && inFlight.count == 1) {
+                        inFlight.removeFirst()
+                    }
                 case .error(let code, let sentence):
                     throw Self.refusal(code, sentence)
                 default:
@@ -180,11 +186,13 @@ public final class StreamUploader: Sendable {
                     // The recorder stopped without a trailer: the file ends here.
                     try await outbound.write(.end(offset: offset))
                     inFlight.append((offset, true))
+                    endUnanswered = true
                     ended = true
                 case .damaged(let why):
                     if following { try await Task.sleep(nanoseconds: 20_000_000); continue }
                     try await outbound.write(.end(offset: offset))
                     inFlight.append((offset, true))
+                    endUnanswered = true
                     logger.warning("the local file is damaged; the server keeps what comes before", metadata: ["file": "\(path)", "where": "\(why)"])
                     ended = true
                 }

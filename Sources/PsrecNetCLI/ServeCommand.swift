@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PsrecCatalog
+import PsrecCLI
 import PsrecNetwork
 import ServiceLifecycle
 import UnixSignals
@@ -67,7 +68,7 @@ struct ServeCommand: ParsableCommand {
         if host == "localhost" { host = "127.0.0.1" }
         let tls: NIOSSLContext?
         do {
-            tls = try tlsCert.map { try NetworkFiles.serverTLS(certificate: $0, key: tlsKey!) }
+            tls = try tlsCert.map { try NetworkTLS.serverTLS(certificate: $0, key: tlsKey!) }
         } catch let error as NetworkFileError {
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)

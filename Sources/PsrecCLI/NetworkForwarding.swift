@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+
+/// Where `psrec-net` is: beside this `psrec` (the same folder as the running binary), else on
+/// the PATH.
+enum NetworkTool {
+    static var path: String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            let me = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let beside = (me as NSString).deletingLastPathComponent + "/psrec-net"
+            if access(beside, X_OK) == 0 { return beside }
+        }
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(folder)/psrec-net"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// Becomes `psrec-net SUBCOMMAND ARGUMENTS…`.
+    static func exec(_ subcommand: String, _ arguments: [String]) throws -> Never {
+        guard let path else {
+            Console.error("psrec \(subcommand) is run by psrec-net, which is neither beside psrec nor on the PATH; install both (see the README).")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        let argv = ["psrec-net", subcommand] + arguments
+        let cArgs = argv.map { strdup($0) } + [nil]
+        execv(path, cArgs)
+        Console.error("Cannot run \(TerminalSafe.escape(path)): \(String(cString: strerror(errno))).")
+        throw ExitCode(ExitStatus.invalid)
+    }
+}
+
+/// `psrec serve …`: run by `psrec-net serve`, whose help is the command's.
+struct ServeForwarder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog.")
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+    func run() throws { try NetworkTool.exec("serve", arguments) }
+}
+
+/// `psrec upload …`: run by `psrec-net upload`.
+struct UploadForwarder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload",
+        abstract: "Send spooled recordings to a server: what it lacks of each, resuming where it stopped.")
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+    func run() throws { try NetworkTool.exec("upload", arguments) }
+}
+
+/// `record --server`: `psrec-net follow` streams the file beside the session. Its standard
+/// input is a pipe the recorder holds; closing it says the session has ended. Its output
+/// goes to a pipe read only then, so nothing reaches the session's terminal meanwhile.
+final class RecordingStream {
+    /// How long the end of the session waits for the server to acknowledge the rest.
+    static let finishSeconds = 10.0
+
+    let pid: pid_t
+    let input: Int32
+    let output: Int32
+
+    init(server: ServerURL, tokenFile: String, ca: String?, path: String) throws {
+        guard let tool = NetworkTool.path else {
+            throw NetworkFileError("record --server streams through psrec-net, which is neither beside psrec nor on the PATH; install both (see the README).")
+        }
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw NetworkFileError("Cannot start streaming: \(String(cString: strerror(errno))).") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 2)
+        for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        var url = "psrec\(server.insecure ? "+insecure" : "")://\(server.host):\(server.port)"
+        if server.host.contains(":") { url = "psrec\(server.insecure ? "+insecure" : "")://[\(server.host)]:\(server.port)" }
+        let argv = ["psrec-net", "follow", "--server", url, "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for arg in cArgs { free(arg) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, tool, &actions, nil, cArgs, environ)
+        close(toChild[0])
+        close(fromChild[1])
+        guard status == 0 else {
+            close(toChild[1]); close(fromChild[0])
+            throw NetworkFileError("Cannot start \(TerminalSafe.escape(tool)): \(String(cString: strerror(status))).")
+        }
+        _ = fcntl(toChild[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fromChild[0], F_SETFD, FD_CLOEXEC)
+        pid = child
+        input = toChild[1]
+        output = fromChild[0]
+    }
+
+    /// The session has ended and the file is closed: lets the streamer send the rest, waits
+    /// for it up to `finishSeconds`, and passes on what it said.
+    func finish(path: String) {
+        close(input)
+        let deadline = Date().addingTimeInterval(Self.finishSeconds)
+        var status: Int32 = 0
+        var exited = false
+        while Date() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
+            usleep(20_000)
+        }
+        guard exited else {
+            Console.error("The server has not acknowledged all of \(TerminalSafe.escape(path)) yet; it is still being sent in the background, and psrec upload sends what is not.")
+            close(output)
+            return
+        }
+        var said = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(output, &buffer, buffer.count)
+            if n <= 0 { break }
+            said += buffer[..<n]
+            if said.count > 16_384 { break }
+        }
+        close(output)
+        let text = String(decoding: said, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty { Console.error(TerminalSafe.escape(text)) }
+    }
+}

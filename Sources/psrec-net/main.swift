@@ -1,0 +1,3 @@
+import PsrecNetCLI
+
+PsrecNet.main()
