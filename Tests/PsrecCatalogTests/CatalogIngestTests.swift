@@ -367,6 +367,33 @@ struct CatalogIngestTests {
         #expect(try found(.live) == [id] && found(.interrupted).isEmpty)
     }
 
+    @Test("text indexed while the recording streams is dropped at the next chunk, and the finished text is an import's")
+    func textIndexedMidway() throws {
+        let ws = try Workspace()
+        let file = try StreamedFile.make()
+        let catalog = try partly(file, 6, in: ws)
+        let pending = try catalog.textPendingRecordings()
+        #expect(pending.map(\.uuid) == [file.id.uuidString.lowercased()])
+        #expect(try catalog.indexText(of: pending[0], actor: "test").indexed)
+        func textRows() throws -> Int { try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text") ?? -1 } }
+        #expect(try textRows() > 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == false)
+        _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: file.chunks[6].offset, chunk: file.chunks[6].bytes)
+        #expect(try textRows() == 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == true)
+        for chunk in file.chunks[7...] {
+            _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: chunk.offset, chunk: chunk.bytes)
+        }
+        _ = try catalog.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
+        let other = try Workspace()
+        try write(file.bytes, to: other.path("r.psrec"))
+        let importing = try other.catalog()
+        _ = try importing.importRecording(path: other.path("r.psrec"), actor: "test")
+        func text(_ c: Catalog) throws -> [String] {
+            try c.database.read { db in try String.fetchAll(db, sql: "SELECT time_us || ' ' || text_length FROM terminal_text ORDER BY id") }
+        }
+        #expect(try text(catalog) == text(importing) && !text(importing).isEmpty)
+        #expect(try catalog.search({ var q = RecordingQuery(); q.text = "streamed line 3"; return q }(), as: admin).count == 1)
+    }
+
     @Test("a full disk is storageFull, and the chunk is not half stored")
     func storageFull() throws {
         let ws = try Workspace()
