@@ -307,6 +307,11 @@ struct CatalogIngestTests {
         let twin = try StreamedFile.make(id: file.id, user: "bob")
         refusal(.conflict) { _ = try catalog.beginIngest(host: "cap1", head: twin.head, actor: "server") }
         #expect(try storedSize(catalog, file.id) == file.chunks[2].offset)
+        // Importing a copy of a recording being streamed is skipped: the stream goes on.
+        try write(file.bytes, to: ws.path("copy.psrec"))
+        let copy = try catalog.importRecording(path: ws.path("copy.psrec"), actor: "test")
+        #expect(copy.kind == .skipped && copy.reason?.contains("capture host cap1 is streaming") == true, "\(copy)")
+        #expect(try storedSize(catalog, file.id) == file.chunks[2].offset)
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: Array(file.head.dropLast()), actor: "server") }
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: file.head + [0], actor: "server") }
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: Array(file.head.prefix(40)), actor: "server") }
