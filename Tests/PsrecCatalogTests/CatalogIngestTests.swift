@@ -316,6 +316,11 @@ struct CatalogIngestTests {
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: file.head + [0], actor: "server") }
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: Array(file.head.prefix(40)), actor: "server") }
 
+        let vnc = StreamedFile(try recordingBytes(sessionProtocol: "vnc"), id: UUID())
+        let protocolMessage = refusal(.unknownProtocol) { _ = try catalog.beginIngest(host: "cap1", head: vnc.head, actor: "server") }
+        #expect(protocolMessage.contains("'vnc'"), "\(protocolMessage)")
+        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings") } == 1)
+
         let imported = try StreamedFile.make()
         try write(imported.bytes, to: ws.path("i.psrec"))
         _ = try catalog.importRecording(path: ws.path("i.psrec"), actor: "test")
