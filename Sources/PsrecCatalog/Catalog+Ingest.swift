@@ -37,6 +37,11 @@ public struct IngestPosition: Sendable, Equatable {
 // recording ends. A refused chunk stores nothing. Each chunk passes every check a reader's
 // scan applies (`ChunkCheck`, and for an INDEX chunk the entries it must list), so the
 // stored bytes are at every moment a valid truncated psrec file.
+//
+// The audit log has a row when a recording is started, resumed and completed, and for every
+// refusal of a host that does not stream the recording (action `ingest refused`, in a
+// transaction of its own). `appendIngest` and `finishIngest` take no actor: their rows
+// name `host:NAME`.
 extension Catalog {
     /// Starts or resumes storing a recording streamed by `host`.
     ///
@@ -97,7 +102,8 @@ extension Catalog {
     /// An INDEX chunk must point back at the previous INDEX chunk and list exactly the
     /// EVENTS chunks stored since it (a final index: all of them), with their offsets,
     /// sequence numbers, times and event counts; they are read from the stored chunks'
-    /// headers, one at a time.
+    /// headers, one row at a time (SQLite reads each row whole to cut its first 48 bytes,
+    /// so a final index costs a read of the stored file).
     ///
     /// Memory is bounded by the chunk.
     /// - Parameters:
