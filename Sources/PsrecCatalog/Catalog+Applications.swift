@@ -30,6 +30,12 @@ extension Catalog {
         try updateApplication(name, sql: "retention_days = ?", value: days, detail: "set-retention \(name) \(days.map { "\($0) days" } ?? "none")", by: principal)
     }
 
+    /// Sets how strictly an application's recordings must reach the server.
+    /// - Throws: `.applicationNotFound`.
+    public func setIngestPolicy(_ policy: IngestPolicy, application name: String, by principal: Principal) throws(CatalogError) {
+        try updateApplication(name, sql: "ingest_policy = ?", value: policy, detail: "set-ingest-policy \(name) \(policy.rawValue)", by: principal)
+    }
+
     private func updateApplication(_ name: String, sql: String, value: (any DatabaseValueConvertible)?, detail: String, by principal: Principal) throws(CatalogError) {
         try write { db in
             try db.execute(sql: "UPDATE applications SET \(sql) WHERE name = ?", arguments: [value, name])
@@ -49,13 +55,14 @@ extension Catalog {
     public func applications() throws(CatalogError) -> [Application] {
         try read { db in
             let rights = try Row.fetchAll(db, sql: "SELECT application, user, \"right\" FROM app_rights ORDER BY user")
-            return try Row.fetchAll(db, sql: "SELECT name, protocol, recording_enabled, retention_days FROM applications ORDER BY name").map { row in
+            return try Row.fetchAll(db, sql: "SELECT name, protocol, recording_enabled, retention_days, ingest_policy FROM applications ORDER BY name").map { row in
                 let name: String = row["name"]
                 let mine = rights.filter { $0["application"] == name }
                 return Application(name: name, sessionProtocol: row["protocol"], recordingEnabled: row["recording_enabled"],
                                    retentionDays: row["retention_days"],
                                    managers: mine.filter { ($0["right"] as Right) == .manage }.map { $0["user"] },
-                                   auditors: mine.filter { ($0["right"] as Right) == .audit }.map { $0["user"] })
+                                   auditors: mine.filter { ($0["right"] as Right) == .audit }.map { $0["user"] },
+                                   ingestPolicy: row["ingest_policy"])
             }
         }
     }

@@ -165,7 +165,7 @@ struct PreparedImport {
         func outcome(_ kind: ImportOutcome.Kind, _ reason: String? = nil) -> ImportOutcome {
             ImportOutcome(kind: kind, verdict: status, recordingID: uuid, fileBytes: source.size, reason: reason)
         }
-        guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
+        guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status, ingest_host, ingest_state FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
             // A new recording: the file is hashed (on another thread) from the same reads that
             // store its segments, and the digest is filled in before the transaction commits.
             let rowID = try insertRecording(db, now: now)
@@ -176,6 +176,10 @@ struct PreparedImport {
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
                               detail: "added from \(path)" + (deferText ? " (terminal text pending)" : "") + limits)
             return outcome(.added)
+        }
+        if let host: String = existing["ingest_host"], (existing["ingest_state"] as String?) != nil {
+            // A file must not overtake the stream: the host's next chunk would no longer fit.
+            throw CatalogError(.conflict, "\(path) has recording ID \(uuid), which capture host \(host) is streaming into the catalog; it was not imported.")
         }
         let rowID: Int64 = existing["id"]
         let sha256 = try Self.digest(source, name: path)

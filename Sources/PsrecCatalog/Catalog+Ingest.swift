@@ -37,6 +37,11 @@ public struct IngestPosition: Sendable, Equatable {
 // recording ends. A refused chunk stores nothing. Each chunk passes every check a reader's
 // scan applies (`ChunkCheck`, and for an INDEX chunk the entries it must list), so the
 // stored bytes are at every moment a valid truncated psrec file.
+//
+// The audit log has a row when a recording is started, resumed and completed, and for every
+// refusal of a host that does not stream the recording (action `ingest refused`, in a
+// transaction of its own). `appendIngest` and `finishIngest` take no actor: their rows
+// name `host:NAME`.
 extension Catalog {
     /// Starts or resumes storing a recording streamed by `host`.
     ///
@@ -91,12 +96,14 @@ extension Catalog {
     /// Stores one chunk at the end of a recording `host` streams, after every check a
     /// reader's scan makes of it where it stands; the recording stays `truncated` and
     /// becomes `live`. Its events' indicators become rows (up to
-    /// `CatalogLimits.maxIndicatorsPerRecording`); its text waits for `finishIngest`.
+    /// `CatalogLimits.maxIndicatorsPerRecording`); its text waits for `finishIngest`, and
+    /// text that `indexText` built meanwhile is dropped, to be built again whole.
     ///
     /// An INDEX chunk must point back at the previous INDEX chunk and list exactly the
     /// EVENTS chunks stored since it (a final index: all of them), with their offsets,
     /// sequence numbers, times and event counts; they are read from the stored chunks'
-    /// headers, one at a time.
+    /// headers, one row at a time (SQLite reads each row whole to cut its first 48 bytes,
+    /// so a final index costs a read of the stored file).
     ///
     /// Memory is bounded by the chunk.
     /// - Parameters:
@@ -128,6 +135,12 @@ extension Catalog {
             }
             try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)",
                            arguments: [row.rowID, offset, Int64(header.sequence), Data(chunk)])
+            if !row.textPending {
+                // `indexText` indexed what had arrived; the text is built again, whole, once
+                // the recording is complete (or by `indexText` if it never is).
+                try Self.deleteText(db, recording: row.rowID)
+                try db.execute(sql: "UPDATE recordings SET text_pending = 1, text_bytes = 0 WHERE id = ?", arguments: [row.rowID])
+            }
             let room = max(0, CatalogLimits.maxIndicatorsPerRecording - row.indicatorCount)
             if room > 0 && !checked.indicators.isEmpty {
                 let insert = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
@@ -225,6 +238,7 @@ private struct IngestRow {
     var endMicros: Int64
     var indexOffset: Int64?
     var indicatorCount: Int
+    var textPending: Bool
     var complete: Bool
 
     func position(_ id: UUID) -> IngestPosition {
@@ -265,7 +279,7 @@ extension Catalog {
     /// - Throws: an `IngestRefusal` when `host` does not stream it.
     private func ingestRow(_ db: Database, uuid: String, host: String, actor: String) throws -> IngestRow? {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, file_size, status, indicator_count, ingest_host, ingest_next_sequence, ingest_end_us, ingest_index_offset
+            SELECT id, file_size, status, indicator_count, text_pending, ingest_host, ingest_next_sequence, ingest_end_us, ingest_index_offset
             FROM recordings WHERE uuid = ?
             """, arguments: [uuid]) else { return nil }
         let owner: String? = row["ingest_host"]
@@ -276,7 +290,7 @@ extension Catalog {
         }
         return IngestRow(rowID: row["id"], fileSize: row["file_size"], nextSequence: UInt32(truncatingIfNeeded: row["ingest_next_sequence"] as Int64? ?? 0),
                          endMicros: row["ingest_end_us"] ?? 0, indexOffset: row["ingest_index_offset"], indicatorCount: row["indicator_count"],
-                         complete: (row["status"] as String) == Verdict.Status.complete.rawValue)
+                         textPending: row["text_pending"], complete: (row["status"] as String) == Verdict.Status.complete.rawValue)
     }
 
     private func checkNextOffset(_ row: IngestRow, _ offset: Int64, uuid: String) throws(CatalogError) {

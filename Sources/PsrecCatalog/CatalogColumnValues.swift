@@ -28,6 +28,8 @@ public enum IndicatorKind: String, Sendable, CaseIterable, DatabaseValueConverti
 
 extension Verdict.Status: DatabaseValueConvertible {}
 
+extension IngestPolicy: DatabaseValueConvertible {}
+
 extension RecordingMetadata.SessionProtocol: DatabaseValueConvertible {}
 
 extension Right: DatabaseValueConvertible {}

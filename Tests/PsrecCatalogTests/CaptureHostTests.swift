@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PsrecCatalog
+import PsrecFormat
 import PsrecTestSupport
 import Testing
 
@@ -106,5 +107,24 @@ struct CaptureHostTests {
         #expect(table.text.contains("interrupted") && table.text.contains(String(file.id.uuidString.lowercased().prefix(8))), "\(table.text)")
         let corrupt = try CLI.run(["search", "--db", ws.dbPath, "--status", "corrupt"])
         #expect(corrupt.status == 64 && corrupt.stderr.contains("live"), "\(corrupt.stderr)")
+    }
+}
+
+@Suite("applications: the ingest policy")
+struct IngestPolicyTests {
+    @Test("best-effort unless set; set to strict and back, in the audit log; an unknown application is refused")
+    func policy() throws {
+        let ws = try Workspace()
+        let catalog = try ws.catalog()
+        try catalog.addApplication("db-prod", sessionProtocol: .ssh, recordingEnabled: true, retentionDays: nil, by: admin)
+        #expect(try catalog.application("db-prod")?.ingestPolicy == .bestEffort)
+        try catalog.setIngestPolicy(.strict, application: "db-prod", by: admin)
+        #expect(try catalog.application("db-prod")?.ingestPolicy == .strict)
+        #expect(try catalog.database.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "strict")
+        try catalog.setIngestPolicy(.bestEffort, application: "db-prod", by: admin)
+        #expect(try catalog.database.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "best-effort")
+        refusal(.applicationNotFound) { try catalog.setIngestPolicy(.strict, application: "nope", by: admin) }
+        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE detail LIKE 'set-ingest-policy%' ORDER BY id") }
+        #expect(audit == ["set-ingest-policy db-prod strict", "set-ingest-policy db-prod best-effort"])
     }
 }

@@ -307,9 +307,19 @@ struct CatalogIngestTests {
         let twin = try StreamedFile.make(id: file.id, user: "bob")
         refusal(.conflict) { _ = try catalog.beginIngest(host: "cap1", head: twin.head, actor: "server") }
         #expect(try storedSize(catalog, file.id) == file.chunks[2].offset)
+        // Importing a copy of a recording being streamed is skipped: the stream goes on.
+        try write(file.bytes, to: ws.path("copy.psrec"))
+        let copy = try catalog.importRecording(path: ws.path("copy.psrec"), actor: "test")
+        #expect(copy.kind == .skipped && copy.reason?.contains("capture host cap1 is streaming") == true, "\(copy)")
+        #expect(try storedSize(catalog, file.id) == file.chunks[2].offset)
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: Array(file.head.dropLast()), actor: "server") }
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: file.head + [0], actor: "server") }
         refusal(.ingestBadChunk) { _ = try catalog.beginIngest(host: "cap1", head: Array(file.head.prefix(40)), actor: "server") }
+
+        let vnc = StreamedFile(try recordingBytes(sessionProtocol: "vnc"), id: UUID())
+        let protocolMessage = refusal(.unknownProtocol) { _ = try catalog.beginIngest(host: "cap1", head: vnc.head, actor: "server") }
+        #expect(protocolMessage.contains("'vnc'"), "\(protocolMessage)")
+        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings") } == 1)
 
         let imported = try StreamedFile.make()
         try write(imported.bytes, to: ws.path("i.psrec"))
@@ -365,6 +375,33 @@ struct CatalogIngestTests {
         #expect(try catalog.markInterrupted(seenBeforeMicros: now + 1_000_000) == 0)
         _ = try catalog.appendIngest(host: "cap1", recordingID: streaming.id, offset: streaming.chunks[2].offset, chunk: streaming.chunks[2].bytes)
         #expect(try found(.live) == [id] && found(.interrupted).isEmpty)
+    }
+
+    @Test("text indexed while the recording streams is dropped at the next chunk, and the finished text is an import's")
+    func textIndexedMidway() throws {
+        let ws = try Workspace()
+        let file = try StreamedFile.make()
+        let catalog = try partly(file, 6, in: ws)
+        let pending = try catalog.textPendingRecordings()
+        #expect(pending.map(\.uuid) == [file.id.uuidString.lowercased()])
+        #expect(try catalog.indexText(of: pending[0], actor: "test").indexed)
+        func textRows() throws -> Int { try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text") ?? -1 } }
+        #expect(try textRows() > 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == false)
+        _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: file.chunks[6].offset, chunk: file.chunks[6].bytes)
+        #expect(try textRows() == 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == true)
+        for chunk in file.chunks[7...] {
+            _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: chunk.offset, chunk: chunk.bytes)
+        }
+        _ = try catalog.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
+        let other = try Workspace()
+        try write(file.bytes, to: other.path("r.psrec"))
+        let importing = try other.catalog()
+        _ = try importing.importRecording(path: other.path("r.psrec"), actor: "test")
+        func text(_ c: Catalog) throws -> [String] {
+            try c.database.read { db in try String.fetchAll(db, sql: "SELECT time_us || ' ' || text_length FROM terminal_text ORDER BY id") }
+        }
+        #expect(try text(catalog) == text(importing) && !text(importing).isEmpty)
+        #expect(try catalog.search({ var q = RecordingQuery(); q.text = "streamed line 3"; return q }(), as: admin).count == 1)
     }
 
     @Test("a full disk is storageFull, and the chunk is not half stored")
