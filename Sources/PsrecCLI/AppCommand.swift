@@ -7,7 +7,7 @@ struct AppCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
         abstract: "Manage applications: whether their sessions are recorded and for how long recordings are kept.",
-        subcommands: [Add.self, Enable.self, Disable.self, SetRetention.self, Status.self, List.self])
+        subcommands: [Add.self, Enable.self, Disable.self, SetRetention.self, SetPolicy.self, Status.self, List.self])
 
     /// `--db` alone: application administration is for administrators.
     struct Database: ParsableArguments {
@@ -70,6 +70,21 @@ struct AppCommand: ParsableCommand {
         }
     }
 
+    struct SetPolicy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-policy",
+            abstract: "Set what record --server does when the server cannot be reached: strict refuses the session, best-effort records it locally for upload.")
+        @OptionGroup var options: Database
+        @Argument(help: "The application.") var name: String
+        @Argument(help: "strict or best-effort.") var policy: IngestPolicy
+        func run() throws {
+            try reporting {
+                try Catalog(path: options.db).setIngestPolicy(policy, application: name, by: CatalogPrincipal.administrator)
+                return ExitStatus.ok
+            }
+        }
+    }
+
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Tell whether the application's sessions are to be recorded.",
@@ -105,9 +120,9 @@ struct AppCommand: ParsableCommand {
                 if json {
                     for app in apps { out.append(AppCommand.json(app) + "\n") }
                 } else if !apps.isEmpty {
-                    var rows = [["APPLICATION", "PROTO", "RECORDING", "RETENTION", "MANAGERS", "AUDITORS"]]
+                    var rows = [["APPLICATION", "PROTO", "RECORDING", "POLICY", "RETENTION", "MANAGERS", "AUDITORS"]]
                     for a in apps {
-                        rows.append([TerminalSafe.escape(a.name), TerminalSafe.escape(a.sessionProtocol.rawValue), a.recordingEnabled ? "enabled" : "disabled",
+                        rows.append([TerminalSafe.escape(a.name), TerminalSafe.escape(a.sessionProtocol.rawValue), a.recordingEnabled ? "enabled" : "disabled", a.ingestPolicy.rawValue,
                                      a.retentionDays.map { "\($0) days" } ?? "forever",
                                      a.managers.isEmpty ? "-" : a.managers.map(TerminalSafe.escape).joined(separator: ","),
                                      a.auditors.isEmpty ? "-" : a.auditors.map(TerminalSafe.escape).joined(separator: ",")])
@@ -122,7 +137,7 @@ struct AppCommand: ParsableCommand {
 
     static func json(_ a: Application) -> String {
         "{\"name\":\(JSONText.string(a.name)),\"protocol\":\(JSONText.string(a.sessionProtocol.rawValue)),\"recording_enabled\":\(a.recordingEnabled),"
-            + "\"retention_days\":\(a.retentionDays.map(String.init) ?? "null"),"
+            + "\"ingest_policy\":\"\(a.ingestPolicy.rawValue)\",\"retention_days\":\(a.retentionDays.map(String.init) ?? "null"),"
             + "\"managers\":[\(a.managers.map(JSONText.string).joined(separator: ","))],\"auditors\":[\(a.auditors.map(JSONText.string).joined(separator: ","))]}"
     }
 }

@@ -30,3 +30,8 @@ extension RecordingState: ExpressibleByArgument {
     }
     public static var allValueStrings: [String] { allCases.filter { $0 != .corrupt }.map(\.rawValue) }
 }
+
+extension IngestPolicy: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}

@@ -124,3 +124,116 @@ final class RecordingStream {
         if !text.isEmpty { Console.error(TerminalSafe.escape(text)) }
     }
 }
+
+extension NetworkTool {
+    /// Runs `psrec-net ARGUMENTS…` and waits at most `seconds` for it (then kills it).
+    /// - Returns: its exit status (nil when killed or not started) and what it printed.
+    static func run(_ arguments: [String], seconds: Double) -> (status: Int32?, stdout: String, stderr: String) {
+        guard let tool = path else { return (nil, "", "psrec-net is neither beside psrec nor on the PATH.") }
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { return (nil, "", String(cString: strerror(errno))) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
+        let cArgs = (["psrec-net"] + arguments).map { strdup($0) } + [nil]
+        defer { for arg in cArgs { free(arg) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, tool, &actions, nil, cArgs, environ)
+        close(out[1]); close(err[1])
+        defer { close(out[0]); close(err[0]) }
+        guard spawned == 0 else { return (nil, "", String(cString: strerror(spawned))) }
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        var exited = false
+        while Date() < deadline {
+            if waitpid(child, &status, WNOHANG) == child { exited = true; break }
+            usleep(10_000)
+        }
+        if !exited {
+            kill(child, SIGKILL)
+            waitpid(child, &status, 0)
+            return (nil, "", "no answer within \(Int(seconds)) s")
+        }
+        func drain(_ fd: Int32) -> String {
+            var bytes = [UInt8](), buffer = [UInt8](repeating: 0, count: 4096)
+            while bytes.count < 65_536 {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                bytes += buffer[..<n]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let exitCode: Int32? = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : nil
+        return (exitCode, drain(out[0]), drain(err[0]))
+    }
+}
+
+/// What `record --server --app A` learns before the session: whether A is recorded, and
+/// whether its policy is strict. The last answer is kept beside the recordings
+/// (`.psrec-policy` in the spool folder), so that a server that cannot be asked still has its
+/// strict applications' sessions refused.
+enum ServerPolicy {
+    enum Decision: Equatable {
+        case recordingOff
+        case record(strict: Bool)
+        /// The server could not be asked: `strict` as last learned (false when never).
+        case unreachable(strict: Bool, reason: String)
+    }
+
+    static func decide(server: ServerURL, tokenFile: String, ca: String?, application: String, folder: String) -> Decision {
+        var url = "psrec\(server.insecure ? "+insecure" : "")://\(server.host):\(server.port)"
+        if server.host.contains(":") { url = "psrec\(server.insecure ? "+insecure" : "")://[\(server.host)]:\(server.port)" }
+        let answer = NetworkTool.run(["policy", "--server", url, "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", application], seconds: 5)
+        let cache = (folder as NSString).appendingPathComponent(".psrec-policy")
+        guard answer.status == 0 else {
+            let reason = answer.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            return .unreachable(strict: load(cache)[application] == true, reason: reason.isEmpty ? "no answer" : reason)
+        }
+        if answer.stdout.contains("recording=off") { return .recordingOff }
+        let strict = answer.stdout.contains("policy=strict")
+        var known = load(cache)
+        if known[application] != strict {
+            known[application] = strict
+            save(known, to: cache)
+        }
+        return .record(strict: strict)
+    }
+
+    /// Application (hex of its UTF-8) and policy, one per line.
+    static func load(_ path: String) -> [String: Bool] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var known: [String: Bool] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let name = unhex(String(fields[0])) else { continue }
+            known[name] = fields[1] == "strict"
+        }
+        return known
+    }
+
+    static func save(_ known: [String: Bool], to path: String) {
+        let text = known.keys.sorted().map { "\(hex($0)) \(known[$0]! ? "strict" : "best-effort")\n" }.joined()
+        let temporary = path + ".\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
+        if rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    static func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+
+    static func unhex(_ text: String) -> String? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

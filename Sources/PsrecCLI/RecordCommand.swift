@@ -86,6 +86,7 @@ struct RecordCommand: ParsableCommand {
         if runAs != nil && runAsSudoUser { throw ValidationError("--run-as and --run-as-sudo-user name the session's user twice; give one.") }
         if (server == nil) != (tokenFile == nil) { throw ValidationError("--server and --token-file go together: the server admits capture hosts by their token.") }
         if ca != nil && server == nil { throw ValidationError("--ca is for --server.") }
+        if db != nil && server != nil { throw ValidationError("--db and --server each say where the recording goes; give one.") }
     }
 
     func run() throws {
@@ -95,6 +96,21 @@ struct RecordCommand: ParsableCommand {
         if let db, let app, !(try Self.recordingEnabled(db: db, app: app)) {
             // Not recorded: become the command, so the session is exactly as without psrec.
             Self.exec(argv, as: account)
+        }
+        if let server, let app {
+            let folder = output.map { ($0 as NSString).deletingLastPathComponent } ?? dir
+            switch ServerPolicy.decide(server: server, tokenFile: tokenFile!, ca: ca, application: app, folder: folder.isEmpty ? "." : folder) {
+            case .recordingOff:
+                Self.exec(argv, as: account)
+            case .record:
+                break
+            case .unreachable(let strict, let reason):
+                if strict {
+                    Console.error("The recording server cannot be asked (\(FailureTable.clause(TerminalSafe.escape(reason)))), and application \(TerminalSafe.escape(app))'s policy is strict: the session is refused.")
+                    throw ExitCode(ExitStatus.invalid)
+                }
+                Console.error("The recording server cannot be asked (\(FailureTable.clause(TerminalSafe.escape(reason)))); the session is recorded here, and psrec upload sends it later.")
+            }
         }
         let size = SessionRecorder.initialSize(fallback: (80, 24))
         let meta = RecordingMetadata.terminalSession(user: user, application: app, host: host, command: argv, environment: environment,

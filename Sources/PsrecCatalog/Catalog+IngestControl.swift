@@ -9,12 +9,8 @@ extension Catalog {
     /// server or no spool: the session is refused) rather than best-effort. An application
     /// the catalog does not know is recorded, best-effort.
     public func ingestPolicy(application: String) throws(CatalogError) -> (recording: Bool, strict: Bool) {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT recording_enabled, ingest_policy FROM applications WHERE name = ?", arguments: [application]) else {
-                return (true, false)
-            }
-            return ((row["recording_enabled"] as Int64) != 0, (row["ingest_policy"] as String) == "strict")
-        }
+        guard let known = try self.application(application) else { return (true, false) }
+        return (known.recordingEnabled, known.ingestPolicy == .strict)
     }
 
     /// A recording `host` streams ends at `offset` without a trailer (its recorder was

@@ -10,7 +10,7 @@ public struct PsrecNet: ParsableCommand {
         commandName: "psrec",
         abstract: "The network commands of psrec: serve, upload.",
         version: PsrecVersion.string,
-        subcommands: [ServeCommand.self, UploadCommand.self, FollowCommand.self])
+        subcommands: [ServeCommand.self, UploadCommand.self, FollowCommand.self, PolicyCommand.self])
 
     public init() {}
 

@@ -72,6 +72,14 @@ public final class IngestServer: Service, Sendable {
     public func run() async throws {
         threadPool.start()
         defer { threadPool.shutdownGracefully { _ in } }
+        // The server's tasks run on threads of their own (see `DedicatedExecutor`); the
+        // executor's threads end when the server has (the executor is kept alive by them).
+        let executor = DedicatedExecutor(threads: 2, name: "psrec-ingest")
+        defer { executor.shutdown() }
+        try await withTaskExecutorPreference(executor) { try await self.serve() }
+    }
+
+    func serve() async throws {
         let configuration = self.configuration
         let server: NIOAsyncChannel<NIOAsyncChannel<StreamMessage, StreamMessage>, Never>
         do {

@@ -232,3 +232,30 @@ public final class StreamUploader: Sendable {
         code.isRetryable ? UploadError(.unreachable, "The server said: \(sentence)") : UploadError(.refused(code), "The server refused: \(sentence)")
     }
 }
+
+extension StreamUploader {
+    /// Asks the server whether sessions of `application` are recorded, and under which
+    /// policy (`query`, `Spec/protocol.md`).
+    /// - Returns: recording on or off, and whether the policy is strict.
+    /// - Throws: `UploadError`: `.unreachable` when the server cannot be asked.
+    public static func policy(of application: String, target: UploadTarget) async throws(UploadError) -> (recording: Bool, strict: Bool) {
+        let uploader = StreamUploader(target: target, path: "", logger: Logger(label: "psrec.query", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            let channel = try await uploader.connect()
+            return try await channel.executeThenClose { inbound, outbound in
+                var replies = inbound.makeAsyncIterator()
+                try await outbound.write(.query(version: StreamLimits.version, token: target.token, application: application))
+                switch try await replies.next() {
+                case .policy(let recording, let strict)?: return (recording, strict)
+                case .error(let code, let sentence)?: throw refusal(code, sentence)
+                case let other?: throw UploadError(.protocolViolation, "The server answered a query with a \(other.type) message.")
+                case nil: throw UploadError(.unreachable, "The server closed the connection after the query.")
+                }
+            }
+        } catch let error as UploadError {
+            throw error
+        } catch {
+            throw UploadError(.unreachable, "Cannot ask \(target.host):\(target.port): \(error).")
+        }
+    }
+}

@@ -125,6 +125,47 @@ import Testing
         #expect(cat.text.contains("streamed-hello") && cat.text.contains("streamed-bye"))
     }
 
+    @Test("record --server --app asks the server first: off runs the command unrecorded; strict refuses the session when the server cannot be asked, best-effort records locally")
+    func policies() throws {
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let db = dir.appendingPathComponent("catalog.sqlite").path
+        for (app, extra) in [("off-app", ["--disabled"]), ("strict-app", []), ("loose-app", [])] {
+            #expect(try CLI.run(["app", "add", "--db", db, app] + extra).status == 0)
+        }
+        #expect(try CLI.run(["app", "set-policy", "--db", db, "strict-app", "strict"]).status == 0)
+        #expect(try CLI.run(["app", "set-policy", "--db", db, "strict-app", "sometimes"]).status == 64)
+        #expect(try CLI.run(["app", "list", "--db", db]).text.contains("strict"))
+        let server = try ServeProcess(["--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        let token = try Self.tokenFile(in: dir, db: db, host: "gw-p")
+        let spool = dir.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        func record(_ app: String, port: Int) throws -> CLI.Result {
+            try CLI.run(["record", "--app", app, "--dir", spool.path, "--server", "psrec://127.0.0.1:\(port)", "--ca", tls.caPEM, "--token-file", token,
+                         "--", "sh", "-c", "echo ran-\(app)"])
+        }
+        func recordings() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).filter { $0.hasSuffix(".psrec") } }
+        let off = try record("off-app", port: server.port)
+        #expect(off.status == 0)
+        #expect(off.text.contains("ran-off-app"))
+        #expect(recordings().isEmpty, "a session of an application not recorded left \(recordings())")
+        let strictUp = try record("strict-app", port: server.port)
+        #expect(strictUp.status == 0, "\(strictUp.stderr)")
+        #expect(recordings().count == 1)
+        server.signal(SIGTERM)
+        #expect(server.exitStatus(within: 20) == 0)
+        // The server is gone: the strict application's session is refused, the other recorded here.
+        let strictDown = try record("strict-app", port: server.port)
+        #expect(strictDown.status == 3)
+        #expect(strictDown.stderr.contains("strict: the session is refused"))
+        #expect(!strictDown.text.contains("ran-strict-app"))
+        let looseDown = try record("loose-app", port: server.port)
+        #expect(looseDown.status == 0)
+        #expect(looseDown.text.contains("ran-loose-app"))
+        #expect(looseDown.stderr.contains("psrec upload sends it later"))
+        #expect(recordings().count == 2)
+    }
+
     @Test("serve refuses to run without TLS off loopback, and a TLS key others can read")
     func refusesUnsafeConfigurations() throws {
         let tls = try TestTLS()
