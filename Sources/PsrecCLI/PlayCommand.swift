@@ -1,4 +1,5 @@
 import ArgumentParser
+import PsrecCatalog
 import PsrecFormat
 import PsrecPlayback
 #if canImport(Glibc)
@@ -46,7 +47,13 @@ struct PlayCommand: ParsableCommand {
             transform: SessionTime.parse)
     var from: SessionTime?
 
+    @Flag(help: "With --db: after what has arrived, show a live recording's output as its chunks reach the catalog, until it is complete or interrupted (Ctrl-C stops).")
+    var follow = false
+
     func validate() throws {
+        if follow && input.db == nil {
+            throw ValidationError("--follow is for a recording in a catalog (--db): a live recording is one being streamed to psrec serve.")
+        }
         guard (PlaybackSchedule.minimumSpeed...PlaybackSchedule.maximumSpeed).contains(speed) else {
             throw ValidationError("--speed \(speed) is out of range; use 0.015625 to 1024.")
         }
@@ -61,7 +68,52 @@ struct PlayCommand: ParsableCommand {
     func run() throws {
         try reporting {
             let (reader, name) = try openRecording()
-            return Self.play(reader, name: name, schedule: schedule, fromMicros: fromMicros)
+            let status = Self.play(reader, name: name, schedule: schedule, fromMicros: fromMicros)
+            guard follow, let db = input.db else { return status }
+            return try Self.followLive(db: db, id: input.file, as: CatalogPrincipal.make(input.asUser), name: name, after: reader)
+        }
+    }
+
+    /// How often `--follow` looks for chunks that have arrived.
+    static let followMicros: UInt32 = 250_000
+
+    /// `--follow`: the output of every EVENTS chunk after those `reader` held, written as
+    /// it reaches the catalog, until the recording is no longer live. The view was
+    /// authorised and audited when the recording was opened; each look is authorised again,
+    /// so a right revoked meanwhile ends it.
+    static func followLive(db: String, id: String, as principal: Principal, name: String, after reader: RecordingReader) throws -> Int32 {
+        let catalog = try Catalog(path: db)
+        var lastSequence = reader.entries.last?.sequence
+        var lastSize = Int64(-1)
+        let out = OutputBuffer()
+        while true {
+            let recording = try catalog.recording(id, as: principal)
+            try catalog.authorize(.view, recording, as: principal, log: false)
+            if recording.fileBytes != lastSize {
+                lastSize = recording.fileBytes
+                let current = try RecordingReader(source: try catalog.content(of: recording))
+                let start = current.entries.firstIndex { entry in lastSequence.map { entry.sequence > $0 } ?? true } ?? current.entries.count
+                try current.forEachChunk(start..<current.entries.count) { entry, read in
+                    guard case .success(let (header, payload)) = read else { return }
+                    try payload.withUnsafeBytes { raw in
+                        try EventsPayload.forEach(in: raw, header: header, offset: entry.offset) { event in
+                            if event.type == .output { out.append(event.body) }
+                        }
+                    }
+                    lastSequence = entry.sequence
+                    out.flush()
+                }
+            }
+            switch recording.state {
+            case .live:
+                usleep(followMicros)
+            case .interrupted:
+                Console.error("\(TerminalSafe.escape(name)) was interrupted: its capture host has gone silent; what arrived is shown.")
+                return ExitStatus.truncated
+            default:
+                Console.error("\(TerminalSafe.escape(name)) has ended (\(recording.state.rawValue)).")
+                return ExitStatus.ok
+            }
         }
     }
 

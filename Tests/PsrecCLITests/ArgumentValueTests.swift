@@ -71,8 +71,8 @@ struct ArgumentValueTests {
         #expect(try CLI.run(["app", "add", "--db", db, "crm"]).status == 0)
         #expect(try CLI.run(["app", "set-retention", "--db", db, "crm", "90d"]).status == 0)
         let list = try CLI.run(["app", "list", "--db", db, "--json"]).text
-        #expect(list.contains("\"name\":\"vault\",\"protocol\":\"rdp\",\"recording_enabled\":true,\"retention_days\":84"), "\(list)")
-        #expect(list.contains("\"name\":\"crm\",\"protocol\":\"ssh\",\"recording_enabled\":true,\"retention_days\":90"), "\(list)")
+        #expect(list.contains("\"name\":\"vault\",\"protocol\":\"rdp\",\"recording_enabled\":true,\"ingest_policy\":\"best-effort\",\"retention_days\":84"), "\(list)")
+        #expect(list.contains("\"name\":\"crm\",\"protocol\":\"ssh\",\"recording_enabled\":true,\"ingest_policy\":\"best-effort\",\"retention_days\":90"), "\(list)")
         #expect(try CLI.run(["import", "--db", db, CLI.vector("terminal-zstd.psrec")]).status == 0)
         let all = try CLI.run(["search", "--db", db, "--json"])
         #expect(all.text.split(separator: "\n").count == 1)

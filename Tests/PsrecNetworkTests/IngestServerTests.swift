@@ -144,3 +144,56 @@ import Testing
         #expect(state == "interrupted")
     }
 }
+
+/// `psrec play --db DB ID --follow` on a recording streamed while it plays.
+@Suite struct FollowTests {
+    @Test("play --follow shows what has arrived, then each chunk as it arrives, and ends when the recording is complete")
+    func followsALiveRecording() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-follow")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "watched", chunks: 12)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let parts = TestRecordings.segments(file)
+        let spool = server.dir.appendingPathComponent("watched-spool.psrec").path
+        try Data(file[..<Int(parts.chunks[3].offset)]).write(to: URL(fileURLWithPath: spool))
+        let uploader = StreamUploader(target: server.target(token), path: spool, following: true, logger: IngestServerTests.quiet)
+        let upload = Task { try await uploader.run() }
+        for _ in 0..<200 where try server.stored(id).bytes.count < Int(parts.chunks[3].offset) { try await Task.sleep(nanoseconds: 20_000_000) }
+        // An auditor starts watching while the session is live.
+        let play = Process()
+        play.executableURL = CLI.binary
+        play.arguments = ["play", "--db", server.db, id.uuidString.lowercased(), "--follow", "-s", "1024"]
+        let out = Pipe(), err = Pipe()
+        play.standardOutput = out
+        play.standardError = err
+        try play.run()
+        let collected = ResultCollector()
+        let reader = Thread { collected.set(out.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        try await Task.sleep(nanoseconds: 600_000_000)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+        handle.seekToEndOfFile()
+        handle.write(Data(file[Int(parts.chunks[3].offset)...]))
+        try handle.close()
+        try await Task.sleep(nanoseconds: 600_000_000)
+        uploader.finish()
+        #expect(try await upload.value.position.complete)
+        let deadline = Date().addingTimeInterval(20)
+        while play.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        if play.isRunning { play.terminate() }
+        #expect(play.terminationStatus == 0)
+        for _ in 0..<100 where collected.get() == nil { try await Task.sleep(nanoseconds: 20_000_000) }
+        let cat = try CLI.run(["cat", path])
+        #expect(collected.get().map { [UInt8]($0) } == cat.stdout, "the followed output differs from the recording's")
+        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("has ended"))
+    }
+}
+
+/// Data handed from a reading thread to the test.
+final class ResultCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
+}
