@@ -75,9 +75,7 @@ final class RecordingStream {
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 2)
         for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
-        var url = "psrec\(server.insecure ? "+insecure" : "")://\(server.host):\(server.port)"
-        if server.host.contains(":") { url = "psrec\(server.insecure ? "+insecure" : "")://[\(server.host)]:\(server.port)" }
-        let argv = ["psrec-net", "follow", "--server", url, "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
+        let argv = ["psrec-net", "follow", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { for arg in cArgs { free(arg) } }
         var child: pid_t = 0
@@ -185,9 +183,7 @@ enum ServerPolicy {
     }
 
     static func decide(server: ServerURL, tokenFile: String, ca: String?, application: String, folder: String) -> Decision {
-        var url = "psrec\(server.insecure ? "+insecure" : "")://\(server.host):\(server.port)"
-        if server.host.contains(":") { url = "psrec\(server.insecure ? "+insecure" : "")://[\(server.host)]:\(server.port)" }
-        let answer = NetworkTool.run(["policy", "--server", url, "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", application], seconds: 5)
+        let answer = NetworkTool.run(["policy", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", application], seconds: 5)
         let cache = (folder as NSString).appendingPathComponent(".psrec-policy")
         guard answer.status == 0 else {
             let reason = answer.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -235,5 +231,32 @@ enum ServerPolicy {
             index = next
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+extension NetworkTool {
+    /// Starts `psrec-net ARGUMENTS…` in a session of its own, its standard streams on
+    /// /dev/null, and does not wait for it.
+    static func spawnDetached(_ arguments: [String]) {
+        guard let tool = path else { return }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc, 0x80; hidden from Swift behind _GNU_SOURCE).
+        posix_spawnattr_setflags(&attributes, 0x80)
+        let cArgs = (["psrec-net"] + arguments).map { strdup($0) } + [nil]
+        defer { for arg in cArgs { free(arg) } }
+        var child: pid_t = 0
+        _ = posix_spawn(&child, tool, &actions, &attributes, cArgs, environ)
+    }
+
+    /// `psrec://HOST:PORT` (or `psrec+insecure://`) for `server`.
+    static func url(_ server: ServerURL) -> String {
+        let scheme = server.insecure ? "psrec+insecure" : "psrec"
+        return server.host.contains(":") ? "\(scheme)://[\(server.host)]:\(server.port)" : "\(scheme)://\(server.host):\(server.port)"
     }
 }

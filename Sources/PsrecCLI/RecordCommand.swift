@@ -150,6 +150,13 @@ struct RecordCommand: ParsableCommand {
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)
         }
+        if let server {
+            // Files a killed recorder or a reboot left in the spool: what the server lacks of
+            // them is sent in the background (a file still being written is locked, and left).
+            let folder = (path as NSString).deletingLastPathComponent
+            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server), "--token-file", tokenFile!] + (ca.map { ["--ca", $0] } ?? [])
+                                      + ["--", folder.isEmpty ? "." : folder])
+        }
         var env = environment
         // The recording's id is harmless to give away. Its path is given only to a session that
         // runs as psrec's own user and can reach the file anyway; a session run as another

@@ -249,3 +249,36 @@ import Testing
         #expect(final.1 == "complete")
     }
 }
+
+/// `record --server` sends what a killed recorder left in the spool when it next starts.
+@Suite struct LeftoverUploadTests {
+    @Test("A killed recorder's file and an unsent complete one are sent when record --server next starts; the complete one is then removed")
+    func recordUploadsLeftovers() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-left")
+        let tokenFile = server.dir.appendingPathComponent("left.token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let spool = server.dir.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let (killedPath, killedID) = try TestRecordings.write(in: spool, name: "killed", chunks: 8)
+        let killed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: killedPath)))
+        let cut = Int(TestRecordings.segments(killed).chunks[5].offset) + 30
+        try Data(killed[..<cut]).write(to: URL(fileURLWithPath: killedPath))
+        let (unsentPath, unsentID) = try TestRecordings.write(in: spool, name: "unsent", chunks: 4)
+        let unsent = try [UInt8](Data(contentsOf: URL(fileURLWithPath: unsentPath)))
+        let record = try CLI.run(["record", "--dir", spool.path, "--server", "psrec+insecure://127.0.0.1:\(server.port)", "--token-file", tokenFile,
+                                  "--", "sh", "-c", "echo next-session"])
+        #expect(record.status == 0, "\(record.stderr)")
+        var done = false
+        for _ in 0..<250 {
+            let a = try server.stored(killedID), b = try server.stored(unsentID)
+            if a.ingestState == "interrupted" && b.status == "complete" && !FileManager.default.fileExists(atPath: unsentPath) { done = true; break }
+            try await Task.sleep(nanoseconds: 40_000_000)
+        }
+        #expect(done, "the leftovers were not sent")
+        #expect(try server.stored(killedID).bytes == Array(killed[..<Int(TestRecordings.segments(killed).chunks[5].offset)]))
+        #expect(try server.stored(unsentID).bytes == unsent)
+        #expect(FileManager.default.fileExists(atPath: killedPath), "a file without its end is kept")
+    }
+}
