@@ -57,10 +57,13 @@ public final class StreamUploader: Sendable {
     let maxBackoff: TimeAmount
     /// Connection attempts after a failure before giving up (nil: for ever while following).
     let maxAttempts: Int?
+    /// A connection owing acks that receives nothing for this long is dropped and made again
+    /// (a server gone without a reset, a half-open connection).
+    let ackTimeout: TimeAmount
 
     public init(target: UploadTarget, path: String, following: Bool = false, logger: Logger,
                 window: Int = 8 << 20, initialBackoff: TimeAmount = .milliseconds(200), maxBackoff: TimeAmount = .seconds(10),
-                maxAttempts: Int? = 6) {
+                maxAttempts: Int? = 6, ackTimeout: TimeAmount = .seconds(60)) {
         self.target = target
         self.path = path
         self.logger = logger
@@ -68,6 +71,7 @@ public final class StreamUploader: Sendable {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.maxAttempts = maxAttempts
+        self.ackTimeout = ackTimeout
         self.following.withLockedValue { $0 = following }
     }
 
@@ -203,7 +207,7 @@ public final class StreamUploader: Sendable {
     }
 
     func connect() async throws -> NIOAsyncChannel<StreamMessage, StreamMessage> {
-        let target = self.target
+        let target = self.target, ackTimeout = self.ackTimeout
         do {
             return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
@@ -215,6 +219,8 @@ public final class StreamUploader: Sendable {
                         }
                         try sync.addHandler(ByteToMessageHandler(StreamMessageDecoder(fromHost: false, messageDeadline: .seconds(120))))
                         try sync.addHandler(MessageToByteHandler(StreamMessageEncoder()))
+                        try sync.addHandler(IdleStateHandler(readTimeout: ackTimeout))
+                        try sync.addHandler(StallGuard())
                         return try NIOAsyncChannel<StreamMessage, StreamMessage>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -257,5 +263,36 @@ extension StreamUploader {
         } catch {
             throw UploadError(.unreachable, "Cannot ask \(target.host):\(target.port): \(error).")
         }
+    }
+}
+
+/// Closes a capture host's connection that owes it replies and has received nothing for the
+/// read timeout: a server gone without a reset would otherwise hold the uploader for ever.
+/// A connection that owes nothing (a quiet session, nothing sent) is left alone.
+final class StallGuard: ChannelDuplexHandler {
+    typealias InboundIn = StreamMessage
+    typealias InboundOut = StreamMessage
+    typealias OutboundIn = StreamMessage
+    typealias OutboundOut = StreamMessage
+
+    /// Messages sent and not yet answered (each gets one reply).
+    private var owed = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        owed = max(0, owed - 1)
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        owed += 1
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, owed > 0 {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }
