@@ -197,3 +197,60 @@ final class ResultCollector: @unchecked Sendable {
     func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
     func get() -> Data? { lock.lock(); defer { lock.unlock() }; return data }
 }
+
+/// The server's disk full: a small tmpfs under its catalog.
+@Suite(.serialized) struct DiskFullTests {
+    /// True when this process may mount a tmpfs (root on this machine, and in CI).
+    static let canMount: Bool = {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        guard Mounting.mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir.path]) else { return false }
+        return Mounting.mount([dir.path], command: "umount")
+    }()
+
+    @Test("Disk full: the server refuses with unavailable and stores nothing half; once space returns the upload resumes and completes", .enabled(if: canMount))
+    func diskFull() async throws {
+        let dir = CLI.tempDir()
+        let volume = dir.appendingPathComponent("volume")
+        try FileManager.default.createDirectory(at: volume, withIntermediateDirectories: true)
+        #expect(Mounting.mount(["-t", "tmpfs", "-o", "size=3m", "tmpfs", volume.path]))
+        defer { _ = Mounting.mount(["-l", volume.path], command: "umount") }
+        let server = try await TestServer(dir: volume)
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-full")
+        // About 6 MB of output that does not compress: more than the volume holds.
+        let (path, id) = try TestRecordings.write(in: dir, name: "big", chunks: 60, bytesPerChunk: 100_000)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let target = server.target(token)
+        do {
+            _ = try await StreamUploader(target: target, path: path, logger: IngestServerTests.quiet, initialBackoff: .milliseconds(20),
+                                         maxBackoff: .milliseconds(50), maxAttempts: 3).run()
+            Issue.record("the upload completed on a full disk")
+        } catch {
+            #expect(error.message.contains("disk is full"), "\(error.message)")
+        }
+        let partial = try server.stored(id)
+        #expect(partial.bytes.count > 0 && partial.bytes.count < file.count)
+        #expect(partial.bytes == Array(file.prefix(partial.bytes.count)), "what the server holds is a prefix of the file")
+        #expect(try server.auditRows(containing: "unavailable").count >= 1)
+        // Space returns.
+        #expect(Mounting.mount(["-o", "remount,size=64m", volume.path]))
+        let result = try await StreamUploader(target: target, path: path, logger: IngestServerTests.quiet).run()
+        #expect(result.position.complete)
+        #expect(try server.stored(id).bytes == file)
+    }
+}
+
+enum Mounting {
+    /// Runs mount (or umount) and says whether it succeeded.
+    static func mount(_ arguments: [String], command: String = "mount") -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
