@@ -260,3 +260,43 @@ extension NetworkTool {
         return server.host.contains(":") ? "\(scheme)://[\(server.host)]:\(server.port)" : "\(scheme)://\(server.host):\(server.port)"
     }
 }
+
+/// `--server`, `--token-file` and `--ca` of `record` and `record-screen`.
+struct StreamingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Stream the recording to this server while the session runs: psrec://HOST:PORT (psrec+insecure://127.0.0.1:PORT for a loopback server without TLS). The local file is written as always; what the server has not acknowledged when the session ends is sent later by psrec upload.", valueName: "url"))
+    var server: ServerURL?
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("With --server: the capture host's token (psrec host add), readable by its owner only.", valueName: "file"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("With --server: CA certificates (PEM) the server's certificate must chain to (default: the system's).", valueName: "file"))
+    var ca: String?
+
+    func validate() throws {
+        if (server == nil) != (tokenFile == nil) { throw ValidationError("--server and --token-file go together: the server admits capture hosts by their token.") }
+        if ca != nil && server == nil { throw ValidationError("--ca is for --server.") }
+    }
+
+    /// For the file a recorder has just created at `path`: its lock (held while it is
+    /// written, so that `psrec upload` leaves it to its recorder) and, with `--server`, the
+    /// streamer beside it; what earlier recorders left in the same folder is sent in the
+    /// background.
+    /// - Throws: `NetworkFileError` for a token file that cannot be used, or no psrec-net.
+    func start(path: String) throws -> (SpoolLock?, RecordingStream?) {
+        let lock = SpoolLock.exclusive(path)
+        guard let server, let tokenFile else { return (lock, nil) }
+        do {
+            _ = try NetworkFiles.token(tokenFile)
+            let stream = try RecordingStream(server: server, tokenFile: tokenFile, ca: ca, path: path)
+            // Files a killed recorder or a reboot left in the spool: what the server lacks of
+            // them is sent in the background (a file still being written is locked, and left).
+            let folder = (path as NSString).deletingLastPathComponent
+            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? [])
+                                      + ["--", folder.isEmpty ? "." : folder])
+            return (lock, stream)
+        } catch {
+            lock?.release()
+            throw error
+        }
+    }
+}

@@ -66,14 +66,7 @@ struct RecordCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOptions
 
-    @Option(help: ArgumentHelp("Stream the recording to this server while the session runs: psrec://HOST:PORT (psrec+insecure://127.0.0.1:PORT for a loopback server without TLS). The local file is written as always; what the server has not acknowledged when the session ends is sent later by psrec upload.", valueName: "url"))
-    var server: ServerURL?
-
-    @Option(name: .customLong("token-file"), help: ArgumentHelp("With --server: the capture host's token (psrec host add), readable by its owner only.", valueName: "file"))
-    var tokenFile: String?
-
-    @Option(help: ArgumentHelp("With --server: CA certificates (PEM) the server's certificate must chain to (default: the system's).", valueName: "file"))
-    var ca: String?
+    @OptionGroup var streaming: StreamingOptions
 
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (default: the SSH command, else $SHELL).")
     var command: [String] = []
@@ -84,9 +77,7 @@ struct RecordCommand: ParsableCommand {
         if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         if db != nil && app == nil { throw ValidationError("--db needs --app: the catalog decides per application whether to record.") }
         if runAs != nil && runAsSudoUser { throw ValidationError("--run-as and --run-as-sudo-user name the session's user twice; give one.") }
-        if (server == nil) != (tokenFile == nil) { throw ValidationError("--server and --token-file go together: the server admits capture hosts by their token.") }
-        if ca != nil && server == nil { throw ValidationError("--ca is for --server.") }
-        if db != nil && server != nil { throw ValidationError("--db and --server each say where the recording goes; give one.") }
+        if db != nil && streaming.server != nil { throw ValidationError("--db and --server each say where the recording goes; give one.") }
     }
 
     func run() throws {
@@ -97,9 +88,9 @@ struct RecordCommand: ParsableCommand {
             // Not recorded: become the command, so the session is exactly as without psrec.
             Self.exec(argv, as: account)
         }
-        if let server, let app {
+        if let server = streaming.server, let app {
             let folder = output.map { ($0 as NSString).deletingLastPathComponent } ?? dir
-            switch ServerPolicy.decide(server: server, tokenFile: tokenFile!, ca: ca, application: app, folder: folder.isEmpty ? "." : folder) {
+            switch ServerPolicy.decide(server: server, tokenFile: streaming.tokenFile!, ca: streaming.ca, application: app, folder: folder.isEmpty ? "." : folder) {
             case .recordingOff:
                 Self.exec(argv, as: account)
             case .record:
@@ -136,27 +127,15 @@ struct RecordCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalid)
         }
         let created = Self.fileIdentity(path)
-        // Held while the file is written: `psrec upload` leaves a locked file to its recorder.
-        let lock = SpoolLock.exclusive(path)
-        defer { lock?.release() }
-        let streaming: RecordingStream?
+        let (lock, stream): (SpoolLock?, RecordingStream?)
         do {
-            streaming = try server.map { server in
-                _ = try NetworkFiles.token(tokenFile!)
-                return try RecordingStream(server: server, tokenFile: tokenFile!, ca: ca, path: path)
-            }
+            (lock, stream) = try streaming.start(path: path)
         } catch let error as NetworkFileError {
             try? writer.close()
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)
         }
-        if let server {
-            // Files a killed recorder or a reboot left in the spool: what the server lacks of
-            // them is sent in the background (a file still being written is locked, and left).
-            let folder = (path as NSString).deletingLastPathComponent
-            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server), "--token-file", tokenFile!] + (ca.map { ["--ca", $0] } ?? [])
-                                      + ["--", folder.isEmpty ? "." : folder])
-        }
+        defer { lock?.release() }
         var env = environment
         // The recording's id is harmless to give away. Its path is given only to a session that
         // runs as psrec's own user and can reach the file anyway; a session run as another
@@ -170,14 +149,14 @@ struct RecordCommand: ParsableCommand {
             outcome = try recorder.run()
         } catch {
             try? writer.close()
-            streaming?.finish(path: path)
+            stream?.finish(path: path)
             Console.error("Cannot start \(TerminalSafe.escape(argv.joined(separator: " "))): \(FailureTable.clause(TerminalSafe.escape(String(describing: error)))).")
             throw ExitCode(ExitStatus.invalid)
         }
         if let failure = outcome.recordingError {
             Console.error("Recording stopped early: \(TerminalSafe.escape(failure.description)). The session itself was not interrupted.")
         }
-        streaming?.finish(path: path)
+        stream?.finish(path: path)
         if let db {
             // Import only the file psrec wrote: the same inode as at creation, never a file put
             // in its place (`mv forged.psrec "$PSREC_RECORDING"` by a session that can reach it).

@@ -55,6 +55,8 @@ struct RecordScreenCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOptions
 
+    @OptionGroup var streaming: StreamingOptions
+
     func validate() throws {
         guard (1...60).contains(fps) else { throw ValidationError("--fps must be between 1 and 60.") }
     }
@@ -86,6 +88,15 @@ struct RecordScreenCommand: ParsableCommand {
             Console.error(FailureTable.sentence(error.description))
             throw ExitCode(ExitStatus.invalid)
         }
+        let (lock, stream): (SpoolLock?, RecordingStream?)
+        do {
+            (lock, stream) = try streaming.start(path: path)
+        } catch let error as NetworkFileError {
+            try? recorder.close()
+            Console.error(error.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+        defer { lock?.release() }
         // A parent may have spawned us with these signals blocked (Foundation's Process does);
         // a recorder that cannot be stopped cleanly would never write its trailer.
         var stopSignals = sigset_t()
@@ -101,9 +112,11 @@ struct RecordScreenCommand: ParsableCommand {
             try recorder.close(endMicros: end)
         } catch {
             try? recorder.close()
+            stream?.finish(path: path)
             Console.error("Recording stopped: \(TerminalSafe.escape("\(error)")).")
             throw ExitCode(ExitStatus.invalid)
         }
+        stream?.finish(path: path)
         let s = recorder.statistics
         Console.error("Wrote \(TerminalSafe.escape(path)): \(s.keyframes) keyframes, \(s.deltas) deltas, \(s.identicalFrames) unchanged frames, \(s.clicks) clicks, \(s.commands) commands, \(recorder.writer.bytesWritten) bytes.")
     }

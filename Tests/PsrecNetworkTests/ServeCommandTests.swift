@@ -282,3 +282,58 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: killedPath), "a file without its end is kept")
     }
 }
+
+/// `record-screen --server`: an X display recorded and streamed.
+@Suite(.serialized) struct ScreenStreamingTests {
+    static var missing: String? {
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") { return "Xvfb missing" }
+        return freeDisplay == nil ? "no free X display from :60 to :89" : nil
+    }
+
+    /// A display number with neither a lock file nor a socket.
+    static let freeDisplay: Int? = (60..<90).first { n in
+        !FileManager.default.fileExists(atPath: "/tmp/.X\(n)-lock") && !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)")
+    }
+
+    @Test("record-screen --server streams a screen recording; stopped with SIGINT, the server's copy is the local file, complete",
+          .enabled(if: missing == nil, "needs Xvfb and a free display"))
+    func screenRecordingIsStreamed() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-screen")
+        let tokenFile = server.dir.appendingPathComponent("screen.token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let xvfb = Process()
+        xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        let display = try #require(Self.freeDisplay)
+        xvfb.arguments = [":\(display)", "-screen", "0", "320x200x24", "-nolisten", "tcp"]
+        xvfb.standardOutput = FileHandle.nullDevice
+        xvfb.standardError = FileHandle.nullDevice
+        try xvfb.run()
+        // Foundation's Process starts children with SIGTERM blocked: Xvfb is killed outright.
+        defer { kill(xvfb.processIdentifier, SIGKILL); xvfb.waitUntilExit() }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(display)") { try await Task.sleep(nanoseconds: 50_000_000) }
+        let file = server.dir.appendingPathComponent("screen.psrec").path
+        let recorder = Process()
+        recorder.executableURL = CLI.binary
+        recorder.arguments = ["record-screen", "--display", ":\(display)", "-o", file, "--fps", "5", "--app", "rdp-app",
+                              "--server", "psrec+insecure://127.0.0.1:\(server.port)", "--token-file", tokenFile]
+        let err = Pipe()
+        recorder.standardError = err
+        recorder.standardOutput = FileHandle.nullDevice
+        try recorder.run()
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        kill(recorder.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(30)
+        while recorder.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(!recorder.isRunning)
+        #expect(recorder.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        let local = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let info = try CLI.run(["info", "--json", file]).text
+        #expect(info.contains("\"protocol\":\"rdp\""))
+        let id = try #require(UUID(uuidString: String(info.split(separator: "\"recording_id\":\"").last?.prefix(36) ?? "")))
+        let stored = try server.stored(id)
+        #expect(stored.bytes == local)
+        #expect(stored.status == "complete")
+    }
+}
