@@ -68,6 +68,33 @@ import Testing
         clients.removeAll()
     }
 
+    @Test("Peers without a token cannot make the server write (and fsync) one audit row per connection without bound")
+    func unauthenticatedAuditFlood() async throws {
+        let server = try await TestServer(idleTimeout: .seconds(10))
+        defer { Task { await server.stop() } }
+        let attempts = 400
+        let started = Date()
+        for _ in 0..<attempts {
+            let client = try RawClient(port: server.port)
+            client.send(.hello(version: 1, token: Array("psrec_guess".utf8), head: [0]))
+            _ = client.receive()
+        }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let rows = try server.auditRows(containing: "unauthenticated").count
+        #expect(rows <= 50, "\(attempts) unauthenticated connections in \(Int(Date().timeIntervalSince(started))) s wrote \(rows) synchronous audit rows (no rate limit or aggregation per peer)")
+    }
+
+    @Test("A refusal made by the message decoder (malformed prefix, stalled message) is audited like any other")
+    func decoderRefusalsAudited() async throws {
+        let server = try await TestServer(idleTimeout: .seconds(10))
+        defer { Task { await server.stop() } }
+        let client = try RawClient(port: server.port)
+        client.send([0x01, 0x00, 0x00, 0x00, 0x7E])
+        guard case .error(.malformed, _) = client.receive() else { Issue.record("no malformed refusal"); return }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(try server.auditRows(containing: "malformed").count >= 1, "Spec/protocol.md#errors: every refusal is written to the audit log; this one is not")
+    }
+
     // MARK: - Protocol state
 
     @Test("A chunk or an end after the trailer is refused as complete (not retryable), not as outOfOrder (retryable)")
