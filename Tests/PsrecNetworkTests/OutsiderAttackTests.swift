@@ -118,6 +118,40 @@ import Testing
         #expect(try server.stored(id).status == "complete")
     }
 
+    @Test("Two connections racing the same chunk: one is stored, the other refused; a second head with the same recording ID (another salt) is a conflict")
+    func racesAndHeads() async throws {
+        let server = try await TestServer(idleTimeout: .seconds(10))
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-race")
+        let id = UUID()
+        let meta = RecordingMetadata(recordingID: id, startUnixMicros: 1_764_000_000_000_000, user: "alice", application: "web-prod", terminal: .init(cols: 80, rows: 24))
+        var files: [[UInt8]] = []
+        for name in ["first", "second"] {
+            let path = server.dir.appendingPathComponent(name + ".psrec").path
+            let writer = try RecordingWriter(path: path, metadata: meta, options: WriterOptions())
+            try writer.append(.output(Array("hello from \(name)\r\n".utf8)), atMicros: 10)
+            try writer.close(endMicros: 1_000_000)
+            files.append(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+        let a = TestRecordings.segments(files[0]), b = TestRecordings.segments(files[1])
+        #expect(a.head != b.head, "the writer gave both files the same salt")
+        let one = try RawClient(port: server.port), two = try RawClient(port: server.port)
+        one.send(.hello(version: 1, token: token, head: a.head))
+        two.send(.hello(version: 1, token: token, head: a.head))
+        guard case .welcome = one.receive(), case .welcome = two.receive() else { Issue.record("no welcomes"); return }
+        one.send(.chunk(offset: a.chunks[0].offset, bytes: a.chunks[0].bytes))
+        two.send(.chunk(offset: a.chunks[0].offset, bytes: a.chunks[0].bytes))
+        let replies = [one.receive(), two.receive()]
+        let acks = replies.filter { if case .ack = $0 { true } else { false } }.count
+        #expect(acks == 1, "\(replies)")
+        #expect(try server.stored(id).bytes == a.head + a.chunks[0].bytes)
+        let other = try RawClient(port: server.port)
+        other.send(.hello(version: 1, token: token, head: b.head))
+        guard case .error(let code, _) = other.receive() else { Issue.record("a second head was welcomed"); return }
+        #expect(code == .conflict)
+        #expect(try server.stored(id).bytes == a.head + a.chunks[0].bytes)
+    }
+
     // MARK: - Authentication
 
     @Test("Tokens that are empty, hold a NUL, a newline, or are oversized are refused as unauthenticated")
