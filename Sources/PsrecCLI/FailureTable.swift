@@ -50,7 +50,7 @@ package enum FailureTable {
              .managePerRecording, .applicationExists, .hostExists, .invalidHostName: ExitStatus.usage
         case .catalogMissing, .cannotOpen, .notFound, .applicationNotFound, .ambiguous, .conflict,
              .unimportable, .legalHold, .busy, .database, .storageFull, .hostNotFound,
-             .ingestOutOfOrder, .ingestBadChunk: ExitStatus.invalid
+             .ingestOutOfOrder, .ingestComplete, .ingestBadChunk: ExitStatus.invalid
         }
     }
 

@@ -200,8 +200,17 @@ enum ServerPolicy {
     }
 
     /// Application (hex of its UTF-8) and policy, one per line.
+    ///
+    /// Only a regular file owned by this user and writable by no one else is read: anyone
+    /// who could write the spool folder could otherwise turn a strict application best-effort.
     static func load(_ path: String) -> [String: Bool] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return [:] }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid(), st.st_mode & 0o022 == 0, st.st_size < 1 << 20 else { return [:] }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        guard let data = try? handle.readToEnd(), let text = String(data: data, encoding: .utf8) else { return [:] }
         var known: [String: Bool] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")

@@ -83,16 +83,34 @@ package enum NetworkFiles {
     }
 
     /// A file's text, refused when group or others may read it.
+    ///
+    /// The file is opened once, never through a symbolic link, and its mode is checked and its
+    /// text read on that one descriptor: it cannot be swapped between the check and the read.
     package static func secretFile(_ path: String, what: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else {
+            let why = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
+            throw NetworkFileError("Cannot read the \(what) \(TerminalSafe.escape(path)): \(why).")
+        }
+        defer { close(fd) }
         var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw NetworkFileError("Cannot read the \(what) \(TerminalSafe.escape(path)): \(String(cString: strerror(errno))).")
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw NetworkFileError("The \(what) \(TerminalSafe.escape(path)) is not a regular file.")
         }
         if st.st_mode & 0o077 != 0 {
             throw NetworkFileError("The \(what) \(TerminalSafe.escape(path)) may be read by other users (mode \(String(st.st_mode & 0o777, radix: 8))); make it readable by its owner only (chmod 600).")
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw NetworkFileError("Cannot read the \(what) \(TerminalSafe.escape(path)).")
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 1 << 20 {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw NetworkFileError("Cannot read the \(what) \(TerminalSafe.escape(path)): \(String(cString: strerror(errno))).") }
+            if n == 0 { break }
+            bytes += buffer[..<n]
+        }
+        guard bytes.count <= 1 << 20, let text = String(validating: bytes, as: UTF8.self) else {
+            throw NetworkFileError("The \(what) \(TerminalSafe.escape(path)) is not a text file of at most 1 MiB.")
         }
         return text
     }

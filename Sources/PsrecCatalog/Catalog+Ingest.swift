@@ -295,7 +295,7 @@ extension Catalog {
 
     private func checkNextOffset(_ row: IngestRow, _ offset: Int64, uuid: String) throws(CatalogError) {
         if row.complete {
-            throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) is complete in the catalog \(path) (\(row.fileSize) bytes); nothing can follow its trailer.")
+            throw CatalogError(.ingestComplete, "Recording \(uuid) is complete in the catalog \(path) (\(row.fileSize) bytes); nothing can follow its trailer.")
         }
         guard offset == row.fileSize else {
             throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) ends at byte \(row.fileSize) in the catalog \(path), so the next chunk goes there, not at byte \(offset); nothing was stored.")

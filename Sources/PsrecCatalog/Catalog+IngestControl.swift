@@ -30,7 +30,7 @@ extension Catalog {
             }
             let size: Int64 = row["file_size"]
             guard (row["status"] as String) != Verdict.Status.complete.rawValue else {
-                throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) is complete in the catalog \(self.path); it has its end already.")
+                throw CatalogError(.ingestComplete, "Recording \(uuid) is complete in the catalog \(self.path); it has its end already.")
             }
             guard offset == size else {
                 throw CatalogError(.ingestOutOfOrder, "Recording \(uuid) ends at byte \(size) in the catalog \(self.path), not at byte \(offset); nothing was changed.")

@@ -56,9 +56,11 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         /// The recording is not being streamed by this host: another host streams it, or it
         /// was imported from a file (the refusal is in the audit log).
         case ingestNotYours
-        /// A chunk was sent for another place than where the recording ends in the catalog,
-        /// or for a recording whose trailer is already stored.
+        /// A chunk was sent for another place than where the recording ends in the catalog.
         case ingestOutOfOrder
+        /// A chunk or an end was sent for a recording whose trailer is stored: nothing more
+        /// is accepted.
+        case ingestComplete
         /// A streamed chunk or trailer fails a check of the format; it was not stored.
         case ingestBadChunk
     }

@@ -9,11 +9,11 @@ import PsrecNetwork
 enum NetworkTLS {
     /// A TLS context for the server: its certificate chain and key (the key owner-only).
     static func serverTLS(certificate: String, key: String) throws -> NIOSSLContext {
-        _ = try NetworkFiles.secretFile(key, what: "TLS key")
+        let keyText = try NetworkFiles.secretFile(key, what: "TLS key")
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
             guard !chain.isEmpty else { throw NetworkFileError("The TLS certificate file \(TerminalSafe.escape(certificate)) holds no certificate.") }
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyText.utf8), format: .pem)))
             return try NIOSSLContext(configuration: configuration)
         } catch let error as NetworkFileError {
             throw error

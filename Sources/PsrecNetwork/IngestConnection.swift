@@ -47,9 +47,8 @@ struct IngestConnection {
                 // Waiting for a message: told now. Storing one: told after its ack.
                 if !busy.withLockedValue({ $0 }) { channel.pipeline.fireUserInboundEventTriggered(ServerStopping()) }
             }
-        } catch let refusal as StreamRefusal {
-            logger.notice("refused", metadata: ["code": "\(refusal.code)", "reason": "\(refusal.message)"])
-            audit(refusal, host: nil, peer: peer)
+        } catch is StreamRefusal {
+            // Refused by the pipeline (RefusalHandler), which has logged and audited it.
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
@@ -59,9 +58,8 @@ struct IngestConnection {
     func handle(_ message: StreamMessage, state: inout State, peer: String, logger: Logger) async -> ([StreamMessage], Bool) {
         let catalog = server.catalog
         func refuse(_ refusal: StreamRefusal, host: String?) -> ([StreamMessage], Bool) {
-            logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(refusal.message)"])
-            audit(refusal, host: host, peer: peer)
-            return ([.error(refusal.code, refusal.message)], true)
+            server.auditRefusal(refusal, host: host, peer: peer)
+            return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
         }
         func onPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
             try await server.threadPool.runIfActive(work)
@@ -113,8 +111,8 @@ struct IngestConnection {
             // The catalog writes its own audit row for a host refused a recording.
             let refusal = Self.refusal(for: error, catalogPath: catalog.value.path)
             if error.code == .ingestNotYours {
-                logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(refusal.message)"])
-                return ([.error(refusal.code, refusal.message)], true)
+                logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(LogSafe.escape(refusal.message))"])
+                return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
             }
             return refuse(refusal, host: host)
         } catch {
@@ -127,20 +125,6 @@ struct IngestConnection {
         StreamPosition(committedBytes: p.committedBytes, nextSequence: p.nextSequence, complete: p.complete)
     }
 
-    /// Writes a refusal to the audit log (best effort: a catalog that cannot be written is
-    /// logged instead).
-    func audit(_ refusal: StreamRefusal, host: String?, peer: String) {
-        let catalog = server.catalog
-        let logger = server.logger
-        server.threadPool.submit { state in
-            guard state == .active else { return }
-            do {
-                try catalog.value.auditIngestRefusal(host: host, peer: peer, code: "\(refusal.code)", reason: refusal.message)
-            } catch {
-                logger.error("cannot audit a refusal", metadata: ["error": "\(error)"])
-            }
-        }
-    }
 }
 
 extension IngestConnection {
@@ -150,16 +134,24 @@ extension IngestConnection {
         switch error.code {
         case .ingestNotYours: code = .notYours
         case .ingestOutOfOrder: code = .outOfOrder
+        case .ingestComplete: code = .complete
         case .ingestBadChunk, .unknownProtocol: code = .badChunk
         case .conflict: code = .conflict
-        case .storageFull, .busy: code = .unavailable
+        case .storageFull:
+            return StreamRefusal(.unavailable, "The server's disk is full; nothing of this message was stored. Send it again later.")
+        case .busy:
+            return StreamRefusal(.unavailable, "The server's catalog is busy; nothing of this message was stored. Send it again later.")
+        case .notFound, .database, .cannotOpen, .catalogMissing:
+            return StreamRefusal(.internalError, "The server failed to store the message; send it again later.")
         default: code = .internalError
         }
         // The catalog's sentences name its file; a capture host learns no server path.
         var sentence = error.message
-        for phrase in [" in the catalog \(catalogPath)", " into the catalog \(catalogPath)", " the catalog \(catalogPath)"] {
-            sentence = sentence.replacingOccurrences(of: phrase, with: phrase.hasPrefix(" the") ? " the catalog" : "")
+        for phrase in [" in the catalog \(catalogPath)", " into the catalog \(catalogPath)"] {
+            sentence = sentence.replacingOccurrences(of: phrase, with: "")
         }
+        // Whatever else names the catalog's file names it no more.
+        sentence = sentence.replacingOccurrences(of: "catalog \(catalogPath)", with: "catalog").replacingOccurrences(of: catalogPath, with: "the catalog")
         return StreamRefusal(code, sentence)
     }
 }

@@ -35,6 +35,12 @@ public final class IngestServer: Service, Sendable {
         /// Threads that make the catalog's blocking calls (its writes are serialised anyway;
         /// more threads let reads and checks overlap them).
         public var catalogThreads = 4
+        /// Bytes held at once, all connections together, for messages still arriving beyond
+        /// 64 KiB each; past it a connection is refused with `unavailable`.
+        public var maxBufferedBytes = 256 << 20
+        /// Refusals written to the audit log per peer address and minute; the rest are counted
+        /// in one row when the next minute's first refusal is written.
+        public var auditedRefusalsPerMinute = 10
 
         public init(host: String, port: Int, tls: NIOSSLContext?) {
             self.host = host
@@ -51,6 +57,8 @@ public final class IngestServer: Service, Sendable {
     /// This server's own threads for catalog calls, so that neither the event loops nor
     /// another server in the process wait on them.
     let threadPool: NIOThreadPool
+    let budget: ByteBudget
+    let refusalLimiter: RefusalLimiter
 
     /// A server for `catalog`, opened with synchronous commits.
     public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
@@ -58,6 +66,27 @@ public final class IngestServer: Service, Sendable {
         self.catalog = SharedCatalog(catalog)
         self.logger = logger
         threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.catalogThreads))
+        budget = ByteBudget(bytes: configuration.maxBufferedBytes)
+        refusalLimiter = RefusalLimiter(perMinute: configuration.auditedRefusalsPerMinute)
+    }
+
+    /// Logs a refusal and writes it to the audit log, at most `auditedRefusalsPerMinute` rows
+    /// per peer address and minute (a flood of bad tokens must not become a flood of
+    /// synchronous writes); what was held back is counted in the next row written.
+    func auditRefusal(_ refusal: StreamRefusal, host: String?, peer: String) {
+        let reason = LogSafe.escape(refusal.message)
+        logger.notice("refused", metadata: ["peer": "\(peer)", "host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(reason)"])
+        guard let held = refusalLimiter.admit(peer: RefusalLimiter.address(of: peer)) else { return }
+        let catalog = self.catalog, logger = self.logger
+        let note = held > 0 ? " (and \(held) refusals from this address not written one by one)" : ""
+        threadPool.submit { state in
+            guard state == .active else { return }
+            do {
+                try catalog.value.auditIngestRefusal(host: host, peer: peer, code: "\(refusal.code)", reason: reason + note)
+            } catch {
+                logger.error("cannot audit a refusal", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// The port bound (useful with port 0), once listening.
@@ -91,9 +120,10 @@ public final class IngestServer: Service, Sendable {
                         let sync = channel.pipeline.syncOperations
                         if let tls = configuration.tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                         try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
-                        try sync.addHandler(ByteToMessageHandler(StreamMessageDecoder(fromHost: true, messageDeadline: configuration.messageDeadline)))
+                        try sync.addHandler(ByteToMessageHandler(StreamMessageDecoder(fromHost: true, messageDeadline: configuration.messageDeadline,
+                                                                                      budget: self.budget)))
                         try sync.addHandler(MessageToByteHandler(StreamMessageEncoder()))
-                        try sync.addHandler(RefusalHandler())
+                        try sync.addHandler(RefusalHandler { [weak self] refusal, peer in self?.auditRefusal(refusal, host: nil, peer: peer) })
                         return try NIOAsyncChannel<StreamMessage, StreamMessage>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
@@ -183,6 +213,12 @@ final class RefusalHandler: ChannelDuplexHandler {
 
     /// Messages passed on and not yet answered.
     private var unanswered = 0
+    /// Told of each refusal made here, with the peer's address.
+    let onRefusal: @Sendable (StreamRefusal, String) -> Void
+
+    init(onRefusal: @escaping @Sendable (StreamRefusal, String) -> Void) {
+        self.onRefusal = onRefusal
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         unanswered += 1
@@ -218,6 +254,7 @@ final class RefusalHandler: ChannelDuplexHandler {
     }
 
     func refuse(context: ChannelHandlerContext, _ refusal: StreamRefusal) {
+        onRefusal(refusal, context.channel.remoteAddress.map { "\($0)" } ?? "unknown")
         let message = StreamMessage.error(refusal.code, refusal.message)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(message)).whenComplete { _ in bound.value.close(promise: nil) }
@@ -228,3 +265,41 @@ final class RefusalHandler: ChannelDuplexHandler {
 /// Fired into a connection's pipeline when the server stops while the connection waits for
 /// a message: it is told so and closed.
 struct ServerStopping: Sendable {}
+
+/// Counts refusals per peer address in one-minute windows (see
+/// `IngestServer.auditRefusal`). At most 10 000 addresses are remembered; older windows
+/// are forgotten first.
+final class RefusalLimiter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let perMinute: Int
+    private var windows: [String: (start: Date, written: Int, held: Int)] = [:]
+
+    init(perMinute: Int) { self.perMinute = max(1, perMinute) }
+
+    /// The address of `peer` without its port (`[IPv4]:port`, `[IPv6]:port` as NIO prints it).
+    static func address(of peer: String) -> String {
+        if let open = peer.firstIndex(of: "["), let close = peer.firstIndex(of: "]") { return String(peer[peer.index(after: open)..<close]) }
+        return peer
+    }
+
+    /// Whether a refusal from `peer` is written now; if so, how many were held back before it.
+    func admit(peer: String, now: Date = Date()) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        if windows.count > 10_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < 60 } }
+        var window = windows[peer] ?? (now, 0, 0)
+        if now.timeIntervalSince(window.start) >= 60 {
+            let held = window.held
+            windows[peer] = (now, 1, 0)
+            return held
+        }
+        if window.written < perMinute {
+            window.written += 1
+            windows[peer] = window
+            return 0
+        }
+        window.held += 1
+        windows[peer] = window
+        return nil
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 public import PsrecStream
 
@@ -16,17 +17,29 @@ public struct StreamRefusal: Error, Sendable, Equatable, CustomStringConvertible
 /// known type, a length within that type's bound), so a declared length never sets aside
 /// more than the bound of its type; a message still incomplete `messageDeadline` after its
 /// first byte arrived is refused (a peer trickling bytes cannot hold a connection open).
+///
+/// On the server: until a `hello` has come, only `hello` and `query` are accepted (a peer
+/// without a token cannot make the server wait for a 32 MiB chunk), and a message body
+/// larger than `ByteBudget.smallMessage` is waited for only while the server's budget of
+/// bytes held for incomplete messages has room for it (else `unavailable`).
 struct StreamMessageDecoder: ByteToMessageDecoder {
     typealias InboundOut = StreamMessage
 
     /// Only messages of this direction are accepted.
     let fromHost: Bool
     let messageDeadline: TimeAmount
+    /// The server's budget (nil on the capture host's side).
+    let budget: ByteBudget?
     private var partialSince: NIODeadline?
+    private var helloSeen = false
+    /// Bytes of `budget` this connection holds for the message it is receiving.
+    private var reserved = 0
 
-    init(fromHost: Bool, messageDeadline: TimeAmount) {
+    init(fromHost: Bool, messageDeadline: TimeAmount, budget: ByteBudget? = nil) {
         self.fromHost = fromHost
         self.messageDeadline = messageDeadline
+        self.budget = budget
+        helloSeen = !fromHost
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -45,13 +58,24 @@ struct StreamMessageDecoder: ByteToMessageDecoder {
         guard type.isFromHost == fromHost else {
             throw StreamRefusal(.malformed, "A \(type) message is not one this side receives.")
         }
+        guard helloSeen || type == .hello || type == .query else {
+            throw StreamRefusal(.malformed, "A \(type) message before any hello: a connection begins with hello or query.")
+        }
         guard buffer.readableBytes >= StreamLimits.prefixBytes + bodyLength else {
+            if let budget, reserved == 0, bodyLength > ByteBudget.smallMessage {
+                guard budget.reserve(bodyLength) else {
+                    throw StreamRefusal(.unavailable, "The server is receiving too much at once; send this again later.")
+                }
+                reserved = bodyLength
+            }
             try checkDeadline()
             return .needMoreData
         }
         buffer.moveReaderIndex(forwardBy: StreamLimits.prefixBytes)
         let body = buffer.readBytes(length: bodyLength) ?? []
         partialSince = nil
+        releaseReservation()
+        if type == .hello { helloSeen = true }
         do {
             context.fireChannelRead(wrapInboundOut(try StreamCodec.decodeBody(type: type, body)))
         } catch {
@@ -61,8 +85,18 @@ struct StreamMessageDecoder: ByteToMessageDecoder {
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        defer { releaseReservation() }
         while try decode(context: context, buffer: &buffer) == .continue {}
         return .needMoreData
+    }
+
+    mutating func decoderRemoved(context: ChannelHandlerContext) {
+        releaseReservation()
+    }
+
+    private mutating func releaseReservation() {
+        if reserved > 0 { budget?.release(reserved) }
+        reserved = 0
     }
 
     private mutating func checkDeadline() throws {
@@ -80,5 +114,48 @@ struct StreamMessageEncoder: MessageToByteEncoder {
 
     func encode(data: StreamMessage, out: inout ByteBuffer) throws {
         out.writeBytes(StreamCodec.encode(data))
+    }
+}
+
+/// Bytes the server may hold at once for messages still arriving, shared by its connections.
+final class ByteBudget: @unchecked Sendable {
+    /// Bodies up to this size are received without asking the budget.
+    static let smallMessage = 64 << 10
+
+    private let lock = NSLock()
+    private var available: Int
+
+    init(bytes: Int) { available = bytes }
+
+    /// Takes `bytes`; false when there is not that much room.
+    func reserve(_ bytes: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard bytes <= available else { return false }
+        available -= bytes
+        return true
+    }
+
+    func release(_ bytes: Int) {
+        lock.lock()
+        available += bytes
+        lock.unlock()
+    }
+}
+
+/// Text from the network (metadata, sentences quoting it) made safe for a log line, an
+/// audit row or an error sentence: control, format and bidi characters become `\u{…}`.
+enum LogSafe {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF:
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

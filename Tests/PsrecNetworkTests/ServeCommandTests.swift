@@ -188,6 +188,13 @@ import Testing
         #expect(upload.stderr.contains("chmod 600"))
         let insecureRemote = try CLI.run(["upload", "--server", "psrec+insecure://10.0.0.1:7480", "--token-file", token, dir.path])
         #expect(insecureRemote.status == 64)
+        // A token file reached through a symbolic link is refused, even to a private file.
+        chmod(token, 0o600)
+        let link = dir.appendingPathComponent("link").path
+        symlink(token, link)
+        let linked = try CLI.run(["upload", "--server", "psrec://127.0.0.1:1", "--token-file", link, dir.path])
+        #expect(linked.status == 64)
+        #expect(linked.stderr.contains("symbolic link"))
     }
 
     @Test("Plain TCP to the TLS port gets nothing stored; a server killed mid-ingest loses nothing acknowledged and the recorder resumes on its restart")
