@@ -115,53 +115,83 @@ extension Catalog {
     ///   complete; `.ingestBadChunk` naming the check the chunk fails; `.storageFull`,
     ///   `.busy`, `.database`. Nothing is stored when it throws.
     public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
-        let uuid = recordingID.uuidString.lowercased()
-        return try ingestTransaction { db in
-            guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
-                throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
-            }
-            try self.checkNextOffset(row, offset, uuid: uuid)
-            let file = try Self.storedFileHeader(db, row.rowID, uuid: uuid)
-            let checked: ChunkCheck.Checked
-            do {
-                checked = try ChunkCheck.check(chunk, at: ChunkCheck.Position(offset: offset, sequence: row.nextSequence, notBeforeMicros: row.endMicros,
-                                                                              minorVersion: file.minor), salt: file.salt, compressor: Compressor())
-            } catch let error as FormatError {
-                throw Self.badChunk(uuid, offset, error.message)
-            }
-            let header = checked.header
-            if let index = checked.index {
-                try Self.crossCheck(db, index, at: offset, sequence: header.sequence, row: row, salt: file.salt, uuid: uuid)
-            }
-            try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)",
-                           arguments: [row.rowID, offset, Int64(header.sequence), Data(chunk)])
-            if !row.textPending {
-                // `indexText` indexed what had arrived; the text is built again, whole, once
-                // the recording is complete (or by `indexText` if it never is).
-                try Self.deleteText(db, recording: row.rowID)
-                try db.execute(sql: "UPDATE recordings SET text_pending = 1, text_bytes = 0 WHERE id = ?", arguments: [row.rowID])
-            }
-            let room = max(0, CatalogLimits.maxIndicatorsPerRecording - row.indicatorCount)
-            if room > 0 && !checked.indicators.isEmpty {
-                let insert = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
-                for indicator in checked.indicators.prefix(room) {
-                    guard let kind = IndicatorKind(indicator.kind) else { continue }
-                    try insert.execute(arguments: [row.rowID, indicator.timeMicros, kind, indicator.detail])
+        try ingestTransaction { db in try self.appendChunk(db, host: host, recordingID: recordingID, offset: offset, chunk: chunk) }
+    }
+
+    /// `appendIngest` for consecutive chunks, in one transaction: the disk is synced once for
+    /// all of them (group commit), and each is acknowledged only after that one commit.
+    ///
+    /// Each chunk is stored in a savepoint of its own. When one fails its checks after others
+    /// were stored, those are committed and returned with the error for it; nothing of it or
+    /// of the chunks after it is stored.
+    /// - Returns: the position after each chunk stored, and the refusal of the first chunk
+    ///   that was not, if any.
+    /// - Throws: what `appendIngest` throws, when the first chunk is refused.
+    public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> (positions: [IngestPosition], refusal: CatalogError?) {
+        try ingestTransaction { db in
+            var positions: [IngestPosition] = []
+            for chunk in chunks {
+                do {
+                    try db.inSavepoint {
+                        positions.append(try self.appendChunk(db, host: host, recordingID: recordingID, offset: chunk.offset, chunk: chunk.bytes))
+                        return .commit
+                    }
+                } catch let error as CatalogError where !positions.isEmpty {
+                    return (positions, error)
                 }
             }
-            let endMicros = max(row.endMicros, header.endMicros)
-            let size = offset + Int64(chunk.count)
-            try db.execute(sql: """
-                UPDATE recordings SET file_size = ?, chunk_count = chunk_count + 1, event_count = event_count + ?,
-                    indicator_count = indicator_count + ?, end_us = start_us + ?, duration_us = ?,
-                    ingest_next_sequence = ?, ingest_end_us = ?, ingest_index_offset = coalesce(?, ingest_index_offset),
-                    ingest_seen_us = ?, ingest_state = 'live'
-                WHERE id = ?
-                """, arguments: [size, checked.eventCount, checked.indicators.count, endMicros, endMicros,
-                                 Int64(header.sequence) + 1, endMicros, checked.index == nil ? nil : offset,
-                                 Self.nowMicros, row.rowID])
-            return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: header.sequence &+ 1, complete: false)
+            return (positions, nil)
         }
+    }
+
+    /// One chunk of `appendIngest`, inside the caller's transaction.
+    private func appendChunk(_ db: Database, host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws -> IngestPosition {
+        let uuid = recordingID.uuidString.lowercased()
+        guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
+            throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
+        }
+        try self.checkNextOffset(row, offset, uuid: uuid)
+        let file = try Self.storedFileHeader(db, row.rowID, uuid: uuid)
+        let checked: ChunkCheck.Checked
+        switch Result(catching: { () throws(FormatError) -> ChunkCheck.Checked in
+            try ChunkCheck.check(chunk, at: ChunkCheck.Position(offset: offset, sequence: row.nextSequence, notBeforeMicros: row.endMicros,
+                                                                minorVersion: file.minor), salt: file.salt, compressor: Compressor())
+        }) {
+        case .success(let found): checked = found
+        case .failure(let error): throw Self.badChunk(uuid, offset, error.message)
+        }
+        let header = checked.header
+        if let index = checked.index {
+            try Self.crossCheck(db, index, at: offset, sequence: header.sequence, row: row, salt: file.salt, uuid: uuid)
+        }
+        try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)",
+                       arguments: [row.rowID, offset, Int64(header.sequence), Data(chunk)])
+        if !row.textPending {
+            // `indexText` indexed what had arrived; the text is built again, whole, once
+            // the recording is complete (or by `indexText` if it never is).
+            try Self.deleteText(db, recording: row.rowID)
+            try db.execute(sql: "UPDATE recordings SET text_pending = 1, text_bytes = 0 WHERE id = ?", arguments: [row.rowID])
+        }
+        let room = max(0, CatalogLimits.maxIndicatorsPerRecording - row.indicatorCount)
+        if room > 0 && !checked.indicators.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
+            for indicator in checked.indicators.prefix(room) {
+                guard let kind = IndicatorKind(indicator.kind) else { continue }
+                try insert.execute(arguments: [row.rowID, indicator.timeMicros, kind, indicator.detail])
+            }
+        }
+        let endMicros = max(row.endMicros, header.endMicros)
+        let size = offset + Int64(chunk.count)
+        try db.execute(sql: """
+            UPDATE recordings SET file_size = ?, chunk_count = chunk_count + 1, event_count = event_count + ?,
+                indicator_count = indicator_count + ?, end_us = start_us + ?, duration_us = ?,
+                ingest_next_sequence = ?, ingest_end_us = ?, ingest_index_offset = coalesce(?, ingest_index_offset),
+                ingest_seen_us = ?, ingest_state = 'live'
+            WHERE id = ?
+            """, arguments: [size, checked.eventCount, checked.indicators.count, endMicros, endMicros,
+                             Int64(header.sequence) + 1, endMicros, checked.index == nil ? nil : offset,
+                             Self.nowMicros, row.rowID])
+        return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: header.sequence &+ 1, complete: false)
     }
 
     /// Stores a streamed recording's trailer and settles the recording in the same
@@ -179,7 +209,9 @@ extension Catalog {
     ///   offset; `.conflict` for a complete recording with another trailer;
     ///   `.ingestBadChunk` when the recording would not verify as complete (nothing is
     ///   stored); `.storageFull`, `.busy`, `.database`.
-    public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8]) throws(CatalogError) -> IngestPosition {
+    ///   - deferText: store no terminal text and mark it pending, as `import --defer-text`
+    ///     does (a server builds it after acknowledging the trailer, outside the write lock).
+    public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
         return try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
@@ -207,7 +239,7 @@ extension Catalog {
                 throw CatalogError(.ingestBadChunk, "Recording \(uuid) with this trailer would be \(verdict.status.rawValue), not complete (the first problem\(at): \(CatalogError.clause(first?.message ?? "none reported"))); the trailer was not stored.")
             }
             let name = "recording \(uuid)"
-            let prepared = try PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: false)
+            let prepared = try PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
             let note = try prepared.settle(db, rowID: row.rowID, sha256: PreparedImport.digest(source, name: name))
             try db.execute(sql: "UPDATE recordings SET ingest_state = NULL, ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)

@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// channel's back pressure holds at most two decoded messages).
 struct IngestConnection {
     let server: IngestServer
-    let connection: NIOAsyncChannel<StreamMessage, StreamMessage>
+    let connection: NIOAsyncChannel<IngestInbound, StreamMessage>
 
     /// Where the conversation is.
     enum State {
@@ -31,9 +31,13 @@ struct IngestConnection {
             try await withGracefulShutdownHandler {
                 try await connection.executeThenClose { inbound, outbound in
                     var state = State.opening
-                    for try await message in inbound {
+                    for try await inboundItem in inbound {
                         busy.withLockedValue { $0 = true }
-                        let (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
+                        let (replies, done): ([StreamMessage], Bool)
+                        switch inboundItem {
+                        case .message(let message): (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
+                        case .chunks(let chunks): (replies, done) = await store(chunks, state: state, peer: peer, logger: logger)
+                        }
                         for reply in replies { try await outbound.write(reply) }
                         busy.withLockedValue { $0 = false }
                         if done { return }
@@ -94,8 +98,10 @@ struct IngestConnection {
                 return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], false)
             case (.trailer(let offset, let bytes), .recording(let name, let id)):
                 host = name
-                let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes) }
+                let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes, deferText: true) }
                 logger.info("recording complete", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)"])
+                // The terminal text is built after the ack, outside the write lock the trailer held.
+                server.indexTextLater(id)
                 return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], true)
             case (.end(let offset), .recording(let name, let id)):
                 host = name
@@ -118,6 +124,41 @@ struct IngestConnection {
         } catch {
             logger.error("cannot store", metadata: ["error": "\(error)"])
             return refuse(StreamRefusal(.internalError, "The server failed to store the message; retry later."), host: host)
+        }
+    }
+
+    /// Chunks that arrived together, stored in one transaction; an ack for each stored, then
+    /// the refusal of the first one that was not (which ends the connection).
+    func store(_ chunks: [(offset: Int64, bytes: [UInt8])], state: State, peer: String, logger: Logger) async -> ([StreamMessage], Bool) {
+        guard case .recording(let name, let id) = state else {
+            let refusal = StreamRefusal(.malformed, "A chunk message is out of place here.")
+            server.auditRefusal(refusal, host: nil, peer: peer)
+            return ([.error(refusal.code, refusal.message)], true)
+        }
+        if chunks.count == 1, let only = chunks.first {
+            var unchanged = state
+            return await handle(.chunk(offset: only.offset, bytes: only.bytes), state: &unchanged, peer: peer, logger: logger)
+        }
+        let catalog = server.catalog
+        do {
+            let (positions, refusal) = try await server.threadPool.runIfActive {
+                try catalog.value.appendIngest(host: name, recordingID: id, chunks: chunks)
+            }
+            var replies = positions.map { StreamMessage.ack(sequence: $0.nextSequence &- 1, position: Self.streamPosition($0)) }
+            guard let refusal else { return (replies, false) }
+            let streamRefusal = Self.refusal(for: refusal, catalogPath: catalog.value.path)
+            server.auditRefusal(streamRefusal, host: name, peer: peer)
+            replies.append(.error(streamRefusal.code, LogSafe.escape(streamRefusal.message)))
+            return (replies, true)
+        } catch let error as CatalogError {
+            let refusal = Self.refusal(for: error, catalogPath: catalog.value.path)
+            if error.code != .ingestNotYours { server.auditRefusal(refusal, host: name, peer: peer) }
+            return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
+        } catch {
+            logger.error("cannot store", metadata: ["error": "\(error)"])
+            let refusal = StreamRefusal(.internalError, "The server failed to store the message; send it again later.")
+            server.auditRefusal(refusal, host: name, peer: peer)
+            return ([.error(refusal.code, refusal.message)], true)
         }
     }
 

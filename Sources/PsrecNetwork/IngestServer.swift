@@ -70,6 +70,21 @@ public final class IngestServer: Service, Sendable {
         refusalLimiter = RefusalLimiter(perMinute: configuration.auditedRefusalsPerMinute)
     }
 
+    /// Builds a completed recording's terminal text on the catalog threads (`search --text`
+    /// finds it once done; `psrec index` does it if the server stops first).
+    func indexTextLater(_ id: UUID) {
+        let catalog = self.catalog, logger = self.logger
+        threadPool.submit { state in
+            guard state == .active else { return }
+            do {
+                let recording = try catalog.value.recording(id.uuidString.lowercased())
+                _ = try catalog.value.indexText(of: recording, actor: "psrec serve")
+            } catch {
+                logger.error("cannot index a recording's text", metadata: ["recording": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Logs a refusal and writes it to the audit log, at most `auditedRefusalsPerMinute` rows
     /// per peer address and minute (a flood of bad tokens must not become a flood of
     /// synchronous writes); what was held back is counted in the next row written.
@@ -110,7 +125,7 @@ public final class IngestServer: Service, Sendable {
 
     func serve() async throws {
         let configuration = self.configuration
-        let server: NIOAsyncChannel<NIOAsyncChannel<StreamMessage, StreamMessage>, Never>
+        let server: NIOAsyncChannel<NIOAsyncChannel<IngestInbound, StreamMessage>, Never>
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
@@ -124,7 +139,8 @@ public final class IngestServer: Service, Sendable {
                                                                                       budget: self.budget)))
                         try sync.addHandler(MessageToByteHandler(StreamMessageEncoder()))
                         try sync.addHandler(RefusalHandler { [weak self] refusal, peer in self?.auditRefusal(refusal, host: nil, peer: peer) })
-                        return try NIOAsyncChannel<StreamMessage, StreamMessage>(
+                        try sync.addHandler(ChunkBatcher())
+                        return try NIOAsyncChannel<IngestInbound, StreamMessage>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
                     }
@@ -301,5 +317,56 @@ final class RefusalLimiter: @unchecked Sendable {
         window.held += 1
         windows[peer] = window
         return nil
+    }
+}
+
+/// What a connection's task receives: a message, or chunks that arrived together.
+enum IngestInbound: Sendable {
+    case message(StreamMessage)
+    case chunks([(offset: Int64, bytes: [UInt8])])
+}
+
+/// Gathers the chunk messages decoded from one read of the socket (up to 64 chunks or
+/// 8 MiB) into one `.chunks`, which the catalog stores in one transaction: one sync of the
+/// disk for all of them (group commit). Any other message passes on alone, after the chunks
+/// before it.
+final class ChunkBatcher: ChannelInboundHandler {
+    typealias InboundIn = StreamMessage
+    typealias InboundOut = IngestInbound
+
+    static let maxChunks = 64
+    static let maxBytes = 8 << 20
+
+    private var pending: [(offset: Int64, bytes: [UInt8])] = []
+    private var bytes = 0
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        guard case .chunk(let offset, let chunk) = message else {
+            flush(context)
+            context.fireChannelRead(wrapInboundOut(.message(message)))
+            return
+        }
+        pending.append((offset, chunk))
+        bytes += chunk.count
+        if pending.count >= Self.maxChunks || bytes >= Self.maxBytes { flush(context) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        flush(context)
+        context.fireChannelInactive()
+    }
+
+    private func flush(_ context: ChannelHandlerContext) {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending = []
+        bytes = 0
+        context.fireChannelRead(wrapInboundOut(.chunks(batch)))
     }
 }

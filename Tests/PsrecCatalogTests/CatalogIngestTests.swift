@@ -158,7 +158,7 @@ struct CatalogIngestTests {
         var other80 = file.trailer
         other80[20] ^= 1
         refusal(.conflict) { _ = try catalog.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: other80) }
-        refusal(.ingestOutOfOrder) { _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: Int64(file.bytes.count), chunk: file.chunks[0].bytes) }
+        refusal(.ingestComplete) { _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: Int64(file.bytes.count), chunk: file.chunks[0].bytes) }
         #expect(try storedSize(catalog, file.id) == Int64(file.bytes.count))
     }
 
@@ -187,6 +187,33 @@ struct CatalogIngestTests {
         let done = try reopened.beginIngest(host: "cap1", head: file.head, actor: "server")
         #expect(done.complete && done.committedBytes == Int64(file.bytes.count))
         #expect(try reopened.recording(file.id.uuidString).state == .complete)
+    }
+
+    @Test("Chunks stored together (group commit): one transaction; a bad chunk among them keeps those before it and nothing after")
+    func groupCommit() throws {
+        let ws = try Workspace()
+        let file = try StreamedFile.make()
+        let catalog = try ws.catalog()
+        _ = try catalog.beginIngest(host: "cap1", head: file.head, actor: "server")
+        // The first five together.
+        let (positions, firstRefusal) = try catalog.appendIngest(host: "cap1", recordingID: file.id, chunks: Array(file.chunks[0..<5]))
+        #expect(firstRefusal == nil)
+        #expect(positions.map(\.committedBytes) == file.chunks[0..<5].map { $0.offset + Int64($0.bytes.count) })
+        #expect(positions.map(\.nextSequence) == (2...6).map { UInt32($0) })
+        // The next three, the second of them with a flipped payload byte.
+        var batch = Array(file.chunks[5..<8])
+        batch[1].bytes[batch[1].bytes.count - 1] ^= 1
+        let (kept, bad) = try catalog.appendIngest(host: "cap1", recordingID: file.id, chunks: batch)
+        #expect(kept.count == 1)
+        #expect(bad?.code == .ingestBadChunk)
+        #expect(try storedSize(catalog, file.id) == file.chunks[6].offset)
+        // A batch whose first chunk is refused throws, as a single chunk does.
+        refusal(.ingestOutOfOrder) { _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, chunks: Array(file.chunks[7...])) }
+        // The rest, together, then the trailer: the file byte for byte.
+        let (rest, none) = try catalog.appendIngest(host: "cap1", recordingID: file.id, chunks: Array(file.chunks[6...]))
+        #expect(none == nil && rest.count == file.chunks.count - 6)
+        _ = try catalog.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
+        #expect(try exported(catalog, catalog.recording(file.id.uuidString)) == file.bytes)
     }
 
     /// A catalog holding `file`'s head and its first `count` chunks.

@@ -91,6 +91,14 @@ import Testing
         #expect(record.status == 0, "\(record.stderr)")
         #expect(!record.stderr.contains("not"), "\(record.stderr)")
 
+        // The streamed session's terminal text is indexed by the server after its trailer.
+        var found = false
+        for _ in 0..<100 {
+            if try CLI.run(["search", "--db", db, "--text", "streamed-bye"]).text.contains("gw-1") || (try CLI.run(["search", "--db", db, "--text", "streamed-bye", "--json"]).text.contains("recording_id")) { found = true; break }
+            usleep(100_000)
+        }
+        #expect(found, "search --text does not find the streamed session")
+
         // The wrong CA: the capture host refuses the server.
         let wrongCA = try CLI.run(["upload", "--server", url, "--ca", tls.otherCAPEM, "--token-file", token, recorded])
         #expect(wrongCA.status == 3)
