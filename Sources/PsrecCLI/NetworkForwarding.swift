@@ -68,18 +68,9 @@ final class RecordingStream {
         }
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw NetworkFileError("Cannot start streaming: \(String(cString: strerror(errno))).") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 2)
-        for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
-        let argv = ["psrec-net", "follow", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { for arg in cArgs { free(arg) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, tool, &actions, nil, cArgs, environ)
+        let arguments = ["follow", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
+        let (status, child) = NetworkTool.spawn(tool, arguments, stdin: toChild[0], stdout: fromChild[1], stderr: fromChild[1],
+                                                closing: [toChild[1], fromChild[0]])
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
@@ -130,17 +121,7 @@ extension NetworkTool {
         guard let tool = path else { return (nil, "", "psrec-net is neither beside psrec nor on the PATH.") }
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0, pipe(&err) == 0 else { return (nil, "", String(cString: strerror(errno))) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        for fd in out + err { posix_spawn_file_actions_addclose(&actions, fd) }
-        let cArgs = (["psrec-net"] + arguments).map { strdup($0) } + [nil]
-        defer { for arg in cArgs { free(arg) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, tool, &actions, nil, cArgs, environ)
+        let (spawned, child) = spawn(tool, arguments, stdin: nil, stdout: out[1], stderr: err[1], closing: [out[0], err[0]])
         close(out[1]); close(err[1])
         defer { close(out[0]); close(err[0]) }
         guard spawned == 0 else { return (nil, "", String(cString: strerror(spawned))) }
@@ -248,19 +229,36 @@ extension NetworkTool {
     /// /dev/null, and does not wait for it.
     static func spawnDetached(_ arguments: [String]) {
         guard let tool = path else { return }
+        _ = spawn(tool, arguments, stdin: nil, stdout: nil, stderr: nil, closing: [], newSession: true)
+    }
+
+    /// Starts `tool` as `psrec-net ARGUMENTS…` with the given descriptors as its standard
+    /// streams (nil: /dev/null), `closing` closed in the child, in a session of its own when
+    /// `newSession`.
+    /// - Returns: posix_spawn's status (0 when started) and the child's pid.
+    static func spawn(_ tool: String, _ arguments: [String], stdin: Int32?, stdout: Int32?, stderr: Int32?, closing: [Int32],
+                      newSession: Bool = false) -> (status: Int32, pid: pid_t) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        for (target, source) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
+            if let source {
+                posix_spawn_file_actions_adddup2(&actions, source, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
+        }
+        for fd in Set(closing + [stdin, stdout, stderr].compactMap { $0 }) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // POSIX_SPAWN_SETSID (glibc, 0x80; hidden from Swift behind _GNU_SOURCE).
-        posix_spawnattr_setflags(&attributes, 0x80)
+        if newSession { posix_spawnattr_setflags(&attributes, 0x80) }
         let cArgs = (["psrec-net"] + arguments).map { strdup($0) } + [nil]
         defer { for arg in cArgs { free(arg) } }
         var child: pid_t = 0
-        _ = posix_spawn(&child, tool, &actions, &attributes, cArgs, environ)
+        let status = posix_spawn(&child, tool, &actions, &attributes, cArgs, environ)
+        return (status, child)
     }
 
     /// `psrec://HOST:PORT` (or `psrec+insecure://`) for `server`.

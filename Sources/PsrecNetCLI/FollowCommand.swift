@@ -23,13 +23,7 @@ struct FollowCommand: ParsableCommand {
     func run() throws {
         // The recorder may be gone by the time the last sentence is written.
         signal(SIGPIPE, SIG_IGN)
-        let target: UploadTarget
-        do {
-            target = try NetworkTLS.target(server, tokenFile: tokenFile, ca: ca)
-        } catch let error as NetworkFileError {
-            Console.error(error.description)
-            throw ExitCode(ExitStatus.usage)
-        }
+        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
         let uploader = StreamUploader(target: target, path: file, following: true,
                                       logger: Logger(label: "psrec.follow", factory: { _ in SwiftLogNoOpLogHandler() }), maxAttempts: 3)
         // The recorder closes our standard input when the session has ended.

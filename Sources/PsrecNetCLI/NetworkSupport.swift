@@ -35,6 +35,16 @@ enum NetworkTLS {
         }
     }
 
+    /// `target(_:tokenFile:ca:)`, or the sentence on stderr and exit 64.
+    static func targetOrUsageError(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
+        do {
+            return try target(server, tokenFile: tokenFile, ca: ca)
+        } catch let error as NetworkFileError {
+            Console.error(error.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
     /// The upload target of `--server`, `--token-file` and `--ca`.
     static func target(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
         UploadTarget(host: server.host, port: server.port, tls: server.insecure ? nil : try clientTLS(ca: ca), token: try NetworkFiles.token(tokenFile))

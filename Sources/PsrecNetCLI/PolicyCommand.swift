@@ -18,13 +18,7 @@ struct PolicyCommand: ParsableCommand {
     @Argument var application: String
 
     func run() throws {
-        let target: UploadTarget
-        do {
-            target = try NetworkTLS.target(server, tokenFile: tokenFile, ca: ca)
-        } catch let error as NetworkFileError {
-            Console.error(error.description)
-            throw ExitCode(ExitStatus.usage)
-        }
+        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
         let application = self.application
         do {
             let policy = try waitFor { try await StreamUploader.policy(of: application, target: target) }

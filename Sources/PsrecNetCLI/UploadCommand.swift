@@ -40,13 +40,7 @@ struct UploadCommand: ParsableCommand {
     var paths: [String]
 
     func run() throws {
-        let target: UploadTarget
-        do {
-            target = try NetworkTLS.target(server, tokenFile: tokenFile, ca: ca)
-        } catch let error as NetworkFileError {
-            Console.error(error.description)
-            throw ExitCode(ExitStatus.usage)
-        }
+        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false

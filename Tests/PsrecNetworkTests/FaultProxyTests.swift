@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
-import PsrecNetwork
+@testable import PsrecNetwork
 import PsrecStream
 import PsrecTestSupport
 import Testing
@@ -97,7 +97,7 @@ final class ConnectionPair: @unchecked Sendable {
                 // Acks stop arriving, the connection stays open (a server gone without a
                 // reset): the capture host's ack timeout ends it, long before this does
                 // (the test's time limit fails an uploader that waits for it).
-                Thread.sleep(forTimeInterval: 90)
+                Thread.sleep(forTimeInterval: 300)
                 break
             }
             var at = 0
@@ -129,7 +129,7 @@ final class ConnectionPair: @unchecked Sendable {
 
 @Suite struct FaultProxyTests {
     @Test("Through a proxy that cuts, resets and stalls connections: every recording completes, byte for byte, and nothing acknowledged is lost",
-          .timeLimit(.minutes(1)), arguments: [1, 2])
+          .timeLimit(.minutes(2)), arguments: [1, 2])
     func recordingsSurviveABrokenNetwork(seed: Int) async throws {
         print("FaultProxyTests seed \(seed)")
         let server = try await TestServer(idleTimeout: .seconds(10))
@@ -140,17 +140,21 @@ final class ConnectionPair: @unchecked Sendable {
         var files: [(String, UUID)] = []
         for n in 0..<10 { files.append(try TestRecordings.write(in: server.dir, name: "f\(n)", chunks: 20 + 3 * n, bytesPerChunk: 1500, seed: UInt64(seed * 100 + n))) }
         let target = UploadTarget(host: "127.0.0.1", port: proxy.port, tls: nil, token: token)
-        let results = try await withThrowingTaskGroup(of: UploadResult.self) { group in
+        // The uploaders run on threads of their own: the shared cooperative threads may all be
+        // blocked by other tests of this process.
+        let executor = DedicatedExecutor(threads: 2, name: "test-uploaders")
+        defer { executor.shutdown() }
+        let results = try await withTaskExecutorPreference(executor) { try await withThrowingTaskGroup(of: UploadResult.self) { group in
             for (path, _) in files {
                 group.addTask {
                     try await StreamUploader(target: target, path: path, logger: IngestServerTests.quiet, initialBackoff: .milliseconds(20),
-                                             maxBackoff: .milliseconds(200), maxAttempts: 200, ackTimeout: .seconds(1)).run()
+                                             maxBackoff: .milliseconds(200), maxAttempts: 200, ackTimeout: .seconds(3)).run()
                 }
             }
             var all: [UploadResult] = []
             for try await result in group { all.append(result) }
             return all
-        }
+        } }
         #expect(results.allSatisfy { $0.position.complete })
         #expect(results.reduce(0) { $0 + $1.connections } > files.count, "no connection failed: the proxy injected nothing")
         print("FaultProxyTests: faults \(proxy.faults), connections \(results.reduce(0) { $0 + $1.connections })")
