@@ -8,33 +8,9 @@ import PsrecFormat
 /// characters, line and paragraph separators), the list JSON output uses too, is shown as
 /// an escape: `\x1b` for C0, DEL and C1, `\u{202e}` for the rest.
 public enum TerminalSafe {
-    /// `text` with every control character escaped (`\x1b`, `\n`, `\u{202e}`).
-    public static func escape(_ text: String) -> String {
-        // Plain printable ASCII, the bulk of recorded output, needs no escape.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            switch v {
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x5C: out += "\\\\"
-            case 0..<0x20, 0x7F, 0x80..<0xA0:
-                let hex = String(v, radix: 16)
-                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-            default:
-                // The same list as JSON output: bidi controls, invisible and format characters.
-                if UnsafeScalars.contains(scalar) {
-                    out += "\\u{" + String(v, radix: 16) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    /// `text` with every control character escaped (`\x1b`, `\n`, `\u{202e}`): see
+    /// `UnsafeScalars.escape(_:)`, which the server's log and audit rows use too.
+    public static func escape(_ text: String) -> String { UnsafeScalars.escape(text) }
 
     /// Escapes raw bytes: printable ASCII as is, the rest as `\xNN` (invalid UTF-8 too).
     public static func escape(bytes: [UInt8]) -> String {

@@ -247,6 +247,26 @@ extension Catalog {
         }
     }
 
+    /// A recording `host` streams ends at `offset` without a trailer (its recorder was
+    /// killed, or its host rebooted): it is marked `interrupted` at once, and stays playable
+    /// up to there. A later `beginIngest` from the same host resumes it.
+    /// - Returns: its position.
+    /// - Throws: `.notFound`; `.ingestNotYours` (logged); `.ingestComplete`;
+    ///   `.ingestOutOfOrder` when `offset` is not where it ends in the catalog; `.busy`,
+    ///   `.database`.
+    public func endIngest(host: String, recordingID: UUID, offset: Int64) throws(CatalogError) -> IngestPosition {
+        let uuid = recordingID.uuidString.lowercased()
+        return try ingestTransaction { db in
+            guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
+                throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path).")
+            }
+            try self.checkNextOffset(row, offset, uuid: uuid)
+            try db.execute(sql: "UPDATE recordings SET ingest_state = 'interrupted', ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
+            try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "ended without a trailer by capture host \(host) at byte \(row.fileSize)")
+            return row.position(recordingID)
+        }
+    }
+
     /// Marks `interrupted` the live recordings that received nothing since
     /// `seenBeforeMicros`; the next chunk or `beginIngest` from their host makes them live
     /// again.

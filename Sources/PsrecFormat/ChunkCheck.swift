@@ -111,19 +111,7 @@ public enum ChunkCheck {
 
     /// The payload after its CRC check, decompressed when its codec is not 0.
     static func readPayload(_ bytes: [UInt8], header: ChunkHeader, offset: Int64, salt: UInt64, compressor: Compressor) throws(FormatError) -> [UInt8] {
-        let payloadOffset = offset + Int64(ChunkHeader.size)
-        let stored = Array(bytes[ChunkHeader.size...])
-        return try stored.withBytes { (raw) throws(FormatError) -> [UInt8] in
-            guard Checksum.salted(raw, salt: salt) == header.payloadCRC else {
-                throw FormatError(.badPayloadChecksum, "A chunk payload fails its checksum (sequence \(header.sequence))", offset: payloadOffset)
-            }
-            if header.codec == .none { return stored }
-            do {
-                return try compressor.decompress(raw, codec: header.codec, decodedLength: header.decodedLength,
-                                                 frames: header.isColumnar ? .several : .one)
-            } catch {
-                throw FormatError(.badCompression, FormatError.from(error).message, offset: payloadOffset)
-            }
-        }
+        try RecordingReader.decodePayload(Array(bytes[ChunkHeader.size...]), header, payloadOffset: offset + Int64(ChunkHeader.size),
+                                          salt: salt, compressor: compressor)
     }
 }

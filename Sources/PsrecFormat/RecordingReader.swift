@@ -166,7 +166,15 @@ public final class RecordingReader {
         guard stored.count == chunk.storedLength else {
             throw FormatError(.truncatedChunk, "The file ends inside a chunk payload", offset: payloadOffset)
         }
-        return try stored.withBytes { (raw) throws(FormatError) -> [UInt8] in
+        return try decodePayload(stored, chunk, payloadOffset: payloadOffset, salt: salt, compressor: compressor)
+    }
+
+    /// A chunk's stored payload after its CRC check, decompressed to its declared size
+    /// (as is for codec 0): the one place either reading path, and `ChunkCheck`, does it.
+    /// - Throws: `.badPayloadChecksum`, `.badCompression`.
+    static func decodePayload(_ stored: [UInt8], _ chunk: ChunkHeader, payloadOffset: Int64, salt: UInt64,
+                              compressor: Compressor) throws(FormatError) -> [UInt8] {
+        try stored.withBytes { (raw) throws(FormatError) -> [UInt8] in
             guard Checksum.salted(raw, salt: salt) == chunk.payloadCRC else {
                 throw FormatError(.badPayloadChecksum, "A chunk payload fails its checksum (sequence \(chunk.sequence))", offset: payloadOffset)
             }

@@ -53,4 +53,35 @@ public enum UnsafeScalars {
         }
         return false
     }
+
+    /// `text` made safe to print on a terminal or to write in a log line: `\n`, `\r`, `\t`
+    /// and `\\` for those, `\x1b` for the other C0 controls, DEL and C1, `\u{202e}` for the
+    /// rest of the list. (`TerminalSafe.escape` in the CLI, and the ingest server's log and
+    /// audit rows.)
+    public static func escape(_ text: String) -> String {
+        // Plain printable ASCII, the bulk of recorded output, needs no escape.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            switch v {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x5C: out += "\\\\"
+            case 0..<0x20, 0x7F, 0x80..<0xA0:
+                let hex = String(v, radix: 16)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            default:
+                // The same list as JSON output: bidi controls, invisible and format characters.
+                if contains(scalar) {
+                    out += "\\u{" + String(v, radix: 16) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
 }

@@ -15,15 +15,13 @@ struct FollowCommand: ParsableCommand {
         abstract: "Stream a recording while its recorder writes it (started by record --server).",
         shouldDisplay: false)
 
-    @Option var server: ServerURL
-    @Option(name: .customLong("token-file")) var tokenFile: String
-    @Option var ca: String?
-    @Argument var file: String
+    @OptionGroup var connection: ServerOptions
+    @Argument(help: ArgumentHelp("The recording being written.", valueName: "file")) var file: String
 
     func run() throws {
         // The recorder may be gone by the time the last sentence is written.
         signal(SIGPIPE, SIG_IGN)
-        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
+        let target = try connection.target()
         let uploader = StreamUploader(target: target, path: file, following: true,
                                       logger: Logger(label: "psrec.follow", factory: { _ in SwiftLogNoOpLogHandler() }), maxAttempts: 3)
         // The recorder closes our standard input when the session has ended.

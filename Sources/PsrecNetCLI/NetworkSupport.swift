@@ -35,19 +35,31 @@ enum NetworkTLS {
         }
     }
 
-    /// `target(_:tokenFile:ca:)`, or the sentence on stderr and exit 64.
-    static func targetOrUsageError(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
+    /// The upload target of `--server`, `--token-file` and `--ca`.
+    static func target(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
+        UploadTarget(host: server.host, port: server.port, tls: server.insecure ? nil : try clientTLS(ca: ca), token: try NetworkFiles.token(tokenFile))
+    }
+}
+
+/// `--server`, `--token-file` and `--ca` of `upload`, `follow` and `policy`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The server: psrec://HOST:PORT, or psrec+insecure://127.0.0.1:PORT for a loopback server without TLS.", valueName: "url"))
+    var server: ServerURL
+
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("The capture host's token (psrec host add), in a file readable by its owner only.", valueName: "file"))
+    var tokenFile: String
+
+    @Option(help: ArgumentHelp("CA certificates (PEM) that the server's certificate must chain to (default: the system's).", valueName: "file"))
+    var ca: String?
+
+    /// The upload target, or the sentence on stderr and exit 64.
+    func target() throws -> UploadTarget {
         do {
-            return try target(server, tokenFile: tokenFile, ca: ca)
+            return try NetworkTLS.target(server, tokenFile: tokenFile, ca: ca)
         } catch let error as NetworkFileError {
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)
         }
-    }
-
-    /// The upload target of `--server`, `--token-file` and `--ca`.
-    static func target(_ server: ServerURL, tokenFile: String, ca: String?) throws -> UploadTarget {
-        UploadTarget(host: server.host, port: server.port, tls: server.insecure ? nil : try clientTLS(ca: ca), token: try NetworkFiles.token(tokenFile))
     }
 }
 

@@ -12,13 +12,11 @@ struct PolicyCommand: ParsableCommand {
         abstract: "Ask the server whether an application's sessions are recorded (for record --server).",
         shouldDisplay: false)
 
-    @Option var server: ServerURL
-    @Option(name: .customLong("token-file")) var tokenFile: String
-    @Option var ca: String?
-    @Argument var application: String
+    @OptionGroup var connection: ServerOptions
+    @Argument(help: "The application the session belongs to.") var application: String
 
     func run() throws {
-        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
+        let target = try connection.target()
         let application = self.application
         do {
             let policy = try waitFor { try await StreamUploader.policy(of: application, target: target) }

@@ -24,14 +24,7 @@ struct UploadCommand: ParsableCommand {
         64 usage error.
         """)
 
-    @Option(help: ArgumentHelp("The server: psrec://HOST:PORT, or psrec+insecure://127.0.0.1:PORT for a loopback server without TLS.", valueName: "url"))
-    var server: ServerURL
-
-    @Option(name: .customLong("token-file"), help: ArgumentHelp("The capture host's token (psrec host add), in a file readable by its owner only.", valueName: "file"))
-    var tokenFile: String
-
-    @Option(help: ArgumentHelp("CA certificates (PEM) that the server's certificate must chain to (default: the system's).", valueName: "file"))
-    var ca: String?
+    @OptionGroup var connection: ServerOptions
 
     @Flag(name: .customLong("keep-local"), help: "Keep files the server holds in full.")
     var keepLocal = false
@@ -40,7 +33,7 @@ struct UploadCommand: ParsableCommand {
     var paths: [String]
 
     func run() throws {
-        let target = try NetworkTLS.targetOrUsageError(server, tokenFile: tokenFile, ca: ca)
+        let target = try connection.target()
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false

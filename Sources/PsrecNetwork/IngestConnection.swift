@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PsrecCatalog
+import PsrecFormat
 import PsrecStream
 import ServiceLifecycle
 
@@ -63,7 +64,7 @@ struct IngestConnection {
         let catalog = server.catalog
         func refuse(_ refusal: StreamRefusal, host: String?) -> ([StreamMessage], Bool) {
             server.auditRefusal(refusal, host: host, peer: peer)
-            return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
+            return ([.error(refusal.code, UnsafeScalars.escape(refusal.message))], true)
         }
         func onPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
             try await server.threadPool.runIfActive(work)
@@ -117,8 +118,8 @@ struct IngestConnection {
             // The catalog writes its own audit row for a host refused a recording.
             let refusal = Self.refusal(for: error, catalogPath: catalog.value.path)
             if error.code == .ingestNotYours {
-                logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(LogSafe.escape(refusal.message))"])
-                return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
+                logger.notice("refused", metadata: ["host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(UnsafeScalars.escape(refusal.message))"])
+                return ([.error(refusal.code, UnsafeScalars.escape(refusal.message))], true)
             }
             return refuse(refusal, host: host)
         } catch {
@@ -148,12 +149,12 @@ struct IngestConnection {
             guard let refusal else { return (replies, false) }
             let streamRefusal = Self.refusal(for: refusal, catalogPath: catalog.value.path)
             server.auditRefusal(streamRefusal, host: name, peer: peer)
-            replies.append(.error(streamRefusal.code, LogSafe.escape(streamRefusal.message)))
+            replies.append(.error(streamRefusal.code, UnsafeScalars.escape(streamRefusal.message)))
             return (replies, true)
         } catch let error as CatalogError {
             let refusal = Self.refusal(for: error, catalogPath: catalog.value.path)
             if error.code != .ingestNotYours { server.auditRefusal(refusal, host: name, peer: peer) }
-            return ([.error(refusal.code, LogSafe.escape(refusal.message))], true)
+            return ([.error(refusal.code, UnsafeScalars.escape(refusal.message))], true)
         } catch {
             logger.error("cannot store", metadata: ["error": "\(error)"])
             let refusal = StreamRefusal(.internalError, "The server failed to store the message; send it again later.")

@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOPosix
 public import NIOSSL
 public import PsrecCatalog
+import PsrecFormat
 import PsrecStream
 public import ServiceLifecycle
 
@@ -89,7 +90,7 @@ public final class IngestServer: Service, Sendable {
     /// per peer address and minute (a flood of bad tokens must not become a flood of
     /// synchronous writes); what was held back is counted in the next row written.
     func auditRefusal(_ refusal: StreamRefusal, host: String?, peer: String) {
-        let reason = LogSafe.escape(refusal.message)
+        let reason = UnsafeScalars.escape(refusal.message)
         logger.notice("refused", metadata: ["peer": "\(peer)", "host": "\(host ?? "-")", "code": "\(refusal.code)", "reason": "\(reason)"])
         guard let held = refusalLimiter.admit(peer: RefusalLimiter.address(of: peer)) else { return }
         let catalog = self.catalog, logger = self.logger

@@ -142,20 +142,3 @@ final class ByteBudget: @unchecked Sendable {
         lock.unlock()
     }
 }
-
-/// Text from the network (metadata, sentences quoting it) made safe for a log line, an
-/// audit row or an error sentence: control, format and bidi characters become `\u{…}`.
-enum LogSafe {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x206F, 0xFEFF:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-}

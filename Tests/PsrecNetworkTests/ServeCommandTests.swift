@@ -172,6 +172,15 @@ import Testing
         #expect(looseDown.text.contains("ran-loose-app"))
         #expect(looseDown.stderr.contains("psrec upload sends it later"))
         #expect(recordings().count == 2)
+        // A policy cache others may write is not trusted (anyone who can write it could turn a
+        // strict application best-effort, or the reverse): with it, the strict application is
+        // no longer known as strict.
+        let cache = spool.appendingPathComponent(".psrec-policy").path
+        chmod(cache, 0o666)
+        let untrusted = try record("strict-app", port: server.port)
+        #expect(untrusted.status == 0)
+        #expect(untrusted.stderr.contains("psrec upload sends it later"))
+        #expect(recordings().count == 3)
     }
 
     @Test("serve refuses to run without TLS off loopback, and a TLS key others can read")
