@@ -188,7 +188,7 @@ let package = Package(
             name: "PsrecNetworkTests",
             dependencies: ["PsrecTestSupport", "PsrecNetwork", "PsrecStream", "PsrecCatalog", "PsrecFormat", "PsrecCLI",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: upcoming),
         .testTarget(

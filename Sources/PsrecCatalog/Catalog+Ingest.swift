@@ -83,6 +83,7 @@ extension Catalog {
             guard prepared.layout.segments.count == 2, prepared.layout.segments.last?.kind == .chunk else {
                 throw CatalogError(.ingestBadChunk, "The head of recording \(uuid) does not read as a file header and one metadata chunk; nothing was stored.")
             }
+            self.ingestChecked.forget(uuid)
             let rowID = try prepared.insertContent(db)
             try db.execute(sql: """
                 UPDATE recordings SET ingest_host = ?, ingest_state = 'live', ingest_seen_us = ?, ingest_next_sequence = 1,
@@ -115,47 +116,92 @@ extension Catalog {
     ///   complete; `.ingestBadChunk` naming the check the chunk fails; `.storageFull`,
     ///   `.busy`, `.database`. Nothing is stored when it throws.
     public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
-        try ingestTransaction { db in try self.appendChunk(db, host: host, recordingID: recordingID, offset: offset, chunk: chunk) }
+        let checked = precheck(recordingID, [(offset, chunk)])
+        let (position, events) = try ingestTransaction { db in
+            try self.appendChunk(db, host: host, recordingID: recordingID, offset: offset, chunk: chunk, prechecked: checked?.results[0], fileHeader: checked?.file)
+        }
+        ingestChecked.remember(recordingID.uuidString.lowercased(), events.map { [(offset, $0)] } ?? [])
+        return position
     }
 
     /// `appendIngest` for consecutive chunks, in one transaction: the disk is synced once for
     /// all of them (group commit), and each is acknowledged only after that one commit.
     ///
-    /// Each chunk is stored in a savepoint of its own. When one fails its checks after others
-    /// were stored, those are committed and returned with the error for it; nothing of it or
-    /// of the chunks after it is stored.
+    /// A chunk is refused (`CatalogError`) before anything of it is written, so when one
+    /// fails its checks after others were stored, those are committed and returned with the
+    /// error for it; nothing of it or of the chunks after it is stored. A database error
+    /// stores nothing of the batch.
     /// - Returns: the position after each chunk stored, and the refusal of the first chunk
     ///   that was not, if any.
     /// - Throws: what `appendIngest` throws, when the first chunk is refused.
     public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> (positions: [IngestPosition], refusal: CatalogError?) {
-        try ingestTransaction { db in
+        let checked = precheck(recordingID, chunks)
+        var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
+        let outcome = try ingestTransaction { db in
             var positions: [IngestPosition] = []
-            for chunk in chunks {
+            events = []
+            for (i, chunk) in chunks.enumerated() {
                 do {
-                    try db.inSavepoint {
-                        positions.append(try self.appendChunk(db, host: host, recordingID: recordingID, offset: chunk.offset, chunk: chunk.bytes))
-                        return .commit
-                    }
+                    let (position, found) = try self.appendChunk(db, host: host, recordingID: recordingID, offset: chunk.offset, chunk: chunk.bytes,
+                                                                 prechecked: checked?.results[i], fileHeader: checked?.file)
+                    positions.append(position)
+                    if let found { events.append((chunk.offset, found)) }
                 } catch let error as CatalogError where !positions.isEmpty {
-                    return (positions, error)
+                    return (positions: positions, refusal: Optional(error))
                 }
             }
-            return (positions, nil)
+            return (positions: positions, refusal: CatalogError?.none)
         }
+        ingestChecked.remember(recordingID.uuidString.lowercased(), events)
+        return outcome
     }
 
-    /// One chunk of `appendIngest`, inside the caller's transaction.
-    private func appendChunk(_ db: Database, host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws -> IngestPosition {
+    /// The content checks (`ChunkCheck.checkContent`) of `chunks`, run before the write
+    /// lock is taken and on all cores at once: what holds the lock is then only the checks
+    /// that depend on the chunks before (`ChunkCheck.checkPlace`) and the writes. Nil when
+    /// the recording or its file header cannot be read: the transaction then checks each
+    /// chunk whole, and says what is wrong.
+    ///
+    /// The results are used only if the file header the transaction reads is this one.
+    private func precheck(_ recordingID: UUID, _ chunks: [(offset: Int64, bytes: [UInt8])]) -> (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])? {
+        let uuid = recordingID.uuidString.lowercased()
+        guard let bytes = try? read({ db in
+            try Data.fetchOne(db, sql: "SELECT c.bytes FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ? AND c.file_offset = 0", arguments: [uuid])
+        }), let file = try? [UInt8](bytes).withUnsafeBytes({ raw in try FileHeader.decode(raw) }) else { return nil }
+        func check(_ chunk: (offset: Int64, bytes: [UInt8]), _ compressor: Compressor) -> Result<ChunkCheck.Checked, FormatError> {
+            Result(catching: { () throws(FormatError) -> ChunkCheck.Checked in
+                try ChunkCheck.checkContent(chunk.bytes, offset: chunk.offset, minorVersion: file.minor, salt: file.salt, compressor: compressor)
+            })
+        }
+        if chunks.count == 1 { return (file, [check(chunks[0], Compressor())]) }
+        let work = OrderedWork<Compressor, Result<ChunkCheck.Checked, FormatError>>(
+            workers: min(chunks.count, ProcessInfo.processInfo.activeProcessorCount), depth: chunks.count, name: "psrec-ingest-check",
+            makeState: { Compressor() })
+        defer { work.stop() }
+        for chunk in chunks { work.submit { compressor in check(chunk, compressor) } }
+        return (file, chunks.map { _ in work.next() })
+    }
+
+    /// One chunk of `appendIngest`, inside the caller's transaction; `prechecked` is its
+    /// `precheck` result, made with `fileHeader`.
+    /// Every refusal it throws comes before its first write.
+    private func appendChunk(_ db: Database, host: String, recordingID: UUID, offset: Int64, chunk: [UInt8],
+                             prechecked: Result<ChunkCheck.Checked, FormatError>?, fileHeader: FileHeader?) throws -> (IngestPosition, Validator.CheckedEvents?) {
         let uuid = recordingID.uuidString.lowercased()
         guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
             throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
         }
         try self.checkNextOffset(row, offset, uuid: uuid)
         let file = try Self.storedFileHeader(db, row.rowID, uuid: uuid)
+        let position = ChunkCheck.Position(offset: offset, sequence: row.nextSequence, notBeforeMicros: row.endMicros, minorVersion: file.minor)
         let checked: ChunkCheck.Checked
         switch Result(catching: { () throws(FormatError) -> ChunkCheck.Checked in
-            try ChunkCheck.check(chunk, at: ChunkCheck.Position(offset: offset, sequence: row.nextSequence, notBeforeMicros: row.endMicros,
-                                                                minorVersion: file.minor), salt: file.salt, compressor: Compressor())
+            if let prechecked, let fileHeader, fileHeader.salt == file.salt, fileHeader.minor == file.minor {
+                let found = try prechecked.get()
+                try ChunkCheck.checkPlace(found.header, at: position)
+                return found
+            }
+            return try ChunkCheck.check(chunk, at: position, salt: file.salt, compressor: Compressor())
         }) {
         case .success(let found): checked = found
         case .failure(let error): throw Self.badChunk(uuid, offset, error.message)
@@ -164,7 +210,7 @@ extension Catalog {
         if let index = checked.index {
             try Self.crossCheck(db, index, at: offset, sequence: header.sequence, row: row, salt: file.salt, uuid: uuid)
         }
-        try db.execute(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, 'chunk', ?, ?)").execute(
                        arguments: [row.rowID, offset, Int64(header.sequence), Data(chunk)])
         if !row.textPending {
             // `indexText` indexed what had arrived; the text is built again, whole, once
@@ -182,16 +228,17 @@ extension Catalog {
         }
         let endMicros = max(row.endMicros, header.endMicros)
         let size = offset + Int64(chunk.count)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE recordings SET file_size = ?, chunk_count = chunk_count + 1, event_count = event_count + ?,
                 indicator_count = indicator_count + ?, end_us = start_us + ?, duration_us = ?,
                 ingest_next_sequence = ?, ingest_end_us = ?, ingest_index_offset = coalesce(?, ingest_index_offset),
                 ingest_seen_us = ?, ingest_state = 'live'
             WHERE id = ?
-            """, arguments: [size, checked.eventCount, checked.indicators.count, endMicros, endMicros,
+            """).execute(arguments: [size, checked.eventCount, checked.indicators.count, endMicros, endMicros,
                              Int64(header.sequence) + 1, endMicros, checked.index == nil ? nil : offset,
                              Self.nowMicros, row.rowID])
-        return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: header.sequence &+ 1, complete: false)
+        return (IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: header.sequence &+ 1, complete: false),
+                Validator.CheckedEvents(checked))
     }
 
     /// Stores a streamed recording's trailer and settles the recording in the same
@@ -199,6 +246,10 @@ extension Catalog {
     /// the catalog's own bytes), then its digest, counts, indicators and terminal text are
     /// made exactly as an import of the file makes them, and it is no longer live. Finishing
     /// a complete recording again with the same trailer at the same offset changes nothing.
+    ///
+    /// The EVENTS chunks this catalog object stored from the stream are not decoded again
+    /// (`IngestCheckMemory`): they passed the same checks when they arrived, and the check
+    /// still reads each one's header to make sure it is the chunk checked.
     ///
     /// Memory is bounded by a chunk and the recording's index, as for an import.
     /// - Parameters:
@@ -213,7 +264,8 @@ extension Catalog {
     ///     does (a server builds it after acknowledging the trailer, outside the write lock).
     public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
-        return try ingestTransaction { db in
+        let known = ingestChecked.known(uuid)
+        let position = try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
             }
@@ -232,7 +284,7 @@ extension Catalog {
                            arguments: [row.rowID, offset, Data(trailer)])
             let size = offset + Int64(trailer.count)
             let source = StoredRecordingSource(connection: db, rowID: row.rowID, recordingID: uuid, size: size)
-            let verdict = Validator.verify(source)
+            let verdict = Validator.verify(source, known: known)
             guard verdict.status == .complete else {
                 let first = verdict.problems.first
                 let at = first?.offset.map { " at byte \($0)" } ?? ""
@@ -245,6 +297,8 @@ extension Catalog {
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)
             return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: row.nextSequence, complete: true)
         }
+        ingestChecked.forget(uuid)
+        return position
     }
 
     /// A recording `host` streams ends at `offset` without a trailer (its recorder was
@@ -256,7 +310,7 @@ extension Catalog {
     ///   `.database`.
     public func endIngest(host: String, recordingID: UUID, offset: Int64) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
-        return try ingestTransaction { db in
+        let position = try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path).")
             }
@@ -265,6 +319,8 @@ extension Catalog {
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "ended without a trailer by capture host \(host) at byte \(row.fileSize)")
             return row.position(recordingID)
         }
+        ingestChecked.forget(uuid)
+        return position
     }
 
     /// Marks `interrupted` the live recordings that received nothing since
@@ -330,10 +386,10 @@ extension Catalog {
     /// The recording's ingest columns, or nil when the catalog does not have it.
     /// - Throws: an `IngestRefusal` when `host` does not stream it.
     private func ingestRow(_ db: Database, uuid: String, host: String, actor: String) throws -> IngestRow? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT id, file_size, status, indicator_count, text_pending, ingest_host, ingest_next_sequence, ingest_end_us, ingest_index_offset
             FROM recordings WHERE uuid = ?
-            """, arguments: [uuid]) else { return nil }
+            """), arguments: [uuid]) else { return nil }
         let owner: String? = row["ingest_host"]
         guard owner == host else {
             let why = owner == nil ? "it was imported from a file" : "another capture host streams it"
@@ -384,7 +440,7 @@ extension Catalog {
 
     /// The stored file header of a recording being streamed.
     private static func storedFileHeader(_ db: Database, _ rowID: Int64, uuid: String) throws -> FileHeader {
-        guard let bytes = try Data.fetchOne(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = 0", arguments: [rowID]) else {
+        guard let bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = 0"), arguments: [rowID]) else {
             throw CatalogError(.database, "The catalog holds no file header for recording \(uuid).")
         }
         do {

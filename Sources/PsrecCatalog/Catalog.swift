@@ -14,6 +14,8 @@ public final class Catalog {
     public let database: DatabaseQueue
     /// Path of the catalog file, for messages.
     public let path: String
+    /// The EVENTS chunks live ingest checked, for completing their recordings.
+    let ingestChecked = IngestCheckMemory()
 
     /// How long a write waits for another process's transaction (an import, an index, a
     /// prune) before giving up with `CatalogError.busy`, unless `init` is told otherwise.

@@ -39,7 +39,7 @@ public enum ChunkCheck {
     }
 
     /// Checks `bytes`, which must be exactly one chunk (header and payload), found at
-    /// `position` in a file with `salt`.
+    /// `position` in a file with `salt`: `checkPlace` on its header, then `checkContent`.
     ///
     /// Refused: a header that fails its magic, CRC or bounds; a length that is not the
     /// bytes given; a sequence other than `position.sequence`; a start before
@@ -49,18 +49,36 @@ public enum ChunkCheck {
     /// reader stops there). An unknown ancillary chunk is accepted once its payload CRC holds.
     /// - Throws: `FormatError` saying which check failed.
     public static func check(_ bytes: [UInt8], at position: Position, salt: UInt64, compressor: Compressor) throws(FormatError) -> Checked {
+        let header = try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in try ChunkHeader.decode(raw, salt: salt, offset: position.offset) }
+        try checkPlace(header, at: position)
+        return try checkContent(bytes, offset: position.offset, minorVersion: position.minorVersion, salt: salt, compressor: compressor)
+    }
+
+    /// The checks of `check` that depend on the chunks before this one: its sequence is
+    /// `position.sequence` and it starts no earlier than `position.notBeforeMicros`.
+    /// Cheap: a server runs them while it holds the recording, after `checkContent` ran
+    /// without holding it.
+    /// - Throws: `FormatError` saying which check failed.
+    public static func checkPlace(_ header: ChunkHeader, at position: Position) throws(FormatError) {
         let offset = position.offset
-        let header = try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in try ChunkHeader.decode(raw, salt: salt, offset: offset) }
-        guard bytes.count == ChunkHeader.size + header.storedLength else {
-            throw FormatError(.malformedPayload, "The chunk is \(bytes.count) bytes but its header says \(ChunkHeader.size + header.storedLength)", offset: offset)
-        }
         guard header.sequence == position.sequence else {
             throw FormatError(.badSequence, "The chunk has sequence \(header.sequence) where \(position.sequence) comes next", offset: offset + 8)
         }
         guard header.startMicros >= position.notBeforeMicros else {
             throw FormatError(.badTimestamp, "Chunk \(header.sequence) starts at \(header.startMicros) µs, before the previous chunk's end at \(position.notBeforeMicros) µs", offset: offset + 24)
         }
-        if header.isColumnar && position.minorVersion < 1 {
+    }
+
+    /// Every check of `check` but `checkPlace`'s, for a chunk at `offset` in a file of
+    /// `minorVersion` with `salt`: they depend on the chunk's own bytes only, so chunks can
+    /// be checked in any order and at once.
+    /// - Throws: `FormatError` saying which check failed.
+    public static func checkContent(_ bytes: [UInt8], offset: Int64, minorVersion: UInt8, salt: UInt64, compressor: Compressor) throws(FormatError) -> Checked {
+        let header = try bytes.withBytes { (raw) throws(FormatError) -> ChunkHeader in try ChunkHeader.decode(raw, salt: salt, offset: offset) }
+        guard bytes.count == ChunkHeader.size + header.storedLength else {
+            throw FormatError(.malformedPayload, "The chunk is \(bytes.count) bytes but its header says \(ChunkHeader.size + header.storedLength)", offset: offset)
+        }
+        if header.isColumnar && minorVersion < 1 {
             throw FormatError(.malformedPayload, "A columnar EVENTS chunk in a file whose header says version 1.0", offset: offset)
         }
         let isFirst = offset == Int64(FileHeader.size)

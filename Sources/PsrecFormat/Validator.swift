@@ -11,8 +11,31 @@ import Foundation
 ///
 /// Memory is bounded by one chunk plus the index; the file is read once more than a scan.
 public enum Validator {
+    /// What a caller already knows of an EVENTS chunk because it ran `ChunkCheck` on it
+    /// (a server checks each chunk as it arrives): `verify` takes it instead of decoding the
+    /// chunk again, when the chunk it finds at that offset has this very header (whose
+    /// checksum covers the payload's).
+    public struct CheckedEvents: Sendable {
+        let header: ChunkHeader
+        let eventCount: Int
+        let indicators: IndicatorTally
+
+        /// - Returns: nil for a chunk that is not an EVENTS chunk.
+        public init?(_ checked: ChunkCheck.Checked) {
+            guard checked.header.type == .events else { return nil }
+            header = checked.header
+            eventCount = checked.eventCount
+            var tally = IndicatorTally()
+            for indicator in checked.indicators { tally.add(indicator) }
+            indicators = tally
+        }
+    }
+
     /// Verifies the bytes from `source`. Never throws: unreadable input is `invalid`.
-    public static func verify(_ source: any ByteSource) -> Verdict {
+    /// - Parameter known: EVENTS chunks already checked, by offset, in this process (the
+    ///   tallies of their indicators are only comparable within one process); each is still
+    ///   read, but not decoded.
+    public static func verify(_ source: any ByteSource, known: [Int64: CheckedEvents] = [:]) -> Verdict {
         let reader: RecordingReader
         do {
             reader = try RecordingReader(source: source, scan: true)
@@ -21,7 +44,7 @@ public enum Validator {
             return Verdict(status: .invalid, problems: [Verdict.Problem(kind: error.code.rawValue, message: message, offset: error.offset)],
                            fileBytes: source.size, playableMicros: 0, lastGoodOffset: nil, chunks: 0, events: 0, indicators: 0, recordingID: nil)
         }
-        var check = Check(reader: reader)
+        var check = Check(reader: reader, known: known)
         check.run()
         return check.verdict()
     }
@@ -71,8 +94,12 @@ private struct Check {
     var indicatorEvents: [Int64: IndicatorTally] = [:]
     var indicatorCount = 0
     var badEntries = Set<Int64>()
+    let known: [Int64: Validator.CheckedEvents]
 
-    init(reader: RecordingReader) { self.reader = reader }
+    init(reader: RecordingReader, known: [Int64: Validator.CheckedEvents] = [:]) {
+        self.reader = reader
+        self.known = known
+    }
 
     mutating func problem(_ error: FormatError, sequence: UInt32? = nil, skippedTo: Int64? = nil, lost: ClosedRange<Int64>? = nil) {
         problems.append(Verdict.Problem(kind: error.code.rawValue, message: error.message, offset: error.offset,
@@ -98,10 +125,30 @@ private struct Check {
         }
     }
 
-    /// Decodes every event of every EVENTS chunk.
+    /// Decodes every event of every EVENTS chunk, but those `known` with the header found.
     mutating func checkEvents() {
+        var unknown: [Range<Int>] = []
+        for i in reader.entries.indices {
+            let entry = reader.entries[i]
+            if let checked = known[entry.offset], let header = try? reader.readHeader(at: entry.offset), header == checked.header {
+                events += checked.eventCount
+                if checked.indicators.count > 0 {
+                    indicatorEvents[entry.offset] = checked.indicators
+                    indicatorCount += checked.indicators.count
+                }
+            } else if let last = unknown.last, last.upperBound == i {
+                unknown[unknown.count - 1] = last.lowerBound..<(i + 1)
+            } else {
+                unknown.append(i..<(i + 1))
+            }
+        }
+        for run in unknown { decodeEvents(run) }
+    }
+
+    /// Decodes every event of the EVENTS chunks `range` of the reader's entries.
+    mutating func decodeEvents(_ range: Range<Int>) {
         // Read ahead on other threads; every chunk is still checked in order.
-        reader.forEachChunk(reader.entries.indices) { entry, read in
+        reader.forEachChunk(range) { entry, read in
             do {
                 let (chunk, payload) = try read.get()
                 var found = IndicatorTally()

@@ -10,8 +10,9 @@ import ServiceLifecycle
 
 /// One capture host's connection: `hello` (or `query`), then the recording's chunks, each
 /// stored by the catalog in one synchronous transaction before its `ack` is written.
-/// Messages are handled one at a time, in order; the next is not read meanwhile (the
-/// channel's back pressure holds at most two decoded messages).
+/// Messages are handled one at a time, in order. Chunks that arrive while one is stored are
+/// gathered by the `ChunkBatcher` and stored together next; reading stops when two batches
+/// wait (the channel's back pressure), so a connection holds at most four of 8 MiB.
 struct IngestConnection {
     let server: IngestServer
     let connection: NIOAsyncChannel<IngestInbound, StreamMessage>
@@ -42,6 +43,7 @@ struct IngestConnection {
                         for reply in replies { try await outbound.write(reply) }
                         busy.withLockedValue { $0 = false }
                         if done { return }
+                        channel.pipeline.fireUserInboundEventTriggered(ConsumerReady())
                         if Task.isShuttingDownGracefully {
                             try await outbound.write(.error(.shuttingDown, "The server is stopping; send the rest to it or another server later."))
                             return
@@ -99,8 +101,10 @@ struct IngestConnection {
                 return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], false)
             case (.trailer(let offset, let bytes), .recording(let name, let id)):
                 host = name
+                let started = ContinuousClock.now
                 let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes, deferText: true) }
-                logger.info("recording complete", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)"])
+                logger.info("recording complete", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)",
+                                                             "settled-in": "\(ContinuousClock.now - started)"])
                 // The terminal text is built after the ack, outside the write lock the trailer held.
                 server.indexTextLater(id)
                 return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], true)
@@ -142,9 +146,11 @@ struct IngestConnection {
         }
         let catalog = server.catalog
         do {
+            let started = ContinuousClock.now
             let (positions, refusal) = try await server.threadPool.runIfActive {
                 try catalog.value.appendIngest(host: name, recordingID: id, chunks: chunks)
             }
+            logger.debug("chunks stored in one commit", metadata: ["recording": "\(id)", "chunks": "\(positions.count)", "in": "\(ContinuousClock.now - started)"])
             var replies = positions.map { StreamMessage.ack(sequence: $0.nextSequence &- 1, position: Self.streamPosition($0)) }
             guard let refusal else { return (replies, false) }
             let streamRefusal = Self.refusal(for: refusal, catalogPath: catalog.value.path)

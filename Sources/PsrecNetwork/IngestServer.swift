@@ -327,24 +327,32 @@ enum IngestInbound: Sendable {
     case chunks([(offset: Int64, bytes: [UInt8])])
 }
 
-/// Gathers the chunk messages decoded from one read of the socket (up to 64 chunks or
-/// 8 MiB) into one `.chunks`, which the catalog stores in one transaction: one sync of the
-/// disk for all of them (group commit). Any other message passes on alone, after the chunks
-/// before it.
+/// Gathers chunk messages into one `.chunks`, which the catalog stores in one transaction:
+/// one sync of the disk for all of them (group commit).
+///
+/// While the connection's task stores what it was given, the chunks that arrive meanwhile
+/// are held here; when it is done (`ConsumerReady`) they go on together, so the number of
+/// syncs follows how fast the disk syncs, not how the bytes were cut into reads. With the
+/// task idle, chunks go on at the end of each read, at once. A batch goes on as soon as it
+/// holds 256 chunks or 8 MiB (the channel's back pressure then stops reading). Any other
+/// message goes on alone, after the chunks before it.
 final class ChunkBatcher: ChannelInboundHandler {
     typealias InboundIn = StreamMessage
     typealias InboundOut = IngestInbound
 
-    static let maxChunks = 64
+    static let maxChunks = 256
     static let maxBytes = 8 << 20
 
     private var pending: [(offset: Int64, bytes: [UInt8])] = []
     private var bytes = 0
+    /// True from passing something on until the connection's task says it is done with it.
+    private var consumerBusy = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
         guard case .chunk(let offset, let chunk) = message else {
             flush(context)
+            consumerBusy = true
             context.fireChannelRead(wrapInboundOut(.message(message)))
             return
         }
@@ -354,7 +362,19 @@ final class ChunkBatcher: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if !consumerBusy { flush(context) }
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ConsumerReady else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        consumerBusy = false
+        guard !pending.isEmpty else { return }
         flush(context)
+        // The channel's reader hands over what it was given at the end of a read.
         context.fireChannelReadComplete()
     }
 
@@ -368,6 +388,11 @@ final class ChunkBatcher: ChannelInboundHandler {
         let batch = pending
         pending = []
         bytes = 0
+        consumerBusy = true
         context.fireChannelRead(wrapInboundOut(.chunks(batch)))
     }
 }
+
+/// Fired into a connection's pipeline by its task when it has answered what it was given
+/// and waits for more: the `ChunkBatcher` passes on the chunks it held meanwhile.
+struct ConsumerReady: Sendable {}

@@ -28,7 +28,7 @@ final class TestServer: @unchecked Sendable {
         configuration.idleTimeout = idleTimeout
         configuration.messageDeadline = messageDeadline
         configuration.maxConnections = maxConnections
-        let server = IngestServer(configuration: configuration, catalog: catalog, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let server = IngestServer(configuration: configuration, catalog: catalog, logger: ProcessInfo.processInfo.environment["PSREC_TEST_LOG"] != nil ? { var l = Logger(label: "test"); l.logLevel = .debug; return l }() : Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         self.server = server
         task = Task { try await server.run() }
         port = try await server.boundPort()

@@ -1,0 +1,43 @@
+import Foundation
+import PsrecFormat
+
+/// What this process's ingest has checked of each streamed recording's EVENTS chunks (their
+/// event counts and indicators), so that completing a recording verifies the stored file
+/// without decoding every chunk again (`Validator.verify(_:known:)`); a chunk not
+/// remembered, or whose stored header differs, is decoded as usual.
+///
+/// Memory is bounded: at most `limit` chunks are remembered in all; past that, everything
+/// is forgotten and verification falls back to decoding. A recording is forgotten when it
+/// is completed or ended, and when a stream begins it afresh.
+final class IngestCheckMemory: @unchecked Sendable {
+    static let limit = 262_144
+
+    private let lock = NSLock()
+    private var chunks: [String: [Int64: Validator.CheckedEvents]] = [:]
+    private var count = 0
+
+    func remember(_ recording: String, _ found: [(offset: Int64, checked: Validator.CheckedEvents)]) {
+        guard !found.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if count + found.count > Self.limit {
+            chunks = [:]
+            count = 0
+        }
+        for (offset, checked) in found where chunks[recording, default: [:]].updateValue(checked, forKey: offset) == nil {
+            count += 1
+        }
+    }
+
+    func known(_ recording: String) -> [Int64: Validator.CheckedEvents] {
+        lock.lock()
+        defer { lock.unlock() }
+        return chunks[recording] ?? [:]
+    }
+
+    func forget(_ recording: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        count -= chunks.removeValue(forKey: recording)?.count ?? 0
+    }
+}
