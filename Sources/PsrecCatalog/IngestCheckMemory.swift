@@ -6,11 +6,14 @@ import PsrecFormat
 /// without decoding every chunk again (`Validator.verify(_:known:)`); a chunk not
 /// remembered, or whose stored header differs, is decoded as usual.
 ///
-/// Memory is bounded: at most `limit` chunks are remembered in all; past that, everything
+/// Memory is bounded: at most `limit` chunks (262 144 by default, some 40 MB) are remembered in all; past that, everything
 /// is forgotten and verification falls back to decoding. A recording is forgotten when it
 /// is completed or ended, and when a stream begins it afresh.
 final class IngestCheckMemory: @unchecked Sendable {
-    static let limit = 262_144
+    /// Chunks remembered at most, in all recordings.
+    let limit: Int
+
+    init(limit: Int = 262_144) { self.limit = limit }
 
     private let lock = NSLock()
     private var chunks: [String: [Int64: Validator.CheckedEvents]] = [:]
@@ -20,7 +23,7 @@ final class IngestCheckMemory: @unchecked Sendable {
         guard !found.isEmpty else { return }
         lock.lock()
         defer { lock.unlock() }
-        if count + found.count > Self.limit {
+        if count + found.count > limit {
             chunks = [:]
             count = 0
         }

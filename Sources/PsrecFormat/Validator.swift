@@ -13,12 +13,18 @@ import Foundation
 public enum Validator {
     /// What a caller already knows of an EVENTS chunk because it ran `ChunkCheck` on it
     /// (a server checks each chunk as it arrives): `verify` takes it instead of decoding the
-    /// chunk again, when the chunk it finds at that offset has this very header (whose
-    /// checksum covers the payload's).
+    /// chunk again, when the chunk it finds at that offset has this very header and a
+    /// payload with the header's checksum.
     public struct CheckedEvents: Sendable {
         let header: ChunkHeader
         let eventCount: Int
         let indicators: IndicatorTally
+
+        init(header: ChunkHeader, eventCount: Int, indicators: IndicatorTally) {
+            self.header = header
+            self.eventCount = eventCount
+            self.indicators = indicators
+        }
 
         /// - Returns: nil for a chunk that is not an EVENTS chunk.
         public init?(_ checked: ChunkCheck.Checked) {
@@ -34,7 +40,7 @@ public enum Validator {
     /// Verifies the bytes from `source`. Never throws: unreadable input is `invalid`.
     /// - Parameter known: EVENTS chunks already checked, by offset, in this process (the
     ///   tallies of their indicators are only comparable within one process); each is still
-    ///   read, but not decoded.
+    ///   read and its payload checksum checked, but it is not decompressed or decoded.
     public static func verify(_ source: any ByteSource, known: [Int64: CheckedEvents] = [:]) -> Verdict {
         let reader: RecordingReader
         do {
@@ -130,7 +136,8 @@ private struct Check {
         var unknown: [Range<Int>] = []
         for i in reader.entries.indices {
             let entry = reader.entries[i]
-            if let checked = known[entry.offset], let header = try? reader.readHeader(at: entry.offset), header == checked.header {
+            if let checked = known[entry.offset], let header = try? reader.readHeader(at: entry.offset), header == checked.header,
+               storedPayloadMatches(header, at: entry.offset) {
                 events += checked.eventCount
                 if checked.indicators.count > 0 {
                     indicatorEvents[entry.offset] = checked.indicators
@@ -143,6 +150,14 @@ private struct Check {
             }
         }
         for run in unknown { decodeEvents(run) }
+    }
+
+    /// True when the payload stored after the header at `offset` has the header's checksum:
+    /// the bytes a caller checked are the bytes here, without decompressing them.
+    func storedPayloadMatches(_ header: ChunkHeader, at offset: Int64) -> Bool {
+        guard let stored = try? reader.source.read(at: offset + Int64(ChunkHeader.size), count: header.storedLength),
+              stored.count == header.storedLength else { return false }
+        return stored.withUnsafeBytes { Checksum.salted($0, salt: reader.header.salt) } == header.payloadCRC
     }
 
     /// Decodes every event of the EVENTS chunks `range` of the reader's entries.
