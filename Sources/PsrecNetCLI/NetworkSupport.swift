@@ -52,7 +52,7 @@ enum NetworkTLS {
             return try NIOSSLContext(configuration: configuration)
         } catch {
             if let client {
-                throw NetworkFileError("The client certificate \(TerminalSafe.escape(client.certificate)) and key \(TerminalSafe.escape(client.key)) cannot be used together: \(TerminalSafe.escape(String(describing: error))).")
+                throw NetworkFileError("The client key \(TerminalSafe.escape(client.key)) is not the private key of the certificate \(TerminalSafe.escape(client.certificate)).")
             }
             throw NetworkFileError("Cannot use the CA file \(TerminalSafe.escape(ca ?? "(system)")): \(TerminalSafe.escape(String(describing: error))).")
         }

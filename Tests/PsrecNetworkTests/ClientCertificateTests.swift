@@ -272,8 +272,10 @@ import Testing
         #expect(upload.status == 0 && upload.text.contains("removed here"), "\(upload.stderr)")
 
         let recorded = dir.appendingPathComponent("session.psrec").path
-        let record = try CLI.run(["record", "-o", recorded, "--server", url] + client + ["--", "sh", "-c", "echo cert-streamed"])
+        // With --app the recorder first asks the server's policy (psrec-net policy), with the certificate too.
+        let record = try CLI.run(["record", "-o", recorded, "--app", "web-prod", "--server", url] + client + ["--", "sh", "-c", "echo cert-streamed"])
         #expect(record.status == 0, "\(record.stderr)")
+        #expect(!record.stderr.contains("cannot be asked"), "\(record.stderr)")
         let recordedBytes = try Data(contentsOf: URL(fileURLWithPath: recorded))
 
         // Without a certificate the same server refuses the capture host.
@@ -321,6 +323,8 @@ import Testing
                                           "--client-cert", certs.certificate("gw-1"), "--client-key", certs.key("gw-1"), "--", "true"])
         #expect(recordReadable.status == 64 && recordReadable.stderr.contains("chmod 600"), "\(recordReadable.stderr)")
         chmod(certs.key("gw-1"), 0o600)
+        let mismatched = try CLI.run(["upload", "--server", url, "--client-cert", certs.certificate("gw-1"), "--client-key", certs.key("nameless"), dir.path])
+        #expect(mismatched.status == 64 && mismatched.stderr.contains("is not the private key of the certificate"), "\(mismatched.stderr)")
 
         let token = dir.appendingPathComponent("t").path
         _ = FileManager.default.createFile(atPath: token, contents: Data("psrec_x\n".utf8), attributes: [.posixPermissions: 0o600])
