@@ -2,7 +2,7 @@ import ArgumentParser
 import PsrecCatalog
 
 /// `psrec host add|list|revoke`: the capture hosts allowed to stream recordings to
-/// `psrec serve`, each with its own token.
+/// `psrec serve`, each with its own token or TLS client certificate.
 struct HostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "host",
@@ -14,15 +14,26 @@ struct HostCommand: ParsableCommand {
             abstract: "Add a capture host and print its token.",
             discussion: """
             Prints the token on stdout, once: the catalog keeps only its SHA-256, so it cannot \
-            be shown again. A lost token is revoked and the host added under another name. \
-            Exit status: 0 added, 3 the catalog cannot be opened, 64 a name that is taken or \
-            not a host name (ASCII letters, digits, '.', '-', '_').
+            be shown again. A lost token is revoked and the host added under another name. With \
+            --certificate the host has no token: it proves who it is with a TLS client \
+            certificate whose subject common name is NAME, signed by the CA given to psrec \
+            serve --client-ca, and nothing is printed on stdout. Exit status: 0 added, 3 the \
+            catalog cannot be opened, 64 a name that is taken or not a host name (ASCII \
+            letters, digits, '.', '-', '_').
             """)
         @OptionGroup var options: AppCommand.Database
+        @Flag(help: "The host authenticates with a TLS client certificate naming it (psrec serve --client-ca), not a token.")
+        var certificate = false
         @Argument(help: "The host's name.") var name: String
         func run() throws {
             try reporting {
-                let token = try Catalog(path: options.db, create: true).addHost(named: name, actor: CatalogPrincipal.administrator.auditName)
+                let catalog = try Catalog(path: options.db, create: true)
+                if certificate {
+                    try catalog.addCertificateHost(named: name, actor: CatalogPrincipal.administrator.auditName)
+                    Console.error("Capture host \(TerminalSafe.escape(name)) is admitted by a client certificate whose subject common name is \(TerminalSafe.escape(name)), signed by the CA given to psrec serve --client-ca.")
+                    return ExitStatus.ok
+                }
+                let token = try catalog.addHost(named: name, actor: CatalogPrincipal.administrator.auditName)
                 let out = OutputBuffer()
                 out.append(token + "\n")
                 out.flush()
@@ -33,16 +44,18 @@ struct HostCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the capture hosts, revoked ones included.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the capture hosts, revoked ones included.",
+            discussion: "AUTH says how each host proves who it is: token, or certificate (a TLS client certificate only).")
         @OptionGroup var options: AppCommand.Database
         func run() throws {
             try reporting {
                 let hosts = try Catalog(path: options.db).hosts()
                 let out = OutputBuffer()
                 if !hosts.isEmpty {
-                    var rows = [["HOST", "ADDED (UTC)", "REVOKED (UTC)"]]
+                    var rows = [["HOST", "AUTH", "ADDED (UTC)", "REVOKED (UTC)"]]
                     for h in hosts {
-                        rows.append([TerminalSafe.escape(h.name), CatalogTime.iso(h.createdMicros), h.revokedMicros.map { CatalogTime.iso($0) } ?? "-"])
+                        rows.append([TerminalSafe.escape(h.name), h.authentication.rawValue, CatalogTime.iso(h.createdMicros), h.revokedMicros.map { CatalogTime.iso($0) } ?? "-"])
                     }
                     out.append(RecordingListing.aligned(rows))
                 }
@@ -54,7 +67,7 @@ struct HostCommand: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a capture host's token.",
+            abstract: "Revoke a capture host: its token or client certificate admits it no more.",
             discussion: """
             The host can no longer stream; what it streamed stays. Exit status: 0 revoked (or \
             already revoked), 3 no such host or the catalog cannot be opened, 64 usage error.

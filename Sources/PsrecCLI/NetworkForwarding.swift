@@ -62,13 +62,15 @@ final class RecordingStream {
     let input: Int32
     let output: Int32
 
-    init(server: ServerURL, tokenFile: String, ca: String?, path: String) throws {
+    /// - Parameter credentials: `psrec-net` options saying who the host is and which CA the
+    ///   server's certificate chains to (`StreamingOptions.credentialArguments`).
+    init(server: ServerURL, credentials: [String], path: String) throws {
         guard let tool = NetworkTool.path else {
             throw NetworkFileError("record --server streams through psrec-net, which is neither beside psrec nor on the PATH; install both (see the README).")
         }
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw NetworkFileError("Cannot start streaming: \(String(cString: strerror(errno))).") }
-        let arguments = ["follow", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", path]
+        let arguments = ["follow", "--server", NetworkTool.url(server)] + credentials + ["--", path]
         let (status, child) = NetworkTool.spawn(tool, arguments, stdin: toChild[0], stdout: fromChild[1], stderr: fromChild[1],
                                                 closing: [toChild[1], fromChild[0]])
         close(toChild[0])
@@ -163,8 +165,8 @@ enum ServerPolicy {
         case unreachable(strict: Bool, reason: String)
     }
 
-    static func decide(server: ServerURL, tokenFile: String, ca: String?, application: String, folder: String) -> Decision {
-        let answer = NetworkTool.run(["policy", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? []) + ["--", application], seconds: 5)
+    static func decide(server: ServerURL, credentials: [String], application: String, folder: String) -> Decision {
+        let answer = NetworkTool.run(["policy", "--server", NetworkTool.url(server)] + credentials + ["--", application], seconds: 5)
         let cache = (folder as NSString).appendingPathComponent(".psrec-policy")
         guard answer.status == 0 else {
             let reason = answer.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -268,7 +270,8 @@ extension NetworkTool {
     }
 }
 
-/// `--server`, `--token-file` and `--ca` of `record` and `record-screen`.
+/// `--server`, `--token-file` (or `--client-cert` and `--client-key`) and `--ca` of `record`
+/// and `record-screen`.
 struct StreamingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stream the recording to this server while the session runs: psrec://HOST:PORT (psrec+insecure://127.0.0.1:PORT for a loopback server without TLS). The local file is written as always; what the server has not acknowledged when the session ends is sent later by psrec upload.", valueName: "url"))
     var server: ServerURL?
@@ -276,30 +279,53 @@ struct StreamingOptions: ParsableArguments {
     @Option(name: .customLong("token-file"), help: ArgumentHelp("With --server: the capture host's token (psrec host add), readable by its owner only.", valueName: "file"))
     var tokenFile: String?
 
+    @Option(name: .customLong("client-cert"), help: ArgumentHelp("With --server, instead of --token-file: the capture host's TLS client certificate (PEM), naming the host in its subject common name, for a server started with --client-ca.", valueName: "file"))
+    var clientCert: String?
+
+    @Option(name: .customLong("client-key"), help: ArgumentHelp("With --client-cert: its private key (PEM, readable by its owner only).", valueName: "file"))
+    var clientKey: String?
+
     @Option(help: ArgumentHelp("With --server: CA certificates (PEM) the server's certificate must chain to (default: the system's).", valueName: "file"))
     var ca: String?
 
     func validate() throws {
-        if (server == nil) != (tokenFile == nil) { throw ValidationError("--server and --token-file go together: the server admits capture hosts by their token.") }
-        if ca != nil && server == nil { throw ValidationError("--ca is for --server.") }
+        if (clientCert == nil) != (clientKey == nil) { throw ValidationError("--client-cert and --client-key go together: the certificate and its private key.") }
+        guard let server else {
+            if tokenFile != nil || clientCert != nil || ca != nil { throw ValidationError("--token-file, --client-cert, --client-key and --ca are for --server.") }
+            return
+        }
+        switch (tokenFile, clientCert) {
+        case (nil, nil): throw ValidationError("--server needs --token-file, or --client-cert and --client-key: the server admits a capture host by one of them.")
+        case (.some, .some): throw ValidationError("--token-file and --client-cert are two ways for the capture host to prove who it is; give one.")
+        default: break
+        }
+        if clientCert != nil && server.insecure { throw ValidationError("--client-cert needs TLS, and psrec+insecure:// has none; give the server as psrec://.") }
+    }
+
+    /// The `psrec-net` options for the host's credentials and the server's CA.
+    var credentialArguments: [String] {
+        let identity = if let clientCert, let clientKey { ["--client-cert", clientCert, "--client-key", clientKey] } else { ["--token-file", tokenFile ?? ""] }
+        return identity + (ca.map { ["--ca", $0] } ?? [])
     }
 
     /// For the file a recorder has just created at `path`: its lock (held while it is
     /// written, so that `psrec upload` leaves it to its recorder) and, with `--server`, the
     /// streamer beside it; what earlier recorders left in the same folder is sent in the
     /// background.
-    /// - Throws: `NetworkFileError` for a token file that cannot be used, or no psrec-net.
+    /// - Throws: `NetworkFileError` for a token file or client key that cannot be used, or no
+    ///   psrec-net.
     func start(path: String) throws -> (SpoolLock?, RecordingStream?) {
         let lock = SpoolLock.exclusive(path)
-        guard let server, let tokenFile else { return (lock, nil) }
+        guard let server else { return (lock, nil) }
         do {
-            _ = try NetworkFiles.token(tokenFile)
-            let stream = try RecordingStream(server: server, tokenFile: tokenFile, ca: ca, path: path)
+            // Checked here, before the session starts, as psrec-net will check them.
+            if let tokenFile { _ = try NetworkFiles.token(tokenFile) }
+            if let clientKey { _ = try NetworkFiles.secretFile(clientKey, what: "client key") }
+            let stream = try RecordingStream(server: server, credentials: credentialArguments, path: path)
             // Files a killed recorder or a reboot left in the spool: what the server lacks of
             // them is sent in the background (a file still being written is locked, and left).
             let folder = (path as NSString).deletingLastPathComponent
-            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server), "--token-file", tokenFile] + (ca.map { ["--ca", $0] } ?? [])
-                                      + ["--", folder.isEmpty ? "." : folder])
+            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server)] + credentialArguments + ["--", folder.isEmpty ? "." : folder])
             return (lock, stream)
         } catch {
             lock?.release()

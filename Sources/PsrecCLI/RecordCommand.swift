@@ -90,7 +90,7 @@ struct RecordCommand: ParsableCommand {
         }
         if let server = streaming.server, let app {
             let folder = output.map { ($0 as NSString).deletingLastPathComponent } ?? dir
-            switch ServerPolicy.decide(server: server, tokenFile: streaming.tokenFile!, ca: streaming.ca, application: app, folder: folder.isEmpty ? "." : folder) {
+            switch ServerPolicy.decide(server: server, credentials: streaming.credentialArguments, application: app, folder: folder.isEmpty ? "." : folder) {
             case .recordingOff:
                 Self.exec(argv, as: account)
             case .record:

@@ -7,8 +7,26 @@ public struct CaptureHost: Sendable, Equatable {
     public var name: String
     /// When it was added, in microseconds since 1970.
     public var createdMicros: Int64
-    /// When its token was revoked, or nil while it is valid.
+    /// When it was revoked, or nil while it may stream.
     public var revokedMicros: Int64?
+    /// How it proves who it is.
+    public var authentication: HostAuthentication
+
+    public init(name: String, createdMicros: Int64, revokedMicros: Int64?, authentication: HostAuthentication = .token) {
+        self.name = name
+        self.createdMicros = createdMicros
+        self.revokedMicros = revokedMicros
+        self.authentication = authentication
+    }
+}
+
+/// How a capture host proves who it is to `psrec serve` (`capture_hosts.authentication`).
+public enum HostAuthentication: String, Sendable, Equatable {
+    /// The token `Catalog.addHost` returned once, sent with each `hello`.
+    case token
+    /// A TLS client certificate, signed by the CA the server is given (`--client-ca`), whose
+    /// subject common name is the host's name. The host has no token.
+    case certificate
 }
 
 extension Catalog {
@@ -30,32 +48,47 @@ extension Catalog {
     /// - Throws: `.invalidHostName`, `.hostExists` (also for a revoked host: its name stays
     ///   taken, so the audit log and `ingest_host` keep naming one machine).
     public func addHost(named name: String, actor: String) throws(CatalogError) -> String {
-        try Self.checkHostName(name)
         var random = SystemRandomNumberGenerator()
         let token = Self.hostTokenPrefix + Self.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
-        let digest = Self.tokenDigest(token)
+        try insertHost(named: name, tokenDigest: Self.tokenDigest(token), actor: actor, detail: "capture host \(name) added")
+        return token
+    }
+
+    /// Adds a capture host that proves who it is with a TLS client certificate only: one
+    /// signed by the CA `psrec serve --client-ca` is given, whose subject common name is
+    /// `name` (`authenticateHost(certificateName:)`). It has no token. The addition is in the
+    /// audit log.
+    /// - Throws: `.invalidHostName`, `.hostExists`, as `addHost`.
+    public func addCertificateHost(named name: String, actor: String) throws(CatalogError) {
+        try insertHost(named: name, tokenDigest: nil, actor: actor, detail: "capture host \(name) added (client certificate)")
+    }
+
+    private func insertHost(named name: String, tokenDigest: String?, actor: String, detail: String) throws(CatalogError) {
+        try Self.checkHostName(name)
+        let authentication: HostAuthentication = tokenDigest == nil ? .certificate : .token
         try write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM capture_hosts WHERE name = ?", arguments: [name]) != nil {
                 throw CatalogError(.hostExists, "A capture host named \(name) is already in the catalog \(path).")
             }
-            try db.execute(sql: "INSERT INTO capture_hosts (name, token_sha256, created_us) VALUES (?, ?, ?)",
-                           arguments: [name, digest, Self.nowMicros])
-            try Self.audit(db, actor: actor, action: "host add", recording: nil, detail: "capture host \(name) added")
+            try db.execute(sql: "INSERT INTO capture_hosts (name, authentication, token_sha256, created_us) VALUES (?, ?, ?, ?)",
+                           arguments: [name, authentication.rawValue, tokenDigest, Self.nowMicros])
+            try Self.audit(db, actor: actor, action: "host add", recording: nil, detail: detail)
         }
-        return token
     }
 
     /// The capture hosts, revoked ones included, by name.
     public func hosts() throws(CatalogError) -> [CaptureHost] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, created_us, revoked_us FROM capture_hosts ORDER BY name").map {
-                CaptureHost(name: $0["name"], createdMicros: $0["created_us"], revokedMicros: $0["revoked_us"])
+            try Row.fetchAll(db, sql: "SELECT name, authentication, created_us, revoked_us FROM capture_hosts ORDER BY name").map {
+                CaptureHost(name: $0["name"], createdMicros: $0["created_us"], revokedMicros: $0["revoked_us"],
+                            authentication: HostAuthentication(rawValue: $0["authentication"]) ?? .token)
             }
         }
     }
 
-    /// Revokes a capture host's token: it authenticates no more. Revoking a revoked host
-    /// changes nothing (its first revocation time stays). The revocation is in the audit log.
+    /// Revokes a capture host: neither its token nor a client certificate naming it
+    /// authenticates it any more. Revoking a revoked host changes nothing (its first
+    /// revocation time stays). The revocation is in the audit log.
     /// - Throws: `.hostNotFound` for a name the catalog does not have.
     public func revokeHost(named name: String, actor: String) throws(CatalogError) {
         try write { db in
@@ -74,6 +107,17 @@ extension Catalog {
         let digest = Self.tokenDigest(token)
         return try read { db in
             try String.fetchOne(db, sql: "SELECT name FROM capture_hosts WHERE token_sha256 = ? AND revoked_us IS NULL", arguments: [digest])
+        }
+    }
+
+    /// The capture host a verified TLS client certificate names (its subject common name),
+    /// or nil when no host has that name, exactly, or the host was revoked.
+    ///
+    /// Hosts added with a token are found too: a server that requires client certificates
+    /// admits them by a certificate naming them (`Spec/protocol.md#authentication`).
+    public func authenticateHost(certificateName name: String) throws(CatalogError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT name FROM capture_hosts WHERE name = ? AND revoked_us IS NULL", arguments: [name])
         }
     }
 

@@ -13,7 +13,7 @@ import GRDB
 ///   …           └── recording_auditors (recording_id, user)
 ///
 /// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
-/// capture_hosts (name, token_sha256, created_us, revoked_us)
+/// capture_hosts (name, authentication: token | certificate, token_sha256, created_us, revoked_us)
 /// ```
 ///
 /// Times are integers in microseconds since 1970 (UTC) with generated, readable text
@@ -30,7 +30,8 @@ import GRDB
 /// the trailer is stored. The other `ingest_` columns are where the next chunk must start:
 /// its sequence, the session time it may not start before, and the last INDEX chunk's
 /// offset (the next index must point back at it). A host is known by the SHA-256 of its
-/// token, never the token. `applications.ingest_policy` (`strict` or `best-effort`, the
+/// token, never the token, or (`authentication = 'certificate'`, no token) by a TLS client
+/// certificate whose subject common name is its name. `applications.ingest_policy` (`strict` or `best-effort`, the
 /// default) is kept for the server and capture hosts to act on; the catalog only stores it.
 ///
 /// The terminal text is kept zstd-compressed (it is mostly what the recordings hold, less
@@ -175,6 +176,26 @@ extension Catalog {
                 ALTER TABLE recordings ADD COLUMN ingest_index_offset INTEGER;
                 CREATE INDEX recordings_ingest_live ON recordings(ingest_seen_us) WHERE ingest_state = 'live';
                 ALTER TABLE applications ADD COLUMN ingest_policy TEXT NOT NULL DEFAULT 'best-effort' CHECK (ingest_policy IN ('strict', 'best-effort'));
+                """)
+        }
+        // Capture hosts that prove who they are with a TLS client certificate
+        // (`psrec serve --client-ca`) have no token. SQLite cannot drop a NOT NULL
+        // constraint, so the table is made again (https://www.sqlite.org/lang_altertable.html#otheralter);
+        // nothing refers to it by foreign key. Every existing host keeps its token.
+        migrator.registerMigration("v4: capture hosts authenticated by client certificate") { db in
+            try db.execute(sql: """
+                CREATE TABLE capture_hosts_v4 (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    authentication TEXT NOT NULL DEFAULT 'token' CHECK (authentication IN ('token', 'certificate')),
+                    token_sha256 TEXT UNIQUE,
+                    created_us INTEGER NOT NULL,
+                    revoked_us INTEGER,
+                    CHECK ((authentication = 'token') = (token_sha256 IS NOT NULL))
+                );
+                INSERT INTO capture_hosts_v4 (name, authentication, token_sha256, created_us, revoked_us)
+                    SELECT name, 'token', token_sha256, created_us, revoked_us FROM capture_hosts;
+                DROP TABLE capture_hosts;
+                ALTER TABLE capture_hosts_v4 RENAME TO capture_hosts;
                 """)
         }
         return migrator

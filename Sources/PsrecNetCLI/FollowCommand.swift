@@ -5,10 +5,10 @@ import PsrecCLI
 import PsrecNetwork
 import PsrecStream
 
-/// `psrec-net follow --server URL --token-file F [--ca F] FILE`: what `record --server`
-/// starts beside the session. Streams FILE while its recorder writes it, until standard
-/// input ends (the recorder closes it when the session is over), then sends the rest and
-/// says on stderr how it ended. Not for people: hidden from the help.
+/// `psrec-net follow --server URL (--token-file F | --client-cert F --client-key F) [--ca F]
+/// FILE`: what `record --server` starts beside the session. Streams FILE while its recorder
+/// writes it, until standard input ends (the recorder closes it when the session is over),
+/// then sends the rest and says on stderr how it ended. Not for people: hidden from the help.
 struct FollowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "follow",

@@ -3,9 +3,10 @@ import Foundation
 import PsrecCLI
 import PsrecNetwork
 
-/// `psrec-net policy --server URL --token-file F [--ca F] APP`: what `record --server --app`
-/// asks before a session starts. Prints `recording=on|off policy=strict|best-effort` and
-/// exits 0, or exits 3 with a sentence when the server cannot be asked. Hidden from the help.
+/// `psrec-net policy --server URL (--token-file F | --client-cert F --client-key F) [--ca F]
+/// APP`: what `record --server --app` asks before a session starts. Prints
+/// `recording=on|off policy=strict|best-effort` and exits 0, or exits 3 with a sentence when
+/// the server cannot be asked. Hidden from the help.
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",

@@ -9,7 +9,7 @@ import PsrecNetwork
 import ServiceLifecycle
 import UnixSignals
 
-/// `psrec serve --db DB --listen HOST:PORT (--tls-cert F --tls-key F | --insecure-loopback)`.
+/// `psrec serve --db DB --listen HOST:PORT (--tls-cert F --tls-key F [--client-ca F] | --insecure-loopback)`.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -18,14 +18,18 @@ struct ServeCommand: ParsableCommand {
         Runs in the foreground as a service would, logging to stderr. Capture hosts connect \
         with TLS and a token (`psrec host add`) and stream each recording chunk by chunk \
         (Spec/protocol.md); each chunk is acknowledged only once the catalog has committed it \
-        to disk. A recording is in the catalog from its first chunk, as live; it becomes \
+        to disk. With --client-ca every capture host must present a TLS client certificate \
+        signed by that CA, and is the host its subject common name names (`psrec host add \
+        --certificate`); a connection without one fails the handshake, and a token, if sent, \
+        must be the same host's. A recording is in the catalog from its first chunk, as live; it becomes \
         complete with its trailer, or interrupted when its host has been silent for \
         --interrupted-after. SIGTERM or SIGINT: no new connections, each connection's chunk in \
         hand is stored and acknowledged, then the server exits 0.
 
         Exit status: 0 after a clean stop; 3 when the catalog cannot be opened or the address \
         cannot be bound; 64 usage error (a non-loopback address without TLS, a TLS key \
-        readable by others).
+        readable by others, a client CA file that is missing, empty or not PEM, --client-ca \
+        without TLS).
         """)
 
     @Option(help: ArgumentHelp("The catalog (a SQLite file; created if missing).", valueName: "db"))
@@ -40,6 +44,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The certificate's private key (PEM, readable by its owner only).", valueName: "file"))
     var tlsKey: String?
 
+    @Option(name: .customLong("client-ca"), help: ArgumentHelp("Require a TLS client certificate of every capture host, signed by a CA in this file (PEM); its subject common name is the host's name.", valueName: "file"))
+    var clientCA: String?
+
     @Flag(name: .customLong("insecure-loopback"), help: "Listen without TLS; refused on any address that is not loopback.")
     var insecureLoopback = false
 
@@ -53,6 +60,7 @@ struct ServeCommand: ParsableCommand {
         let (host, _) = try ListenAddress.split(listen, what: "--listen")
         if insecureLoopback {
             if tlsCert != nil || tlsKey != nil { throw ValidationError("--insecure-loopback and --tls-cert/--tls-key contradict each other; give one.") }
+            if clientCA != nil { throw ValidationError("--client-ca needs TLS: client certificates are presented in the TLS handshake, which --insecure-loopback goes without.") }
             guard ListenAddress.isLoopback(host) else {
                 throw ValidationError("--insecure-loopback: \(TerminalSafe.escape(host)) is not a loopback address; a server on any other address needs --tls-cert and --tls-key.")
             }
@@ -68,7 +76,7 @@ struct ServeCommand: ParsableCommand {
         if host == "localhost" { host = "127.0.0.1" }
         let tls: NIOSSLContext?
         do {
-            tls = try tlsCert.map { try NetworkTLS.serverTLS(certificate: $0, key: tlsKey!) }
+            tls = try tlsCert.map { try NetworkTLS.serverTLS(certificate: $0, key: tlsKey!, clientCA: clientCA) }
         } catch let error as NetworkFileError {
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)
@@ -89,6 +97,7 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode(failure.status)
         }
         var configuration = IngestServer.Configuration(host: host, port: port, tls: tls)
+        configuration.clientCertificates = clientCA != nil
         configuration.interruptedAfter = .seconds(Int64(interruptedAfter))
         let server = IngestServer(configuration: configuration, catalog: catalog, logger: logger)
         let shownHost = host

@@ -5,7 +5,8 @@ import PsrecCLI
 import PsrecNetwork
 import PsrecStream
 
-/// `psrec upload --server URL --token-file F [--ca F] [--keep-local] DIR|FILE...`.
+/// `psrec upload --server URL (--token-file F | --client-cert F --client-key F) [--ca F]
+/// [--keep-local] DIR|FILE...`.
 struct UploadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upload",

@@ -76,8 +76,19 @@ struct IngestConnection {
                 throw StreamRefusal(.unsupportedVersion, "This server speaks protocol version \(StreamLimits.version), not \(version).")
             }
             let text = String(decoding: token, as: UTF8.self)
-            guard let host = try await onPool({ try catalog.value.authenticateHost(token: text) }) else {
-                throw StreamRefusal(.unauthenticated, "The token is not one of a capture host's, or its host was revoked.")
+            guard server.configuration.clientCertificates else {
+                guard let host = try await onPool({ try catalog.value.authenticateHost(token: text) }) else {
+                    throw StreamRefusal(.unauthenticated, "The token is not one of a capture host's, or its host was revoked.")
+                }
+                return host
+            }
+            // The certificate says who the host is; a token, if sent too, must be that host's.
+            let named = try ClientCertificate.hostName(of: await ClientCertificate.peerCertificate(of: connection.channel))
+            guard let host = try await onPool({ try catalog.value.authenticateHost(certificateName: named) }) else {
+                throw StreamRefusal(.unauthenticated, "The client certificate names \(named), which is not a capture host of this server, or its host was revoked.")
+            }
+            if !token.isEmpty, try await onPool({ try catalog.value.authenticateHost(token: text) }) != host {
+                throw StreamRefusal(.unauthenticated, "The token sent is not that of \(host), the capture host the client certificate names.")
             }
             return host
         }

@@ -25,6 +25,10 @@ public final class IngestServer: Service, Sendable {
         public var port: Int
         /// TLS; nil only on a loopback address (`--insecure-loopback`).
         public var tls: NIOSSLContext?
+        /// Capture hosts are known by their TLS client certificate (`--client-ca`): `tls`
+        /// requires and verifies one, and the host is the one its subject common name names
+        /// (`ClientCertificate`, `Spec/protocol.md#authentication`). Needs `tls`.
+        public var clientCertificates = false
         /// A connection that sends nothing for this long is closed (with `timeout`).
         public var idleTimeout: TimeAmount = .seconds(60)
         /// A message still incomplete this long after its first byte is refused.
@@ -63,6 +67,7 @@ public final class IngestServer: Service, Sendable {
 
     /// A server for `catalog`, opened with synchronous commits.
     public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
+        precondition(!configuration.clientCertificates || configuration.tls != nil, "client certificates need TLS")
         self.configuration = configuration
         self.catalog = SharedCatalog(catalog)
         self.logger = logger
@@ -134,7 +139,12 @@ public final class IngestServer: Service, Sendable {
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
-                        if let tls = configuration.tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                        if let tls = configuration.tls {
+                            try sync.addHandler(NIOSSLServerHandler(context: tls))
+                            if configuration.clientCertificates {
+                                try sync.addHandler(HandshakeRefusalHandler { [weak self] refusal, peer in self?.auditRefusal(refusal, host: nil, peer: peer) })
+                            }
+                        }
                         try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                         try sync.addHandler(ByteToMessageHandler(StreamMessageDecoder(fromHost: true, messageDeadline: configuration.messageDeadline,
                                                                                       budget: self.budget)))
@@ -159,7 +169,8 @@ public final class IngestServer: Service, Sendable {
             for waiter in state.waiters { waiter.resume(returning: port) }
             state.waiters = []
         }
-        logger.info("listening", metadata: ["address": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls != nil)"])
+        logger.info("listening", metadata: ["address": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls != nil)",
+                                           "client-certificates": "\(configuration.clientCertificates)"])
         let serverChannel = server.channel
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -93,6 +93,77 @@ struct CaptureHostTests {
         #expect(try CLI.run(["host", "list", "--db", ws.path("missing.db")]).status == 3)
     }
 
+    @Test("a certificate host has no token; it and token hosts are found by the name a certificate gives, exactly, until revoked")
+    func certificateHosts() throws {
+        let ws = try Workspace()
+        let catalog = try ws.catalog()
+        try catalog.addCertificateHost(named: "gw-cert", actor: "admin:test")
+        let token = try catalog.addHost(named: "gw-tok", actor: "admin:test")
+        #expect(try catalog.hosts().map(\.authentication) == [.certificate, .token])
+        #expect(try catalog.database.read { db in try Row.fetchOne(db, sql: "SELECT token_sha256 FROM capture_hosts WHERE name = 'gw-cert'")?["token_sha256"] as String? } == nil)
+        #expect(try catalog.authenticateHost(certificateName: "gw-cert") == "gw-cert")
+        #expect(try catalog.authenticateHost(certificateName: "gw-tok") == "gw-tok")
+        #expect(try catalog.authenticateHost(certificateName: "GW-CERT") == nil)
+        #expect(try catalog.authenticateHost(certificateName: "gw-none") == nil)
+        #expect(try catalog.authenticateHost(token: "") == nil)
+        #expect(try catalog.authenticateHost(token: token) == "gw-tok")
+        refusal(.hostExists) { try catalog.addCertificateHost(named: "gw-tok", actor: "admin:test") }
+        refusal(.hostExists) { _ = try catalog.addHost(named: "gw-cert", actor: "admin:test") }
+        refusal(.invalidHostName) { try catalog.addCertificateHost(named: "gw cert", actor: "admin:test") }
+        try catalog.revokeHost(named: "gw-cert", actor: "admin:test")
+        try catalog.revokeHost(named: "gw-tok", actor: "admin:test")
+        #expect(try catalog.authenticateHost(certificateName: "gw-cert") == nil)
+        #expect(try catalog.authenticateHost(certificateName: "gw-tok") == nil)
+        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'host add' ORDER BY id") }
+        #expect(audit == ["capture host gw-cert added (client certificate)", "capture host gw-tok added"])
+    }
+
+    @Test("a catalog made before certificate hosts (migration v3) keeps its hosts and tokens when opened, and takes certificate hosts")
+    func upgradeFromV3() throws {
+        let ws = try Workspace()
+        let token: String
+        do {
+            let catalog = try ws.catalog()
+            token = try catalog.addHost(named: "gw-old", actor: "admin:test")
+            try catalog.revokeHost(named: "gw-old", actor: "admin:test")
+            _ = try catalog.addHost(named: "gw-live", actor: "admin:test")
+        }
+        // Back to the v3 table, as a catalog of the previous release has it.
+        let queue = try DatabaseQueue(path: ws.dbPath)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE capture_hosts_v3 (name TEXT PRIMARY KEY NOT NULL, token_sha256 TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL, revoked_us INTEGER);
+                INSERT INTO capture_hosts_v3 SELECT name, token_sha256, created_us, revoked_us FROM capture_hosts;
+                DROP TABLE capture_hosts;
+                ALTER TABLE capture_hosts_v3 RENAME TO capture_hosts;
+                DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%';
+                """)
+        }
+        try queue.close()
+        let catalog = try Catalog(path: ws.dbPath)
+        let hosts = try catalog.hosts()
+        #expect(hosts.map(\.name) == ["gw-live", "gw-old"] && hosts.allSatisfy { $0.authentication == .token })
+        #expect(hosts[1].revokedMicros != nil && hosts[0].revokedMicros == nil)
+        #expect(try catalog.authenticateHost(token: token) == nil)
+        try catalog.addCertificateHost(named: "gw-new", actor: "admin:test")
+        #expect(try catalog.authenticateHost(certificateName: "gw-new") == "gw-new")
+        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations WHERE identifier LIKE 'v4:%'") } == 1)
+    }
+
+    @Test("psrec host add --certificate prints no token; host list says how each host authenticates")
+    func certificateCommand() throws {
+        let ws = try Workspace()
+        let added = try CLI.run(["host", "add", "--db", ws.dbPath, "--certificate", "gw-cert"])
+        #expect(added.status == 0 && added.text.isEmpty, "\(added.text)\(added.stderr)")
+        #expect(added.stderr.contains("client certificate") && added.stderr.contains("--client-ca"), "\(added.stderr)")
+        _ = try CLI.run(["host", "add", "--db", ws.dbPath, "gw-tok"])
+        let lines = try CLI.run(["host", "list", "--db", ws.dbPath]).text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.count == 3, "\(lines)")
+        #expect(lines.first?.prefix(2) == ["HOST", "AUTH"], "\(lines)")
+        #expect(lines.dropFirst().map { $0.prefix(2) } == [["gw-cert", "certificate"], ["gw-tok", "token"]], "\(lines)")
+        #expect(try CLI.run(["host", "add", "--db", ws.dbPath, "--certificate", "gw-tok"]).status == 64)
+    }
+
     @Test("psrec search --status live and interrupted, shown in the STATUS column")
     func searchStatus() throws {
         let ws = try Workspace()

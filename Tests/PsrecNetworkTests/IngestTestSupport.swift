@@ -19,7 +19,7 @@ final class TestServer: @unchecked Sendable {
     let port: Int
 
     init(tls: NIOSSLContext? = nil, interruptedAfter: TimeAmount = .seconds(120), idleTimeout: TimeAmount = .seconds(60),
-         messageDeadline: TimeAmount = .seconds(120), maxConnections: Int = 1024, dir: URL? = nil) async throws {
+         messageDeadline: TimeAmount = .seconds(120), maxConnections: Int = 1024, dir: URL? = nil, clientCertificates: Bool = false) async throws {
         self.dir = dir ?? CLI.tempDir()
         db = self.dir.appendingPathComponent("catalog.sqlite").path
         catalog = try Catalog(path: db, create: true, synchronousCommits: true)
@@ -28,6 +28,8 @@ final class TestServer: @unchecked Sendable {
         configuration.idleTimeout = idleTimeout
         configuration.messageDeadline = messageDeadline
         configuration.maxConnections = maxConnections
+        configuration.clientCertificates = clientCertificates
+        // PSREC_TEST_LOG=1 shows the server's log (debug level) while a test runs.
         let server = IngestServer(configuration: configuration, catalog: catalog, logger: ProcessInfo.processInfo.environment["PSREC_TEST_LOG"] != nil ? { var l = Logger(label: "test"); l.logLevel = .debug; return l }() : Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         self.server = server
         task = Task { try await server.run() }
