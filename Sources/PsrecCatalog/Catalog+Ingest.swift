@@ -22,6 +22,21 @@ public struct IngestPosition: Sendable, Equatable {
     }
 }
 
+/// Chunks of one recording from one host whose own checks ran (`Catalog.prepareIngest`),
+/// ready to be stored by `Catalog.appendIngest(_:)`.
+public struct IngestBatch: Sendable {
+    public let host: String
+    public let recordingID: UUID
+    public let chunks: [(offset: Int64, bytes: [UInt8])]
+    /// The file header the checks used, and each chunk's result; nil when the recording's
+    /// header could not be read then (the transaction checks each chunk whole).
+    let checked: (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])?
+}
+
+/// What storing a batch gives: the position after each chunk stored, and the refusal of the
+/// first chunk that was not, if any.
+public typealias IngestBatchOutcome = (positions: [IngestPosition], refusal: CatalogError?)
+
 // Live ingest: a capture host streams a recording's file to a server chunk by chunk, in the
 // file's own framing, and the server stores each chunk here before acknowledging it.
 //
@@ -116,11 +131,10 @@ extension Catalog {
     ///   complete; `.ingestBadChunk` naming the check the chunk fails; `.storageFull`,
     ///   `.busy`, `.database`. Nothing is stored when it throws.
     public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
-        let checked = precheck(recordingID, [(offset, chunk)])
-        let (position, events) = try ingestTransaction { db in
-            try self.appendChunk(db, host: host, recordingID: recordingID, offset: offset, chunk: chunk, prechecked: checked?.results[0], fileHeader: checked?.file)
+        let outcome = try appendIngest(host: host, recordingID: recordingID, chunks: [(offset, chunk)])
+        guard let position = outcome.positions.first else {
+            throw outcome.refusal ?? CatalogError(.database, "The catalog \(path) stored nothing and said why not.")
         }
-        ingestChecked.remember(recordingID.uuidString.lowercased(), events.map { [(offset, $0)] } ?? [])
         return position
     }
 
@@ -134,26 +148,72 @@ extension Catalog {
     /// - Returns: the position after each chunk stored, and the refusal of the first chunk
     ///   that was not, if any.
     /// - Throws: what `appendIngest` throws, when the first chunk is refused.
-    public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> (positions: [IngestPosition], refusal: CatalogError?) {
-        let checked = precheck(recordingID, chunks)
-        var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
-        let outcome = try ingestTransaction { db in
-            var positions: [IngestPosition] = []
-            events = []
-            for (i, chunk) in chunks.enumerated() {
-                do {
-                    let (position, found) = try self.appendChunk(db, host: host, recordingID: recordingID, offset: chunk.offset, chunk: chunk.bytes,
-                                                                 prechecked: checked?.results[i], fileHeader: checked?.file)
-                    positions.append(position)
-                    if let found { events.append((chunk.offset, found)) }
-                } catch let error as CatalogError where !positions.isEmpty {
-                    return (positions: positions, refusal: Optional(error))
+    public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> IngestBatchOutcome {
+        try appendIngest([prepareIngest(host: host, recordingID: recordingID, chunks: chunks)])[0].get()
+    }
+
+    /// Runs the checks of `chunks` that depend on their own bytes only (`precheck`), without
+    /// holding the catalog: what `appendIngest(_:)` then stores.
+    public func prepareIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) -> IngestBatch {
+        IngestBatch(host: host, recordingID: recordingID, chunks: chunks, checked: precheck(recordingID, chunks))
+    }
+
+    /// Stores the batches of any number of recordings and hosts in one transaction: one sync
+    /// of the disk for all of them (a server gathers what its connections received while the
+    /// previous commit was syncing). Each batch is stored as `appendIngest(host:recordingID:chunks:)`
+    /// stores it, and refused on its own: a batch refused (its first chunk, or a host that
+    /// does not stream the recording, which the audit log records in the same transaction)
+    /// does not keep the others from being stored.
+    /// - Returns: for each batch, in order, what `appendIngest(host:recordingID:chunks:)`
+    ///   returns or throws.
+    /// - Throws: `.storageFull`, `.busy`, `.database` when the transaction fails: then
+    ///   nothing of any batch is stored.
+    public func appendIngest(_ batches: [IngestBatch]) throws(CatalogError) -> [Result<IngestBatchOutcome, CatalogError>] {
+        var remembered: [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])] = []
+        let results: [Result<IngestBatchOutcome, CatalogError>]
+        do {
+            results = try database.writeWithoutTransaction { db in
+                var results: [Result<IngestBatchOutcome, CatalogError>] = []
+                try db.inTransaction(.immediate) {
+                    results = []
+                    remembered = []
+                    for batch in batches {
+                        results.append(try self.appendBatch(db, batch, remembered: &remembered))
+                    }
+                    return .commit
                 }
+                return results
             }
-            return (positions: positions, refusal: CatalogError?.none)
+        } catch {
+            throw Self.wrap(error, path: path)
         }
-        ingestChecked.remember(recordingID.uuidString.lowercased(), events)
-        return outcome
+        for (recording, events) in remembered { ingestChecked.remember(recording, events) }
+        return results
+    }
+
+    /// One batch of `appendIngest(_:)`, inside its transaction.
+    private func appendBatch(_ db: Database, _ batch: IngestBatch,
+                             remembered: inout [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])]) throws -> Result<IngestBatchOutcome, CatalogError> {
+        var positions: [IngestPosition] = []
+        var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
+        var refusal: CatalogError?
+        do {
+            for (i, chunk) in batch.chunks.enumerated() {
+                let (position, found) = try appendChunk(db, host: batch.host, recordingID: batch.recordingID, offset: chunk.offset, chunk: chunk.bytes,
+                                                        prechecked: batch.checked?.results[i], fileHeader: batch.checked?.file)
+                positions.append(position)
+                if let found { events.append((chunk.offset, found)) }
+            }
+        } catch let error as CatalogError {
+            guard !positions.isEmpty else { return .failure(error) }
+            refusal = error
+        } catch let error as IngestRefusal {
+            // Refused before anything was written: logged in this transaction, which commits.
+            try Self.audit(db, actor: error.actor, action: "ingest refused", recording: error.recording, detail: error.detail)
+            return .failure(error.error)
+        }
+        remembered.append((batch.recordingID.uuidString.lowercased(), events))
+        return .success((positions, refusal))
     }
 
     /// The content checks (`ChunkCheck.checkContent`) of `chunks`, run before the write
