@@ -304,7 +304,10 @@ extension Catalog {
     /// Stores a streamed recording's trailer and settles the recording in the same
     /// transaction: the whole stored file must verify as `complete` (`Validator.verify` on
     /// the catalog's own bytes), then its digest, counts, indicators and terminal text are
-    /// made exactly as an import of the file makes them, and it is no longer live. Finishing
+    /// made exactly as an import of the file makes them, and it is no longer live. The file
+    /// is verified and hashed before the write lock is taken (the stored chunks do not
+    /// change; the transaction makes sure none was added meanwhile), so other recordings'
+    /// chunks are stored meanwhile. Finishing
     /// a complete recording again with the same trailer at the same offset changes nothing.
     ///
     /// The EVENTS chunks this catalog object stored from the stream are not decoded again
@@ -325,6 +328,7 @@ extension Catalog {
     public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
         let known = ingestChecked.known(uuid)
+        let early = checkBeforeFinishing(host: host, uuid: uuid, offset: offset, trailer: trailer, known: known, deferText: deferText)
         let position = try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
@@ -344,21 +348,45 @@ extension Catalog {
                            arguments: [row.rowID, offset, Data(trailer)])
             let size = offset + Int64(trailer.count)
             let source = StoredRecordingSource(connection: db, rowID: row.rowID, recordingID: uuid, size: size)
-            let verdict = Validator.verify(source, known: known)
+            // Checked before the write lock was taken, when nothing was stored meanwhile.
+            let early = early.flatMap { $0.rowID == row.rowID && $0.size == size ? $0 : nil }
+            let verdict = early?.verdict ?? Validator.verify(source, known: known)
             guard verdict.status == .complete else {
                 let first = verdict.problems.first
                 let at = first?.offset.map { " at byte \($0)" } ?? ""
                 throw CatalogError(.ingestBadChunk, "Recording \(uuid) with this trailer would be \(verdict.status.rawValue), not complete (the first problem\(at): \(CatalogError.clause(first?.message ?? "none reported"))); the trailer was not stored.")
             }
             let name = "recording \(uuid)"
-            let prepared = try PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
-            let note = try prepared.settle(db, rowID: row.rowID, sha256: PreparedImport.digest(source, name: name))
+            let prepared = try early?.prepared ?? PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
+            let note = try prepared.settle(db, rowID: row.rowID, sha256: early?.sha256 ?? PreparedImport.digest(source, name: name))
             try db.execute(sql: "UPDATE recordings SET ingest_state = NULL, ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)
             return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: row.nextSequence, complete: true)
         }
         ingestChecked.forget(uuid)
         return position
+    }
+
+    /// What `finishIngest` checks of a recording before it takes the write lock, so that
+    /// other recordings' chunks are not kept waiting meanwhile: the stored bytes with the
+    /// trailer after them verified and hashed, and (without terminal text, which reads the
+    /// content while writing) what the recording's row becomes. Nil when the recording is
+    /// not one `host` is streaming and can finish at `offset`: the transaction then says why.
+    private func checkBeforeFinishing(host: String, uuid: String, offset: Int64, trailer: [UInt8], known: [Int64: Validator.CheckedEvents],
+                                      deferText: Bool) -> (rowID: Int64, size: Int64, verdict: Verdict, prepared: PreparedImport?, sha256: String?)? {
+        guard trailer.count == Trailer.size,
+              let row = try? read({ db in try Row.fetchOne(db, sql: "SELECT id, file_size, status, ingest_host FROM recordings WHERE uuid = ?", arguments: [uuid]) }),
+              (row["ingest_host"] as String?) == host, (row["status"] as String) != Verdict.Status.complete.rawValue,
+              (row["file_size"] as Int64) == offset else { return nil }
+        let rowID: Int64 = row["id"]
+        let size = offset + Int64(trailer.count)
+        let source = StoredRecordingSource(database: database, rowID: rowID, recordingID: uuid, size: size, tail: trailer)
+        let verdict = Validator.verify(source, known: known)
+        guard verdict.status == .complete else { return (rowID, size, verdict, nil, nil) }
+        let name = "recording \(uuid)"
+        guard let sha256 = try? PreparedImport.digest(source, name: name) else { return nil }
+        let prepared = deferText ? try? PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: true) : nil
+        return (rowID, size, verdict, prepared, sha256)
     }
 
     /// A recording `host` streams ends at `offset` without a trailer (its recorder was

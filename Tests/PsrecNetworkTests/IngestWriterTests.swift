@@ -11,7 +11,7 @@ import Testing
     func acrossConnections() async throws {
         let dir = CLI.tempDir()
         let db = dir.appendingPathComponent("catalog.db").path
-        let catalog = try Catalog(path: db, create: true, synchronousCommits: true)
+        let catalog = try Catalog(path: db, create: true, synchronousCommits: true, concurrentReads: true)
         var files: [(id: UUID, chunks: [(offset: Int64, bytes: [UInt8])])] = []
         for n in 0..<10 {
             let (path, id) = try TestRecordings.write(in: dir, name: "r\(n)", chunks: 3, seed: UInt64(n + 1))
