@@ -225,9 +225,16 @@ extension Catalog {
     /// The results are used only if the file header the transaction reads is this one.
     private func precheck(_ recordingID: UUID, _ chunks: [(offset: Int64, bytes: [UInt8])]) -> (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])? {
         let uuid = recordingID.uuidString.lowercased()
-        guard let bytes = try? read({ db in
-            try Data.fetchOne(db, sql: "SELECT c.bytes FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ? AND c.file_offset = 0", arguments: [uuid])
-        }), let file = try? [UInt8](bytes).withUnsafeBytes({ raw in try FileHeader.decode(raw) }) else { return nil }
+        let file: FileHeader
+        if let known = ingestChecked.fileHeader(uuid) {
+            file = known
+        } else {
+            guard let bytes = try? read({ db in
+                try Data.fetchOne(db, sql: "SELECT c.bytes FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ? AND c.file_offset = 0", arguments: [uuid])
+            }), let found = try? [UInt8](bytes).withUnsafeBytes({ raw in try FileHeader.decode(raw) }) else { return nil }
+            file = found
+            ingestChecked.remember(uuid, fileHeader: found)
+        }
         func check(_ chunk: (offset: Int64, bytes: [UInt8]), _ compressor: Compressor) -> Result<ChunkCheck.Checked, FormatError> {
             Result(catching: { () throws(FormatError) -> ChunkCheck.Checked in
                 try ChunkCheck.checkContent(chunk.bytes, offset: chunk.offset, minorVersion: file.minor, salt: file.salt, compressor: compressor)
