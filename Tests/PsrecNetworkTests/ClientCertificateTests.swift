@@ -43,12 +43,7 @@ import Testing
             \(issue("rogue", subject: "/CN=\(names[0])", ca: "rogue-ca"))
             \(issue("nameless", subject: "/O=psrec", ca: "client-ca"))
             """
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw TestFailure("openssl could not make the client certificates") }
+            try TestTLS.shell(script, failure: "openssl could not make the client certificates")
         }
 
         /// The server's TLS, requiring a client certificate signed by the client CA.

@@ -46,6 +46,14 @@ final class TestServer: @unchecked Sendable {
         Array(try catalog.addHost(named: name, actor: "test").utf8)
     }
 
+    /// A new capture host's token in a file of the server's folder, readable by its owner
+    /// only, as `--token-file` takes it.
+    func tokenFile(_ name: String) throws -> String {
+        let path = dir.appendingPathComponent(name + ".token").path
+        FileManager.default.createFile(atPath: path, contents: Data(try token(name) + [0x0A]), attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
     func target(_ token: [UInt8], tls: NIOSSLContext? = nil) -> UploadTarget {
         UploadTarget(host: "127.0.0.1", port: port, tls: tls, token: token)
     }
@@ -137,12 +145,17 @@ struct TestTLS {
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
         chmod 600 server.key ca.key other-ca.key
         """
+        try Self.shell(script, failure: "openssl could not make the test certificates")
+    }
+
+    /// Runs `script` with /bin/sh; throws `failure` unless it exits 0.
+    static func shell(_ script: String, failure: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("openssl could not make the test certificates") }
+        guard process.terminationStatus == 0 else { throw TestFailure(failure) }
     }
 
     func serverContext() throws -> NIOSSLContext {

@@ -241,9 +241,7 @@ import Testing
     func uploadSymlinkInSpool() async throws {
         let server = try await TestServer()
         defer { Task { await server.stop() } }
-        let token = try server.token("gw-spool")
-        let tokenFile = server.dir.appendingPathComponent("spool.token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let tokenFile = try server.tokenFile("gw-spool")
         let elsewhere = server.dir.appendingPathComponent("private")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
         let (secretPath, secretID) = try TestRecordings.write(in: elsewhere, name: "secret", chunks: 3)

@@ -280,9 +280,7 @@ import Testing
     func recordUploadsLeftovers() async throws {
         let server = try await TestServer()
         defer { Task { await server.stop() } }
-        let token = try server.token("gw-left")
-        let tokenFile = server.dir.appendingPathComponent("left.token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let tokenFile = try server.tokenFile("gw-left")
         let spool = server.dir.appendingPathComponent("spool")
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let (killedPath, killedID) = try TestRecordings.write(in: spool, name: "killed", chunks: 8)
@@ -315,9 +313,7 @@ import Testing
     func onlyOlderFiles() async throws {
         let server = try await TestServer()
         defer { Task { await server.stop() } }
-        let token = try server.token("gw-old")
-        let tokenFile = server.dir.appendingPathComponent("old.token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let tokenFile = try server.tokenFile("gw-old")
         let spool = server.dir.appendingPathComponent("spool")
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
         let (olderPath, olderID) = try TestRecordings.write(in: spool, name: "older", chunks: 3)
@@ -357,9 +353,7 @@ import Testing
     func screenRecordingIsStreamed() async throws {
         let server = try await TestServer()
         defer { Task { await server.stop() } }
-        let token = try server.token("gw-screen")
-        let tokenFile = server.dir.appendingPathComponent("screen.token").path
-        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let tokenFile = try server.tokenFile("gw-screen")
         let xvfb = Process()
         xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
         let display = try #require(Self.freeDisplay)
