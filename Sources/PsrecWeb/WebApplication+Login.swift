@@ -9,7 +9,7 @@ extension WebApplication {
     static let decoyHash = Bcrypt.hash("psrec decoy password, never anyone's", cost: Catalog.passwordHashCost)
 
     func loginPage(_ request: Request, context: WebRequestContext) async throws -> Response {
-        _ = try WebParameters(encoded: request.uri.query.map(Substring.init))
+        _ = try WebParameters(encoded: request.uri.query.map { Substring($0) })
         if try await visitor(request, context: context) != nil { return WebPage.redirect(to: "/") }
         return WebPage.response(.ok, html: Self.loginDocument(sentence: nil))
     }
@@ -36,8 +36,10 @@ extension WebApplication {
             return WebPage.response(.tooManyRequests, html: Self.loginDocument(
                 sentence: "Too many login attempts from this address or for this user in the last minute; wait a minute and try again."))
         }
-        let hash = Principal.checkUserNameResult(user) ? try await withCatalog { try $0.webPasswordHash(of: user) } : nil
-        let matches = try await withCatalog { _ in Bcrypt.verify(password, hash: hash ?? Self.decoyHash) }
+        var hash: String?
+        if Principal.checkUserNameResult(user) { hash = try await withCatalog { try $0.webPasswordHash(of: user) } }
+        let checked = hash ?? Self.decoyHash
+        let matches = try await withCatalog { _ in Bcrypt.verify(password, hash: checked) }
         guard let hash, matches, !hash.isEmpty else {
             try await withCatalog { try $0.auditWeb(actor: Self.actorName(user), action: "refused", detail: "failed web login from \(peer)") }
             return WebPage.response(.unauthorized, html: Self.loginDocument(

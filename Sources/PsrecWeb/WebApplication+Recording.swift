@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PsrecCatalog
+import PsrecFormat
 
 extension WebApplication {
     /// `GET /recordings/UUID[?t=SECONDS]`: one recording's metadata and indicators, for a
@@ -9,13 +10,13 @@ extension WebApplication {
     /// not exist is refused exactly as one the visitor may not see, so that the answer does
     /// not tell which recordings exist. The player will take this page's place.
     func recordingPage(_ request: Request, id: String, context: WebRequestContext) async throws -> Response {
-        let parameters = try WebParameters(encoded: request.uri.query.map(Substring.init))
+        let parameters = try WebParameters(encoded: request.uri.query.map { Substring($0) })
         for name in parameters.values.keys where name != "t" {
             throw WebInputError("A recording's page has no parameter '\(name)'; it takes t (seconds into the session).")
         }
         var startSeconds: Int?
         if let t = parameters["t"] {
-            guard t.count <= 9, t.allSatisfy(\.isASCIINumberCharacter), let seconds = Int(t) else {
+            guard t.count <= 9, t.allSatisfy({ $0.isASCIINumberCharacter }), let seconds = Int(t) else {
                 throw WebInputError("The time '\(t)' is not a number of seconds into the session; give a whole number such as 83.")
             }
             startSeconds = seconds
@@ -23,11 +24,7 @@ extension WebApplication {
         guard let uuid = UUID(uuidString: id)?.uuidString.lowercased(), id.count == 36 else {
             throw WebInputError("'\(id)' is not a recording ID; a recording's page is /recordings/ followed by its whole UUID.")
         }
-        let visitor: Visitor
-        switch try await requireVisitor(request, context: context) {
-        case .success(let found): visitor = found
-        case .failure(let redirect): return redirect
-        }
+        guard let visitor = try await visitor(request, context: context) else { return WebPage.redirect(to: "/login") }
         let principal = visitor.principal, peer = address(context)
         let seen: (CatalogRecording, [CatalogIndicator])? = try await withCatalog { catalog in
             let lookup = Result<CatalogRecording, CatalogError> { () throws(CatalogError) in try catalog.recording(uuid) }

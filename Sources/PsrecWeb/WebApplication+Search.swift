@@ -6,12 +6,8 @@ import PsrecFormat
 extension WebApplication {
     /// `GET /`: the search form and, below it, the recordings the visitor may see that match.
     func searchPage(_ request: Request, context: WebRequestContext) async throws -> Response {
-        let parameters = try WebParameters(encoded: request.uri.query.map(Substring.init))
-        let visitor: Visitor
-        switch try await requireVisitor(request, context: context) {
-        case .success(let found): visitor = found
-        case .failure(let redirect): return redirect
-        }
+        let parameters = try WebParameters(encoded: request.uri.query.map { Substring($0) })
+        guard let visitor = try await visitor(request, context: context) else { return WebPage.redirect(to: "/login") }
         let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
         let form = try SearchForm(parameters, nowMicros: now)
         let principal = visitor.principal, peer = address(context), query = form.query

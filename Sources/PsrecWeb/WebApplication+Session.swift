@@ -71,12 +71,6 @@ extension WebApplication {
         return nil
     }
 
-    /// The visitor, or an answer sending the browser to the login page.
-    func requireVisitor(_ request: Request, context: WebRequestContext) async throws -> Result<Visitor, Response> {
-        if let visitor = try await visitor(request, context: context) { return .success(visitor) }
-        return .failure(WebPage.redirect(to: "/login"))
-    }
-
     /// A POSTed form: at most `WebLimits.formBytes`, URL-encoded, from a page of this site
     /// (an `Origin` header, when the browser sends one, must be this host's).
     func form(_ request: Request) async throws -> WebParameters {

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
-import Logging
+public import Logging
 import NIOCore
 import NIOPosix
 public import PsrecCatalog

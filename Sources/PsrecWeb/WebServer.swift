@@ -1,4 +1,5 @@
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOConcurrencyHelpers
@@ -10,7 +11,7 @@ public import ServiceLifecycle
 /// TLS unless the configuration has none (plain HTTP, which the command allows on loopback
 /// only). Stops with the service group: graceful shutdown lets requests in flight finish.
 public struct WebServer: Service {
-    private let application: Application<WebApplication>
+    private let application: Hummingbird.Application<WebApplication>
     private let bound: BoundPort
 
     /// - Throws: when the TLS configuration cannot be used.
@@ -18,7 +19,7 @@ public struct WebServer: Service {
         let responder = WebApplication(configuration: configuration, catalog: catalog, logger: logger)
         let bound = BoundPort()
         let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
-        application = Application(
+        application = Hummingbird.Application(
             responder: responder,
             server: server,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import NIOSSL
+import PsrecTestSupport
 import PsrecCatalog
 @testable import PsrecWeb
 import Testing
@@ -17,7 +20,7 @@ struct WebLoginTests {
         #expect(cookie.hasPrefix("psrec-session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
         #expect(!cookie.contains("Secure"), "plain HTTP on loopback has no Secure cookie")
         let token = String(try #require(client.cookie).dropFirst("psrec-session=".count))
-        let stored = try server.catalog.database.read { db in try String.fetchAll(db, sql: "SELECT token_sha256 FROM web_sessions") }
+        let stored = try server.strings("SELECT token_sha256 FROM web_sessions")
         #expect(stored.count == 1 && stored[0] != token && stored[0].count == 64)
         let page = try await client.get("/")
         #expect(page.status == 200 && page.body.contains("alice") && page.body.contains("Log out"))
@@ -99,7 +102,7 @@ struct WebLoginTests {
         let replay = server.client()
         replay.cookie = savedCookie
         #expect(try await replay.get("/").status == 303)
-        #expect(try server.catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM web_sessions") } == 0)
+        #expect(try server.count("SELECT count(*) FROM web_sessions") == 0)
         #expect(try server.auditRows(action: "logout").count == 1)
     }
 
@@ -116,19 +119,22 @@ struct WebLoginTests {
     func expiry() throws {
         let catalog = try Catalog(path: CLI.tempDir().appendingPathComponent("c.db").path, create: true)
         try catalog.addWebUser("alice", bcryptHash: "$2b$04$x", actor: "t")
-        let limits = WebSessionLimits.standard
+        let minute: Int64 = 60_000_000
+        func isOpen(_ token: String, at micros: Int64) throws -> Bool {
+            try catalog.webSession(token: token, limits: .standard, address: nil, nowMicros: micros) != nil
+        }
         let (idle, opened) = try catalog.openWebSession(for: "alice", address: "127.0.0.1")
         let t0 = opened.createdMicros
-        #expect(try catalog.webSession(token: idle, limits: limits, address: nil, nowMicros: t0 + 29 * 60_000_000) != nil)
-        #expect(try catalog.webSession(token: idle, limits: limits, address: nil, nowMicros: t0 + 29 * 60_000_000 + 31 * 60_000_000) == nil)
-        #expect(try catalog.webSession(token: idle, limits: limits, address: nil, nowMicros: t0) == nil, "an expired session is deleted")
+        #expect(try isOpen(idle, at: t0 + 29 * minute))
+        #expect(try !isOpen(idle, at: t0 + 29 * minute + 31 * minute))
+        #expect(try !isOpen(idle, at: t0), "an expired session is deleted")
         let (busy, _) = try catalog.openWebSession(for: "alice", address: "127.0.0.1")
         var now = t0
-        while now < t0 + 12 * 3_600_000_000 - 20 * 60_000_000 {
-            now += 20 * 60_000_000
-            #expect(try catalog.webSession(token: busy, limits: limits, address: nil, nowMicros: now) != nil)
+        while now < t0 + 12 * 60 * minute - 20 * minute {
+            now += 20 * minute
+            #expect(try isOpen(busy, at: now))
         }
-        #expect(try catalog.webSession(token: busy, limits: limits, address: nil, nowMicros: t0 + 12 * 3_600_000_000 + 1) == nil)
+        #expect(try !isOpen(busy, at: t0 + 12 * 60 * minute + 1))
     }
 
     @Test("the trusted proxy's user header is believed from its address only")

@@ -93,7 +93,7 @@ struct WebSearchTests {
         let second = try await client.get("/?page=2")
         #expect(Self.ids(second).count == 3 && second.body.contains("Previous page") && !second.body.contains("Next page"))
         #expect(Set(Self.ids(first)).isDisjoint(with: Self.ids(second)))
-        try server.catalog.database.write { db in try db.execute(sql: "UPDATE recordings SET ingest_state = 'live' WHERE id = 1") }
+        try server.execute("UPDATE recordings SET ingest_state = 'live' WHERE id = 1")
         let live = try await client.get("/?status=live")
         #expect(Self.ids(live).count == 1 && live.body.contains("class=\"live\""))
     }

@@ -68,6 +68,19 @@ final class WebTestServer: @unchecked Sendable {
         }
     }
 
+    /// One integer the SQL gives (a count).
+    func count(_ sql: String) throws -> Int {
+        try catalog.database.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+    }
+
+    func strings(_ sql: String) throws -> [String] {
+        try catalog.database.read { db in try String.fetchAll(db, sql: sql) }
+    }
+
+    func execute(_ sql: String) throws {
+        try catalog.database.write { db in try db.execute(sql: sql) }
+    }
+
     /// An HTTP client for this server.
     func client() -> HTTPTestClient { HTTPTestClient(port: port) }
 
