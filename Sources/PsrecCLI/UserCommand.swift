@@ -32,7 +32,9 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var options: AppCommand.Database
         @OptionGroup var source: PasswordSource
         @Argument(help: "The user's name, as rights name them.") var name: String
-        func validate() throws { try Principal.checkUserName(name) }
+        func validate() throws {
+            do { try Principal.checkUserName(name) } catch { throw ValidationError(error.message) }
+        }
         func run() throws {
             let hash = try PasswordInput.hash(source)
             try reporting {

@@ -64,7 +64,7 @@ struct WebSearchTests {
         let own = try server.importRecording(user: "dave", application: "db-prod")
         let other = try server.importRecording(user: "erin", application: "crm")
         let audited = try server.importRecording(user: "frank", application: "hr")
-        try server.catalog.addApplication("hr", sessionProtocol: .ssh, recordingEnabled: true, retentionDays: nil, by: .administrator(login: "t"))
+        try? server.catalog.addApplication("hr", sessionProtocol: .ssh, recordingEnabled: true, retentionDays: nil, by: .administrator(login: "t"))
         try server.catalog.grant(.audit, to: "dave", on: .application("hr"), by: .administrator(login: "t"))
         try server.addUser("dave")
         let client = try await server.loggedIn("dave")
