@@ -45,7 +45,12 @@ extension WebApplication {
             return WebPage.response(.unauthorized, html: Self.loginDocument(
                 sentence: "The user name or the password is wrong, or the user is disabled."))
         }
-        let (token, _) = try await withCatalog { try $0.openWebSession(for: user, address: peer) }
+        let limits = configuration.sessionLimits
+        let (token, _) = try await withCatalog { catalog in
+            // Sessions nobody ended are deleted here, at the rate of logins: no timer needed.
+            try catalog.purgeWebSessions(limits: limits)
+            return try catalog.openWebSession(for: user, address: peer)
+        }
         var headers = HTTPFields()
         headers[.setCookie] = sessionCookie(token)
         return WebPage.redirect(to: "/", extraHeaders: headers)
