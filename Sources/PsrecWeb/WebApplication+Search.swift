@@ -12,18 +12,24 @@ extension WebApplication {
         let form = try SearchForm(parameters, nowMicros: now)
         let principal = visitor.principal, peer = address(context), query = form.query
         let target = request.uri.string
-        let (found, hits) = try await withCatalog { catalog in
+        let (found, hits, unsearched) = try await withCatalog { catalog in
             try catalog.auditWeb(actor: principal.auditName, action: "web-view", detail: "search page \(target) from \(peer)")
             let found = try catalog.search(query, as: principal)
             var hits: [String: TextHit] = [:]
+            var unsearched = 0
             if let text = query.text {
                 for recording in found.prefix(WebLimits.pageSize) {
                     hits[recording.uuid] = try catalog.textHits(in: recording, text: text, limit: 1).first
                 }
+                unsearched = try catalog.textPendingCount(matching: query, as: principal)
             }
-            return (found, hits)
+            return (found, hits, unsearched)
         }
-        let body = Self.searchForm(form) + Self.results(found, hits: hits, form: form)
+        var body = Self.searchForm(form)
+        if unsearched > 0 {
+            body += "<p class=\"message\">\(unsearched) recording\(unsearched == 1 ? " was" : "s were") not searched for text: \(unsearched == 1 ? "its text is" : "their text is") not indexed yet.</p>\n"
+        }
+        body += Self.results(found, hits: hits, form: form)
         return WebPage.response(.ok, html: WebPage.document(title: "Search", viewer: visitor.viewer, body: body))
     }
 

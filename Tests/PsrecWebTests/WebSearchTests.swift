@@ -81,6 +81,18 @@ struct WebSearchTests {
         #expect(try server.auditRows(action: "web-view").contains { $0.actor == "dave" && $0.detail?.contains("127.0.0.1") == true })
     }
 
+    @Test("a text search says how many recordings it could not search because their text is not indexed yet")
+    func pendingText() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let indexed = try server.importRecording(user: "hana", outputs: ["needle here"])
+        try server.importRecording(user: "hana", outputs: ["needle there"], deferText: true)
+        try server.addUser("hana")
+        let page = try await server.loggedIn("hana").get("/?text=needle")
+        #expect(Self.ids(page) == [String(indexed.prefix(8))])
+        #expect(page.body.contains("1 recording was not searched for text: its text is not indexed yet."))
+    }
+
     @Test("pages of 50: the next page link, page 2 holds the rest, the live session is marked")
     func paging() async throws {
         let server = try await WebTestServer()

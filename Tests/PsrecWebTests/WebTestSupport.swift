@@ -41,7 +41,7 @@ final class WebTestServer: @unchecked Sendable {
     @discardableResult
     func importRecording(user: String? = "alice", application: String? = "db-prod", host: String? = "web1",
                          sessionProtocol: RecordingMetadata.SessionProtocol = .ssh, start: Int64 = 1_700_000_000_000_000,
-                         owner: String? = nil, seconds: Int = 5, outputs: [String] = [], indicators: [Event] = []) throws -> String {
+                         owner: String? = nil, seconds: Int = 5, outputs: [String] = [], indicators: [Event] = [], deferText: Bool = false) throws -> String {
         let id = UUID()
         let sink = MemorySink()
         let meta = RecordingMetadata(recordingID: id, sessionProtocol: sessionProtocol, startUnixMicros: start, user: user, application: application,
@@ -57,7 +57,7 @@ final class WebTestServer: @unchecked Sendable {
         try writer.close()
         let path = dir.appendingPathComponent("\(id).psrec").path
         try Data(sink.bytes).write(to: URL(fileURLWithPath: path))
-        _ = try catalog.importRecording(path: path, actor: "test")
+        _ = try catalog.importRecording(path: path, actor: "test", deferText: deferText)
         return id.uuidString.lowercased()
     }
 
