@@ -62,6 +62,11 @@ extension WebApplication {
         return html
     }
 
+    /// Terminal text around a hit, escaped, its line breaks shown as ↵ on one line.
+    static func context(_ text: String) -> String {
+        HTMLText.escape(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: " ↵ "))
+    }
+
     static func results(_ found: [CatalogRecording], hits: [String: TextHit], form: SearchForm) -> String {
         let shown = found.prefix(WebLimits.pageSize)
         let first = (form.page - 1) * WebLimits.pageSize
@@ -98,7 +103,7 @@ extension WebApplication {
             if let hit = hits[recording.uuid] {
                 let seconds = hit.timeMicros / 1_000_000
                 html += "<tr class=\"hit\"><td></td><td colspan=\"8\" class=\"hit\"><a href=\"/recordings/\(HTMLText.escape(recording.uuid))?t=\(seconds)\">at \(HTMLText.escape(CatalogTime.duration(hit.timeMicros)))</a>: "
-                html += "…\(HTMLText.escape(hit.before))<mark>\(HTMLText.escape(hit.match))</mark>\(HTMLText.escape(hit.after))…</td></tr>\n"
+                html += "…\(Self.context(hit.before))<mark>\(Self.context(hit.match))</mark>\(Self.context(hit.after))…</td></tr>\n"
             }
         }
         html += "</tbody></table>\n<nav class=\"pages\">"
