@@ -14,7 +14,7 @@ import UnixSignals
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog.",
+        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog; serve the auditors' web application.",
         discussion: """
         Runs in the foreground as a service would, logging to stderr. Capture hosts connect \
         with TLS and a token (`psrec host add`) and stream each recording chunk by chunk \
