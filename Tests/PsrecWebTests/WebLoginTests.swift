@@ -143,7 +143,11 @@ struct WebLoginTests {
         let trusted = try await WebTestServer { $0.trustedUserHeader = "X-Remote-User"; $0.trustedProxy = "127.0.0.1" }
         defer { Task { await trusted.stop() } }
         let page = try await trusted.client().get("/", headers: [("X-Remote-User", "bob")])
-        #expect(page.status == 200 && page.body.contains("bob"))
+        #expect(page.status == 200 && page.body.contains("bob") && !page.body.contains("Log out"))
+        try trusted.addUser("zoe")
+        try trusted.catalog.setWebUserDisabled("zoe", true, actor: "admin:test")
+        #expect(try await trusted.client().get("/", headers: [("X-Remote-User", "zoe")]).status == 403, "a disabled user is refused behind the proxy too")
+        #expect(try await trusted.client().get("/", headers: [("X-Remote-User", "admin:root")]).status == 403, "a name that cannot be a user's")
         let other = try await WebTestServer { $0.trustedUserHeader = "X-Remote-User"; $0.trustedProxy = "127.0.0.2" }
         defer { Task { await other.stop() } }
         let ignored = try await other.client().get("/", headers: [("X-Remote-User", "bob")])
