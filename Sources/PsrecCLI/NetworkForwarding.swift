@@ -323,9 +323,13 @@ struct StreamingOptions: ParsableArguments {
             if let clientKey { _ = try NetworkFiles.secretFile(clientKey, what: "client key") }
             let stream = try RecordingStream(server: server, credentials: credentialArguments, path: path)
             // Files a killed recorder or a reboot left in the spool: what the server lacks of
-            // them is sent in the background (a file still being written is locked, and left).
+            // them is sent in the background (a file still being written is locked, and left;
+            // those the server then holds in full are removed, as `psrec upload` removes them).
             let folder = (path as NSString).deletingLastPathComponent
-            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server)] + credentialArguments + ["--", folder.isEmpty ? "." : folder])
+            // Only files older than this one: a file another recorder finishes meanwhile is
+            // streamed by its own recorder, and this one by this recorder (which keeps it).
+            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server)] + credentialArguments
+                                      + ["--older-than", path, "--", folder.isEmpty ? "." : folder])
             return (lock, stream)
         } catch {
             lock?.release()

@@ -22,6 +22,21 @@ public struct IngestPosition: Sendable, Equatable {
     }
 }
 
+/// Chunks of one recording from one host whose own checks ran (`Catalog.prepareIngest`),
+/// ready to be stored by `Catalog.appendIngest(_:)`.
+public struct IngestBatch: Sendable {
+    public let host: String
+    public let recordingID: UUID
+    public let chunks: [(offset: Int64, bytes: [UInt8])]
+    /// The file header the checks used, and each chunk's result; nil when the recording's
+    /// header could not be read then (the transaction checks each chunk whole).
+    let checked: (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])?
+}
+
+/// What storing a batch gives: the position after each chunk stored, and the refusal of the
+/// first chunk that was not, if any.
+public typealias IngestBatchOutcome = (positions: [IngestPosition], refusal: CatalogError?)
+
 // Live ingest: a capture host streams a recording's file to a server chunk by chunk, in the
 // file's own framing, and the server stores each chunk here before acknowledging it.
 //
@@ -116,11 +131,10 @@ extension Catalog {
     ///   complete; `.ingestBadChunk` naming the check the chunk fails; `.storageFull`,
     ///   `.busy`, `.database`. Nothing is stored when it throws.
     public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
-        let checked = precheck(recordingID, [(offset, chunk)])
-        let (position, events) = try ingestTransaction { db in
-            try self.appendChunk(db, host: host, recordingID: recordingID, offset: offset, chunk: chunk, prechecked: checked?.results[0], fileHeader: checked?.file)
+        let outcome = try appendIngest(host: host, recordingID: recordingID, chunks: [(offset, chunk)])
+        guard let position = outcome.positions.first else {
+            throw outcome.refusal ?? CatalogError(.database, "The catalog \(path) stored nothing and said why not.")
         }
-        ingestChecked.remember(recordingID.uuidString.lowercased(), events.map { [(offset, $0)] } ?? [])
         return position
     }
 
@@ -134,26 +148,72 @@ extension Catalog {
     /// - Returns: the position after each chunk stored, and the refusal of the first chunk
     ///   that was not, if any.
     /// - Throws: what `appendIngest` throws, when the first chunk is refused.
-    public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> (positions: [IngestPosition], refusal: CatalogError?) {
-        let checked = precheck(recordingID, chunks)
-        var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
-        let outcome = try ingestTransaction { db in
-            var positions: [IngestPosition] = []
-            events = []
-            for (i, chunk) in chunks.enumerated() {
-                do {
-                    let (position, found) = try self.appendChunk(db, host: host, recordingID: recordingID, offset: chunk.offset, chunk: chunk.bytes,
-                                                                 prechecked: checked?.results[i], fileHeader: checked?.file)
-                    positions.append(position)
-                    if let found { events.append((chunk.offset, found)) }
-                } catch let error as CatalogError where !positions.isEmpty {
-                    return (positions: positions, refusal: Optional(error))
+    public func appendIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) throws(CatalogError) -> IngestBatchOutcome {
+        try appendIngest([prepareIngest(host: host, recordingID: recordingID, chunks: chunks)])[0].get()
+    }
+
+    /// Runs the checks of `chunks` that depend on their own bytes only (`precheck`), without
+    /// holding the catalog: what `appendIngest(_:)` then stores.
+    public func prepareIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) -> IngestBatch {
+        IngestBatch(host: host, recordingID: recordingID, chunks: chunks, checked: precheck(recordingID, chunks))
+    }
+
+    /// Stores the batches of any number of recordings and hosts in one transaction: one sync
+    /// of the disk for all of them (a server gathers what its connections received while the
+    /// previous commit was syncing). Each batch is stored as `appendIngest(host:recordingID:chunks:)`
+    /// stores it, and refused on its own: a batch refused (its first chunk, or a host that
+    /// does not stream the recording, which the audit log records in the same transaction)
+    /// does not keep the others from being stored.
+    /// - Returns: for each batch, in order, what `appendIngest(host:recordingID:chunks:)`
+    ///   returns or throws.
+    /// - Throws: `.storageFull`, `.busy`, `.database` when the transaction fails: then
+    ///   nothing of any batch is stored.
+    public func appendIngest(_ batches: [IngestBatch]) throws(CatalogError) -> [Result<IngestBatchOutcome, CatalogError>] {
+        var remembered: [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])] = []
+        let results: [Result<IngestBatchOutcome, CatalogError>]
+        do {
+            results = try database.writeWithoutTransaction { db in
+                var results: [Result<IngestBatchOutcome, CatalogError>] = []
+                try db.inTransaction(.immediate) {
+                    results = []
+                    remembered = []
+                    for batch in batches {
+                        results.append(try self.appendBatch(db, batch, remembered: &remembered))
+                    }
+                    return .commit
                 }
+                return results
             }
-            return (positions: positions, refusal: CatalogError?.none)
+        } catch {
+            throw Self.wrap(error, path: path)
         }
-        ingestChecked.remember(recordingID.uuidString.lowercased(), events)
-        return outcome
+        for (recording, events) in remembered { ingestChecked.remember(recording, events) }
+        return results
+    }
+
+    /// One batch of `appendIngest(_:)`, inside its transaction.
+    private func appendBatch(_ db: Database, _ batch: IngestBatch,
+                             remembered: inout [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])]) throws -> Result<IngestBatchOutcome, CatalogError> {
+        var positions: [IngestPosition] = []
+        var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
+        var refusal: CatalogError?
+        do {
+            for (i, chunk) in batch.chunks.enumerated() {
+                let (position, found) = try appendChunk(db, host: batch.host, recordingID: batch.recordingID, offset: chunk.offset, chunk: chunk.bytes,
+                                                        prechecked: batch.checked?.results[i], fileHeader: batch.checked?.file)
+                positions.append(position)
+                if let found { events.append((chunk.offset, found)) }
+            }
+        } catch let error as CatalogError {
+            guard !positions.isEmpty else { return .failure(error) }
+            refusal = error
+        } catch let error as IngestRefusal {
+            // Refused before anything was written: logged in this transaction, which commits.
+            try Self.audit(db, actor: error.actor, action: "ingest refused", recording: error.recording, detail: error.detail)
+            return .failure(error.error)
+        }
+        remembered.append((batch.recordingID.uuidString.lowercased(), events))
+        return .success((positions, refusal))
     }
 
     /// The content checks (`ChunkCheck.checkContent`) of `chunks`, run before the write
@@ -165,9 +225,16 @@ extension Catalog {
     /// The results are used only if the file header the transaction reads is this one.
     private func precheck(_ recordingID: UUID, _ chunks: [(offset: Int64, bytes: [UInt8])]) -> (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])? {
         let uuid = recordingID.uuidString.lowercased()
-        guard let bytes = try? read({ db in
-            try Data.fetchOne(db, sql: "SELECT c.bytes FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ? AND c.file_offset = 0", arguments: [uuid])
-        }), let file = try? [UInt8](bytes).withUnsafeBytes({ raw in try FileHeader.decode(raw) }) else { return nil }
+        let file: FileHeader
+        if let known = ingestChecked.fileHeader(uuid) {
+            file = known
+        } else {
+            guard let bytes = try? read({ db in
+                try Data.fetchOne(db, sql: "SELECT c.bytes FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ? AND c.file_offset = 0", arguments: [uuid])
+            }), let found = try? [UInt8](bytes).withUnsafeBytes({ raw in try FileHeader.decode(raw) }) else { return nil }
+            file = found
+            ingestChecked.remember(uuid, fileHeader: found)
+        }
         func check(_ chunk: (offset: Int64, bytes: [UInt8]), _ compressor: Compressor) -> Result<ChunkCheck.Checked, FormatError> {
             Result(catching: { () throws(FormatError) -> ChunkCheck.Checked in
                 try ChunkCheck.checkContent(chunk.bytes, offset: chunk.offset, minorVersion: file.minor, salt: file.salt, compressor: compressor)
@@ -244,7 +311,10 @@ extension Catalog {
     /// Stores a streamed recording's trailer and settles the recording in the same
     /// transaction: the whole stored file must verify as `complete` (`Validator.verify` on
     /// the catalog's own bytes), then its digest, counts, indicators and terminal text are
-    /// made exactly as an import of the file makes them, and it is no longer live. Finishing
+    /// made exactly as an import of the file makes them, and it is no longer live. The file
+    /// is verified and hashed before the write lock is taken (the stored chunks do not
+    /// change; the transaction makes sure none was added meanwhile), so other recordings'
+    /// chunks are stored meanwhile. Finishing
     /// a complete recording again with the same trailer at the same offset changes nothing.
     ///
     /// The EVENTS chunks this catalog object stored from the stream are not decoded again
@@ -265,6 +335,7 @@ extension Catalog {
     public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
         let known = ingestChecked.known(uuid)
+        let early = checkBeforeFinishing(host: host, uuid: uuid, offset: offset, trailer: trailer, known: known, deferText: deferText)
         let position = try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
@@ -284,21 +355,45 @@ extension Catalog {
                            arguments: [row.rowID, offset, Data(trailer)])
             let size = offset + Int64(trailer.count)
             let source = StoredRecordingSource(connection: db, rowID: row.rowID, recordingID: uuid, size: size)
-            let verdict = Validator.verify(source, known: known)
+            // Checked before the write lock was taken, when nothing was stored meanwhile.
+            let early = early.flatMap { $0.rowID == row.rowID && $0.size == size ? $0 : nil }
+            let verdict = early?.verdict ?? Validator.verify(source, known: known)
             guard verdict.status == .complete else {
                 let first = verdict.problems.first
                 let at = first?.offset.map { " at byte \($0)" } ?? ""
                 throw CatalogError(.ingestBadChunk, "Recording \(uuid) with this trailer would be \(verdict.status.rawValue), not complete (the first problem\(at): \(CatalogError.clause(first?.message ?? "none reported"))); the trailer was not stored.")
             }
             let name = "recording \(uuid)"
-            let prepared = try PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
-            let note = try prepared.settle(db, rowID: row.rowID, sha256: PreparedImport.digest(source, name: name))
+            let prepared = try early?.prepared ?? PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
+            let note = try prepared.settle(db, rowID: row.rowID, sha256: early?.sha256 ?? PreparedImport.digest(source, name: name))
             try db.execute(sql: "UPDATE recordings SET ingest_state = NULL, ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)
             return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: row.nextSequence, complete: true)
         }
         ingestChecked.forget(uuid)
         return position
+    }
+
+    /// What `finishIngest` checks of a recording before it takes the write lock, so that
+    /// other recordings' chunks are not kept waiting meanwhile: the stored bytes with the
+    /// trailer after them verified and hashed, and (without terminal text, which reads the
+    /// content while writing) what the recording's row becomes. Nil when the recording is
+    /// not one `host` is streaming and can finish at `offset`: the transaction then says why.
+    private func checkBeforeFinishing(host: String, uuid: String, offset: Int64, trailer: [UInt8], known: [Int64: Validator.CheckedEvents],
+                                      deferText: Bool) -> (rowID: Int64, size: Int64, verdict: Verdict, prepared: PreparedImport?, sha256: String?)? {
+        guard trailer.count == Trailer.size,
+              let row = try? read({ db in try Row.fetchOne(db, sql: "SELECT id, file_size, status, ingest_host FROM recordings WHERE uuid = ?", arguments: [uuid]) }),
+              (row["ingest_host"] as String?) == host, (row["status"] as String) != Verdict.Status.complete.rawValue,
+              (row["file_size"] as Int64) == offset else { return nil }
+        let rowID: Int64 = row["id"]
+        let size = offset + Int64(trailer.count)
+        let source = StoredRecordingSource(database: database, rowID: rowID, recordingID: uuid, size: size, tail: trailer)
+        let verdict = Validator.verify(source, known: known)
+        guard verdict.status == .complete else { return (rowID, size, verdict, nil, nil) }
+        let name = "recording \(uuid)"
+        guard let sha256 = try? PreparedImport.digest(source, name: name) else { return nil }
+        let prepared = deferText ? try? PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: true) : nil
+        return (rowID, size, verdict, prepared, sha256)
     }
 
     /// A recording `host` streams ends at `offset` without a trailer (its recorder was

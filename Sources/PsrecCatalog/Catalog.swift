@@ -10,8 +10,12 @@ public import GRDB
 ///
 /// See <https://www.sqlite.org/lang_transaction.html> and <https://www.sqlite.org/fts5.html>.
 public final class Catalog {
-    /// The connection (a serial queue: one writer, no concurrency inside one process).
-    public let database: DatabaseQueue
+    /// The connections: one serial connection (a `DatabaseQueue`), or with `concurrentReads`
+    /// in WAL mode one writer and readers beside it (a `DatabasePool`), so that in a server a
+    /// search, a view or a file check never waits for a write, nor a write for them. A catalog
+    /// that cannot be switched to WAL (another process holds it in rollback mode) always gets
+    /// one serial connection.
+    public let database: any DatabaseWriter
     /// Path of the catalog file, for messages.
     public let path: String
     /// The EVENTS chunks live ingest checked, for completing their recordings.
@@ -40,11 +44,13 @@ public final class Catalog {
     ///   - busyTimeoutSeconds: how long a statement waits for a lock held by another
     ///     connection before failing with `.busy`.
     ///   - synchronousCommits: sync the disk at every commit.
+    ///   - concurrentReads: readers beside the writer (a server); each reader has a page
+    ///     cache of its own, which one-shot commands do without.
     /// - Throws: `CatalogError.cannotOpen` when the file is missing (and `create` is false),
     ///   is not a SQLite database, or is a SQLite database of something else; `.busy` when
     ///   another process holds the catalog longer than `busyTimeoutSeconds`.
     public init(path: String, create: Bool = false, busyTimeoutSeconds: Double = Catalog.defaultBusyTimeoutSeconds,
-                synchronousCommits: Bool = false) throws(CatalogError) {
+                synchronousCommits: Bool = false, concurrentReads: Bool = false) throws(CatalogError) {
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -64,7 +70,7 @@ public final class Catalog {
             // writes) that 4 KiB pages take, which made importing a third faster
             // (https://www.sqlite.org/pragma.html#pragma_page_size). Prune gives space back
             // with incremental_vacuum (https://www.sqlite.org/pragma.html#pragma_auto_vacuum).
-            if fresh {
+            if fresh && !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             }
@@ -73,7 +79,7 @@ public final class Catalog {
             // has it open; until then it keeps working in rollback mode.
             // The switch needs the file to itself: it is tried without waiting (busy_timeout
             // 0, then back to the configured wait), never holding up the command.
-            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+            if !db.configuration.readonly, try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
                 try db.execute(sql: "PRAGMA busy_timeout = 0")
                 _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
                 try db.execute(sql: "PRAGMA busy_timeout = \(Int(busyTimeoutSeconds * 1000))")
@@ -81,7 +87,7 @@ public final class Catalog {
             if synchronousCommits { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            database = try Self.connect(path, configuration, pool: concurrentReads)
             // Reading first: a catalog whose schema is up to date is opened without taking the
             // write lock, so opening never waits for another process's import.
             let current = try database.read { db in
@@ -102,6 +108,15 @@ public final class Catalog {
         } catch {
             throw CatalogError(.cannotOpen, "The catalog \(path) cannot be opened: \(CatalogError.clause(String(describing: error))).")
         }
+    }
+
+    /// With `pool`, a pool of connections when the catalog is (or could be switched to) WAL
+    /// mode; else one serial connection.
+    private static func connect(_ path: String, _ configuration: Configuration, pool: Bool) throws -> any DatabaseWriter {
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        guard pool, try queue.read({ db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }) == "wal" else { return queue }
+        try queue.close()
+        return try DatabasePool(path: path, configuration: configuration)
     }
 
     /// Creates an empty catalog file readable and writable by its owner only, so that no

@@ -17,6 +17,9 @@ final class IngestCheckMemory: @unchecked Sendable {
 
     private let lock = NSLock()
     private var chunks: [String: [Int64: Validator.CheckedEvents]] = [:]
+    /// Each recording's file header (its salt and version), which the checks of every chunk
+    /// need: read once. Counted as one chunk.
+    private var fileHeaders: [String: FileHeader] = [:]
     private var count = 0
 
     func remember(_ recording: String, _ found: [(offset: Int64, checked: Validator.CheckedEvents)]) {
@@ -25,11 +28,29 @@ final class IngestCheckMemory: @unchecked Sendable {
         defer { lock.unlock() }
         if count + found.count > limit {
             chunks = [:]
+            fileHeaders = [:]
             count = 0
         }
         for (offset, checked) in found where chunks[recording, default: [:]].updateValue(checked, forKey: offset) == nil {
             count += 1
         }
+    }
+
+    func remember(_ recording: String, fileHeader: FileHeader) {
+        lock.lock()
+        defer { lock.unlock() }
+        if count + 1 > limit {
+            chunks = [:]
+            fileHeaders = [:]
+            count = 0
+        }
+        if fileHeaders.updateValue(fileHeader, forKey: recording) == nil { count += 1 }
+    }
+
+    func fileHeader(_ recording: String) -> FileHeader? {
+        lock.lock()
+        defer { lock.unlock() }
+        return fileHeaders[recording]
     }
 
     func known(_ recording: String) -> [Int64: Validator.CheckedEvents] {
@@ -42,5 +63,6 @@ final class IngestCheckMemory: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         count -= chunks.removeValue(forKey: recording)?.count ?? 0
+        if fileHeaders.removeValue(forKey: recording) != nil { count -= 1 }
     }
 }

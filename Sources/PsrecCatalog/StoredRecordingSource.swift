@@ -13,7 +13,7 @@ public import PsrecFormat
 /// only inside the database access that made it.
 public final class StoredRecordingSource: ByteSource {
     private enum Access {
-        case queue(DatabaseQueue)
+        case reader(any DatabaseReader)
         case connection(Database)
     }
     private let access: Access
@@ -23,12 +23,19 @@ public final class StoredRecordingSource: ByteSource {
     public let size: Int64
     private var cachedOffset: Int64 = 0
     private var cached: [UInt8] = []
+    /// Bytes not stored (yet) that follow the stored ones: the source's last bytes.
+    private let tail: [UInt8]
 
-    init(database: DatabaseQueue, rowID: Int64, recordingID: String, size: Int64) {
-        access = .queue(database)
+    /// A source reading each row in a read of its own from `database`, usable at any time
+    /// (the stored rows of a recording are appended to, never changed).
+    /// - Parameter tail: bytes that follow the stored ones, not stored yet (a trailer being
+    ///   checked before it is stored); `size` counts them.
+    init(database: any DatabaseReader, rowID: Int64, recordingID: String, size: Int64, tail: [UInt8] = []) {
+        access = .reader(database)
         self.rowID = rowID
         self.recordingID = recordingID
         self.size = size
+        self.tail = tail
     }
 
     init(connection: Database, rowID: Int64, recordingID: String, size: Int64) {
@@ -36,6 +43,7 @@ public final class StoredRecordingSource: ByteSource {
         self.rowID = rowID
         self.recordingID = recordingID
         self.size = size
+        tail = []
     }
 
     public func read(at offset: Int64, count: Int) throws(FormatError) -> [UInt8] {
@@ -57,6 +65,12 @@ public final class StoredRecordingSource: ByteSource {
     }
 
     private func fetch(containing position: Int64) throws(FormatError) {
+        let storedEnd = size - Int64(tail.count)
+        if position >= storedEnd {
+            cachedOffset = storedEnd
+            cached = tail
+            return
+        }
         let row: (Int64, Data)?
         let rowID = rowID
         func select(_ db: Database) throws -> (Int64, Data)? {
@@ -66,7 +80,7 @@ public final class StoredRecordingSource: ByteSource {
         }
         do {
             switch access {
-            case .queue(let database): row = try database.read(select)
+            case .reader(let database): row = try database.read(select)
             case .connection(let db): row = try select(db)
             }
         } catch {

@@ -126,7 +126,7 @@ struct ServeCommand: ParsableCommand {
         let logger = Logger(label: "psrec.serve")
         let catalog: Catalog
         do {
-            catalog = try Catalog(path: db, create: true, synchronousCommits: true)
+            catalog = try Catalog(path: db, create: true, synchronousCommits: true, concurrentReads: true)
         } catch {
             let failure = FailureTable.failure(for: error) ?? .init(message: FailureTable.sentence(String(describing: error)), status: ExitStatus.invalid)
             Console.error(failure.message)

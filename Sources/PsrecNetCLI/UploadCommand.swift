@@ -30,12 +30,26 @@ struct UploadCommand: ParsableCommand {
     @Flag(name: .customLong("keep-local"), help: "Keep files the server holds in full.")
     var keepLocal = false
 
+    /// What `record --server` passes when it sends what earlier recorders left beside its
+    /// file: only files last modified before that file was (created), never it, nor a file
+    /// another recorder finished meanwhile, which its own recorder streams.
+    @Option(name: .customLong("older-than"), help: .hidden)
+    var olderThan: String?
+
     @Argument(help: ArgumentHelp("Recordings, or folders of them.", valueName: "dir-or-file"))
     var paths: [String]
+
+    /// A file's last modification time, or nil when it cannot be read.
+    static func modified(_ path: String) -> timespec? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return status.st_mtim
+    }
 
     func run() throws {
         let target = try connection.target()
         var files: [String] = []
+        let reference = olderThan.map { (path: ($0 as NSString).standardizingPath, time: Self.modified($0)) }
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -47,6 +61,14 @@ struct UploadCommand: ParsableCommand {
                 files += names.filter { $0.hasSuffix(".psrec") }.sorted().map { (path as NSString).appendingPathComponent($0) }
             } else {
                 files.append(path)
+            }
+        }
+        if let reference {
+            // Without the reference's time nothing is known to be older: nothing is sent.
+            files = files.filter { file in
+                guard let limit = reference.time, (file as NSString).standardizingPath != reference.path,
+                      let time = Self.modified(file) else { return false }
+                return time.tv_sec < limit.tv_sec || (time.tv_sec == limit.tv_sec && time.tv_nsec < limit.tv_nsec)
             }
         }
         var worst = ExitStatus.ok

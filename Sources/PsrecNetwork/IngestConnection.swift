@@ -106,10 +106,8 @@ struct IngestConnection {
                 state = .recording(host: name, id: position.recordingID)
                 logger.info("recording opened", metadata: ["host": "\(name)", "recording": "\(position.recordingID)", "have": "\(position.committedBytes)"])
                 return ([.welcome(Self.streamPosition(position))], false)
-            case (.chunk(let offset, let bytes), .recording(let name, let id)):
-                host = name
-                let position = try await onPool { try catalog.value.appendIngest(host: name, recordingID: id, offset: offset, chunk: bytes) }
-                return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], false)
+            case (.chunk(let offset, let bytes), .recording):
+                return await store([(offset, bytes)], state: state, peer: peer, logger: logger)
             case (.trailer(let offset, let bytes), .recording(let name, let id)):
                 host = name
                 let started = ContinuousClock.now
@@ -143,25 +141,23 @@ struct IngestConnection {
         }
     }
 
-    /// Chunks that arrived together, stored in one transaction; an ack for each stored, then
-    /// the refusal of the first one that was not (which ends the connection).
+    /// Chunks that arrived together, stored in one transaction (with other connections'
+    /// chunks: `IngestWriter`); an ack for each stored, then the refusal of the first one
+    /// that was not (which ends the connection).
     func store(_ chunks: [(offset: Int64, bytes: [UInt8])], state: State, peer: String, logger: Logger) async -> ([StreamMessage], Bool) {
         guard case .recording(let name, let id) = state else {
             let refusal = StreamRefusal(.malformed, "A chunk message is out of place here.")
             server.auditRefusal(refusal, host: nil, peer: peer)
             return ([.error(refusal.code, refusal.message)], true)
         }
-        if chunks.count == 1, let only = chunks.first {
-            var unchanged = state
-            return await handle(.chunk(offset: only.offset, bytes: only.bytes), state: &unchanged, peer: peer, logger: logger)
-        }
         let catalog = server.catalog
         do {
             let started = ContinuousClock.now
-            let (positions, refusal) = try await server.threadPool.runIfActive {
-                try catalog.value.appendIngest(host: name, recordingID: id, chunks: chunks)
-            }
-            logger.debug("chunks stored in one commit", metadata: ["recording": "\(id)", "chunks": "\(positions.count)", "in": "\(ContinuousClock.now - started)"])
+            // The content checks here, on the catalog threads; the writes with every other
+            // connection's, by the writer.
+            let batch = try await server.threadPool.runIfActive { catalog.value.prepareIngest(host: name, recordingID: id, chunks: chunks) }
+            let (positions, refusal) = try await server.writer.store(batch).get()
+            logger.debug("chunks stored", metadata: ["recording": "\(id)", "chunks": "\(positions.count)", "in": "\(ContinuousClock.now - started)"])
             var replies = positions.map { StreamMessage.ack(sequence: $0.nextSequence &- 1, position: Self.streamPosition($0)) }
             guard let refusal else { return (replies, false) }
             let streamRefusal = Self.refusal(for: refusal, catalogPath: catalog.value.path)

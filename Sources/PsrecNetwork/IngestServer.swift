@@ -64,6 +64,8 @@ public final class IngestServer: Service, Sendable {
     let threadPool: NIOThreadPool
     let budget: ByteBudget
     let refusalLimiter: RefusalLimiter
+    /// Stores every connection's chunks, together (group commit across connections).
+    let writer: IngestWriter
 
     /// A server for `catalog`, opened with synchronous commits.
     public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
@@ -74,6 +76,7 @@ public final class IngestServer: Service, Sendable {
         threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.catalogThreads))
         budget = ByteBudget(bytes: configuration.maxBufferedBytes)
         refusalLimiter = RefusalLimiter(perMinute: configuration.auditedRefusalsPerMinute)
+        writer = IngestWriter(catalog: self.catalog)
     }
 
     /// Builds a completed recording's terminal text on the catalog threads (`search --text`
@@ -122,6 +125,9 @@ public final class IngestServer: Service, Sendable {
     public func run() async throws {
         threadPool.start()
         defer { threadPool.shutdownGracefully { _ in } }
+        writer.start()
+        // After the connections have ended: what they submitted is stored first.
+        defer { writer.stop() }
         // The server's tasks run on threads of their own (see `DedicatedExecutor`); the
         // executor's threads end when the server has (the executor is kept alive by them).
         let executor = DedicatedExecutor(threads: 2, name: "psrec-ingest")

@@ -161,47 +161,56 @@ public final class StreamUploader: Sendable {
                     throw UploadError(.protocolViolation, "The server sent a \(reply.type) message where an ack belongs.")
                 }
             }
-            while !ended {
-                let inFlightBytes = Int(offset - position.committedBytes)
-                if inFlightBytes > window || inFlight.count >= 1024 {
-                    try await awaitAck()
-                    continue
-                }
-                let following = isFollowing
-                switch try spool.segment(at: offset) {
-                case .chunk(let bytes):
-                    try await outbound.write(.chunk(offset: offset, bytes: bytes))
-                    offset += Int64(bytes.count)
-                    inFlight.append((offset, false))
-                    sent += 1
-                case .trailer(let bytes):
-                    try await outbound.write(.trailer(offset: offset, bytes: bytes))
-                    offset += Int64(bytes.count)
-                    inFlight.append((offset, true))
-                    sent += 1
-                    ended = true
-                case .incomplete:
-                    if following {
-                        // Acks that have arrived are taken while waiting for the recorder.
-                        if !inFlight.isEmpty { try await awaitAck(); continue }
-                        try await Task.sleep(nanoseconds: 20_000_000)
+            do {
+                while !ended {
+                    let inFlightBytes = Int(offset - position.committedBytes)
+                    if inFlightBytes > window || inFlight.count >= 1024 {
+                        try await awaitAck()
                         continue
                     }
-                    // The recorder stopped without a trailer: the file ends here.
-                    try await outbound.write(.end(offset: offset))
-                    inFlight.append((offset, true))
-                    endUnanswered = true
-                    ended = true
-                case .damaged(let why):
-                    if following { try await Task.sleep(nanoseconds: 20_000_000); continue }
-                    try await outbound.write(.end(offset: offset))
-                    inFlight.append((offset, true))
-                    endUnanswered = true
-                    logger.warning("the local file is damaged; the server keeps what comes before", metadata: ["file": "\(path)", "where": "\(why)"])
-                    ended = true
+                    let following = isFollowing
+                    switch try spool.segment(at: offset) {
+                    case .chunk(let bytes):
+                        try await outbound.write(.chunk(offset: offset, bytes: bytes))
+                        offset += Int64(bytes.count)
+                        inFlight.append((offset, false))
+                        sent += 1
+                    case .trailer(let bytes):
+                        try await outbound.write(.trailer(offset: offset, bytes: bytes))
+                        offset += Int64(bytes.count)
+                        inFlight.append((offset, true))
+                        sent += 1
+                        ended = true
+                    case .incomplete:
+                        if following {
+                            // Acks that have arrived are taken while waiting for the recorder.
+                            if !inFlight.isEmpty { try await awaitAck(); continue }
+                            try await Task.sleep(nanoseconds: 20_000_000)
+                            continue
+                        }
+                        // The recorder stopped without a trailer: the file ends here.
+                        try await outbound.write(.end(offset: offset))
+                        inFlight.append((offset, true))
+                        endUnanswered = true
+                        ended = true
+                    case .damaged(let why):
+                        if following { try await Task.sleep(nanoseconds: 20_000_000); continue }
+                        try await outbound.write(.end(offset: offset))
+                        inFlight.append((offset, true))
+                        endUnanswered = true
+                        logger.warning("the local file is damaged; the server keeps what comes before", metadata: ["file": "\(path)", "where": "\(why)"])
+                        ended = true
+                    }
                 }
+                while !inFlight.isEmpty { try await awaitAck() }
+            } catch let error where !(error is UploadError) && !channel.channel.isActive {
+                // A write failed: the server may have refused a chunk and closed while more
+                // were on their way. Its refusal, already received, says why.
+                while let reply = try? await replies.next() {
+                    if case .error(let code, let sentence) = reply { throw Self.refusal(code, sentence) }
+                }
+                throw error
             }
-            while !inFlight.isEmpty { try await awaitAck() }
             return (position, sent)
         }
     }

@@ -216,6 +216,48 @@ struct CatalogIngestTests {
         #expect(try exported(catalog, catalog.recording(file.id.uuidString)) == file.bytes)
     }
 
+    @Test("batches of several recordings and hosts in one transaction: each stored or refused on its own, a refusal audited")
+    func batchesOfManyRecordings() throws {
+        let ws = try Workspace()
+        let a = try StreamedFile.make(user: "a"), b = try StreamedFile.make(user: "b"), c = try StreamedFile.make(user: "c")
+        let catalog = try ws.catalog()
+        _ = try catalog.beginIngest(host: "cap1", head: a.head, actor: "server")
+        _ = try catalog.beginIngest(host: "cap2", head: b.head, actor: "server")
+        _ = try catalog.beginIngest(host: "cap1", head: c.head, actor: "server")
+        var damaged = Array(c.chunks[0..<3])
+        damaged[2].bytes[damaged[2].bytes.count - 1] ^= 1
+        let results = try catalog.appendIngest([
+            catalog.prepareIngest(host: "cap1", recordingID: a.id, chunks: Array(a.chunks[0..<4])),
+            // cap1 writing to cap2's recording: refused and audited, the others stored.
+            catalog.prepareIngest(host: "cap1", recordingID: b.id, chunks: Array(b.chunks[0..<2])),
+            catalog.prepareIngest(host: "cap2", recordingID: b.id, chunks: Array(b.chunks[0..<2])),
+            // Its third chunk damaged: the first two kept.
+            catalog.prepareIngest(host: "cap1", recordingID: c.id, chunks: damaged),
+            // Out of order behind the batch before it in the same transaction.
+            catalog.prepareIngest(host: "cap1", recordingID: a.id, chunks: [a.chunks[5]]),
+            // Right after the first batch of a: sees what it stored.
+            catalog.prepareIngest(host: "cap1", recordingID: a.id, chunks: [a.chunks[4]]),
+        ])
+        #expect(try results[0].get().positions.count == 4)
+        #expect(results[1].failure?.code == .ingestNotYours)
+        #expect(try results[2].get().positions.count == 2)
+        let third = try results[3].get()
+        #expect(third.positions.count == 2 && third.refusal?.code == .ingestBadChunk)
+        #expect(results[4].failure?.code == .ingestOutOfOrder)
+        #expect(try results[5].get().positions.count == 1)
+        #expect(try storedSize(catalog, a.id) == a.chunks[5].offset)
+        #expect(try storedSize(catalog, b.id) == b.chunks[2].offset)
+        #expect(try storedSize(catalog, c.id) == c.chunks[2].offset)
+        let refused = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'ingest refused'") }
+        #expect(refused.count == 1 && refused[0].hasPrefix("host:cap1: capture host cap1 refused"))
+        // The rest of each, then their trailers: each file byte for byte.
+        for (file, host, from) in [(a, "cap1", 5), (b, "cap2", 2), (c, "cap1", 2)] {
+            _ = try catalog.appendIngest(host: host, recordingID: file.id, chunks: Array(file.chunks[from...]))
+            _ = try catalog.finishIngest(host: host, recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
+            #expect(try exported(catalog, catalog.recording(file.id.uuidString)) == file.bytes)
+        }
+    }
+
     /// A catalog holding `file`'s head and its first `count` chunks.
     func partly(_ file: StreamedFile, _ count: Int, in ws: Workspace) throws -> Catalog {
         let catalog = try ws.catalog()
@@ -499,4 +541,12 @@ struct CatalogIngestRaceTests {
 
     /// Each catalog is used by one thread at a time here (its own queue serialises it).
     struct UncheckedCatalog: @unchecked Sendable { let catalog: Catalog }
+}
+
+extension Result {
+    /// The error, or nil on success.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
 }

@@ -29,5 +29,12 @@ import Testing
         // Forgetting gave the room back.
         memory.remember("d", [(100, Self.events(1)), (200, Self.events(2)), (300, Self.events(3)), (400, Self.events(4))])
         #expect(memory.known("d").count == 4)
+        // A file header counts as a chunk, and goes with its recording.
+        let header = FileHeader(salt: 7)
+        memory.forget("d")
+        memory.remember("e", fileHeader: header)
+        #expect(memory.fileHeader("e")?.salt == 7)
+        memory.forget("e")
+        #expect(memory.fileHeader("e") == nil)
     }
 }

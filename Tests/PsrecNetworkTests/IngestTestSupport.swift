@@ -22,7 +22,7 @@ final class TestServer: @unchecked Sendable {
          messageDeadline: TimeAmount = .seconds(120), maxConnections: Int = 1024, dir: URL? = nil, clientCertificates: Bool = false) async throws {
         self.dir = dir ?? CLI.tempDir()
         db = self.dir.appendingPathComponent("catalog.sqlite").path
-        catalog = try Catalog(path: db, create: true, synchronousCommits: true)
+        catalog = try Catalog(path: db, create: true, synchronousCommits: true, concurrentReads: true)
         var configuration = IngestServer.Configuration(host: "127.0.0.1", port: 0, tls: tls)
         configuration.interruptedAfter = interruptedAfter
         configuration.idleTimeout = idleTimeout

@@ -180,7 +180,7 @@ import Testing
     func busyRefusalHidesPath() async throws {
         let dir = CLI.tempDir()
         let db = dir.appendingPathComponent("catalog.sqlite").path
-        let catalog = try Catalog(path: db, create: true, busyTimeoutSeconds: 0.3, synchronousCommits: true)
+        let catalog = try Catalog(path: db, create: true, busyTimeoutSeconds: 0.3, synchronousCommits: true, concurrentReads: true)
         let token = Array(try catalog.addHost(named: "gw-busy", actor: "test").utf8)
         let server = IngestServer(configuration: .init(host: "127.0.0.1", port: 0, tls: nil), catalog: catalog, logger: Self.quiet)
         let task = Task { try await server.run() }
@@ -209,7 +209,7 @@ import Testing
     func logInjection() async throws {
         let dir = CLI.tempDir()
         let db = dir.appendingPathComponent("catalog.sqlite").path
-        let catalog = try Catalog(path: db, create: true, synchronousCommits: true)
+        let catalog = try Catalog(path: db, create: true, synchronousCommits: true, concurrentReads: true)
         let token = Array(try catalog.addHost(named: "gw-log", actor: "test").utf8)
         let lines = LineBox()
         let server = IngestServer(configuration: .init(host: "127.0.0.1", port: 0, tls: nil), catalog: catalog,

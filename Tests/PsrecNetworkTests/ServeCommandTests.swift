@@ -304,6 +304,39 @@ import Testing
         #expect(try server.stored(killedID).bytes == Array(killed[..<Int(TestRecordings.segments(killed).chunks[5].offset)]))
         #expect(try server.stored(unsentID).bytes == unsent)
         #expect(FileManager.default.fileExists(atPath: killedPath), "a file without its end is kept")
+        // The new session's own file is not a leftover: whenever the background upload gets
+        // to the folder, it leaves it (record keeps what it records).
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let names = try FileManager.default.contentsOfDirectory(atPath: spool.path).filter { $0.hasSuffix(".psrec") && $0 != "killed.psrec" }
+        #expect(names.count == 1, "the session's own file was removed: \(names)")
+    }
+
+    @Test("The background upload sends only files older than the recorder's own, never that file")
+    func onlyOlderFiles() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-old")
+        let tokenFile = server.dir.appendingPathComponent("old.token").path
+        FileManager.default.createFile(atPath: tokenFile, contents: Data(token + [0x0A]), attributes: [.posixPermissions: 0o600])
+        let spool = server.dir.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let (olderPath, olderID) = try TestRecordings.write(in: spool, name: "older", chunks: 3)
+        let (ownPath, ownID) = try TestRecordings.write(in: spool, name: "own", chunks: 3, seed: 2)
+        let (newerPath, newerID) = try TestRecordings.write(in: spool, name: "newer", chunks: 3, seed: 3)
+        // Modification times as a recorder's start would see them.
+        let now = Date()
+        try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-60)], ofItemAtPath: olderPath)
+        try FileManager.default.setAttributes([.modificationDate: now], ofItemAtPath: ownPath)
+        try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(5)], ofItemAtPath: newerPath)
+        let sent = try CLI.run(["upload", "--server", "psrec+insecure://127.0.0.1:\(server.port)", "--token-file", tokenFile,
+                                "--older-than", ownPath, "--", spool.path])
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(try server.stored(olderID).status == "complete")
+        #expect(!FileManager.default.fileExists(atPath: olderPath))
+        for (path, id) in [(ownPath, ownID), (newerPath, newerID)] {
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect(try server.stored(id).status == "absent")
+        }
     }
 }
 
