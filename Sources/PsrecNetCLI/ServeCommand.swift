@@ -145,9 +145,10 @@ struct ServeCommand: ParsableCommand {
             configuration.trustedUserHeader = trustUserHeader
             configuration.trustedProxy = trustedProxy
             do {
-                // A connection of its own: pages are read while the ingest server writes.
-                let webCatalog = try Catalog(path: db)
-                webServer = try WebServer(configuration: configuration, catalog: webCatalog, logger: logger)
+                // The server's catalog: its readers serve pages while the ingest server writes,
+                // and the web's few writes (sessions, audit rows) queue in this process behind
+                // the ingest's instead of waiting on SQLite's lock.
+                webServer = try WebServer(configuration: configuration, catalog: catalog, logger: logger)
             } catch {
                 let failure = FailureTable.failure(for: error) ?? .init(message: FailureTable.sentence(String(describing: error)), status: ExitStatus.invalid)
                 Console.error(failure.message)

@@ -30,8 +30,8 @@ public final class WebApplication: HTTPResponder, Sendable {
     let files = StaticFiles()
     let logger: Logger
 
-    /// - Parameter catalog: a connection of the web application's own (reads do not wait
-    ///   for the ingest server's writes).
+    /// - Parameter catalog: the server's catalog, opened with concurrent reads so that pages
+    ///   do not wait for the ingest server's writes.
     public init(configuration: WebConfiguration, catalog: Catalog, logger: Logger) {
         self.configuration = configuration
         self.catalog = WebCatalog(catalog)

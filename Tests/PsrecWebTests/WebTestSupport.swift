@@ -17,10 +17,11 @@ final class WebTestServer: @unchecked Sendable {
     init(configure: (inout WebConfiguration) -> Void = { _ in }, dir: URL? = nil) async throws {
         self.dir = dir ?? CLI.tempDir()
         db = self.dir.appendingPathComponent("catalog.sqlite").path
-        catalog = try Catalog(path: db, create: true)
+        // As psrec serve opens it: readers beside one writer, shared with the ingest server.
+        catalog = try Catalog(path: db, create: true, concurrentReads: true)
         var configuration = WebConfiguration(host: "127.0.0.1", port: 0, tls: nil)
         configure(&configuration)
-        let server = try WebServer(configuration: configuration, catalog: try Catalog(path: db),
+        let server = try WebServer(configuration: configuration, catalog: catalog,
                                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         task = Task { try await server.run() }
         port = await server.boundPort()
