@@ -218,7 +218,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecWebTests",
-            dependencies: ["PsrecTestSupport", "PsrecWeb", "PsrecCatalog", "PsrecFormat",
+            dependencies: ["PsrecTestSupport", "PsrecWeb", "PsrecCatalog", "PsrecFormat", "PsrecNetwork",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -13,9 +13,14 @@ public import ServiceLifecycle
 public struct WebServer: Service {
     private let application: Hummingbird.Application<WebApplication>
     private let bound: BoundPort
+    /// Where the server's tasks (Hummingbird's connection and request tasks inherit it) run:
+    /// the shared cooperative pool when nil. A test process passes threads of its own, since
+    /// its other tests block cooperative threads while they wait for child processes.
+    private let executor: (any TaskExecutor)?
 
     /// - Throws: when the TLS configuration cannot be used.
-    public init(configuration: WebConfiguration, catalog: Catalog, logger: Logger) throws {
+    public init(configuration: WebConfiguration, catalog: Catalog, logger: Logger, executor: (any TaskExecutor)? = nil) throws {
+        self.executor = executor
         let responder = WebApplication(configuration: configuration, catalog: catalog, logger: logger)
         let bound = BoundPort()
         let server: HTTPServerBuilder = try configuration.tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
@@ -29,7 +34,7 @@ public struct WebServer: Service {
     }
 
     public func run() async throws {
-        try await application.run()
+        try await withTaskExecutorPreference(executor) { try await application.run() }
     }
 
     /// The port the server listens on, once it does (the configured one, or the one the

@@ -5,6 +5,7 @@ import PsrecFormat
 import PsrecTestSupport
 @testable import PsrecWeb
 import HummingbirdBcrypt
+@testable import PsrecNetwork
 
 /// A web application in this process, on a free loopback port, over a fresh catalog.
 final class WebTestServer: @unchecked Sendable {
@@ -13,6 +14,8 @@ final class WebTestServer: @unchecked Sendable {
     let catalog: Catalog
     let task: Task<Void, any Error>
     let port: Int
+    /// The server's own threads: the suite's synchronous tests block cooperative threads.
+    let executor = DedicatedExecutor(threads: 2, name: "test-web")
 
     init(configure: (inout WebConfiguration) -> Void = { _ in }, dir: URL? = nil) async throws {
         self.dir = dir ?? CLI.tempDir()
@@ -22,7 +25,7 @@ final class WebTestServer: @unchecked Sendable {
         var configuration = WebConfiguration(host: "127.0.0.1", port: 0, tls: nil)
         configure(&configuration)
         let server = try WebServer(configuration: configuration, catalog: catalog,
-                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                   logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), executor: executor)
         task = Task { try await server.run() }
         port = await server.boundPort()
     }
@@ -30,6 +33,7 @@ final class WebTestServer: @unchecked Sendable {
     func stop() async {
         task.cancel()
         _ = try? await task.value
+        executor.shutdown()
     }
 
     /// Adds a web user with `password` (bcrypt at a low cost: the tests check logins, not
