@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // Hummingbird's header types, named by the web application's security headers.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -114,6 +118,8 @@ let package = Package(
             dependencies: [
                 "PsrecFormat", "PsrecInterop", "PsrecCatalog", "PsrecCapture", "PsrecPlayback", "PsrecScreen", "PsrecScreenCapture", "PsrecTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `psrec user` hashes passwords; bcrypt alone (a C file), no HTTP or NIO.
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming),
@@ -127,13 +133,32 @@ let package = Package(
         .target(
             name: "PsrecNetCLI",
             dependencies: [
-                "PsrecCLI", "PsrecNetwork", "PsrecStream", "PsrecCatalog",
+                "PsrecCLI", "PsrecNetwork", "PsrecStream", "PsrecCatalog", "PsrecWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming),
+        // The auditors' web application (search now, the player later) that `psrec serve --web`
+        // runs beside the ingest listener: Hummingbird, sessions, CSRF, escaping, rate limits.
+        .target(
+            name: "PsrecWeb",
+            dependencies: [
+                "PsrecCatalog", "PsrecFormat",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: upcoming),
         .executableTarget(
@@ -190,6 +215,16 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "PsrecWebTests",
+            dependencies: ["PsrecTestSupport", "PsrecWeb", "PsrecCatalog", "PsrecFormat", "PsrecNetwork",
+                           .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",

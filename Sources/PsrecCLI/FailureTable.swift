@@ -47,10 +47,10 @@ package enum FailureTable {
         switch code {
         case .refused, .ingestNotYours: ExitStatus.refused
         case .invalidUserName, .invalidRecordingID, .unknownProtocol, .unknownColumn, .emptyTextSearch,
-             .managePerRecording, .applicationExists, .hostExists, .invalidHostName: ExitStatus.usage
+             .managePerRecording, .applicationExists, .hostExists, .invalidHostName, .userExists: ExitStatus.usage
         case .catalogMissing, .cannotOpen, .notFound, .applicationNotFound, .ambiguous, .conflict,
              .unimportable, .legalHold, .busy, .database, .storageFull, .hostNotFound,
-             .ingestOutOfOrder, .ingestComplete, .ingestBadChunk: ExitStatus.invalid
+             .ingestOutOfOrder, .ingestComplete, .ingestBadChunk, .userNotFound: ExitStatus.invalid
         }
     }
 
@@ -65,6 +65,8 @@ package enum FailureTable {
         case .emptyTextSearch: "--text takes words"
         case .hostNotFound: "`psrec host list` lists the capture hosts"
         case .hostExists: "`psrec host revoke` revokes its token; a new token needs a new name"
+        case .userNotFound: "`psrec user add` gives a user a web login"
+        case .userExists: "`psrec user passwd` changes the password"
         default: nil
         }
     }

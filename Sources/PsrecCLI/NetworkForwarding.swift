@@ -37,7 +37,7 @@ enum NetworkTool {
 struct ServeForwarder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog.")
+        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog; serve the auditors' web application.")
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
     func run() throws { try NetworkTool.exec("serve", arguments) }
 }

@@ -59,6 +59,12 @@ package enum ListenAddress {
         return (String(host), port)
     }
 
+    /// True for an IPv4 or IPv6 address written as numbers (no host name).
+    package static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
     /// True for `localhost`, 127.0.0.0/8 and ::1.
     package static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" { return true }

@@ -85,9 +85,10 @@ extension Catalog {
     }
 
     /// Checks that `principal` may do `action` on `recording`; records a refusal in the audit
-    /// log before throwing, and a view or export when allowed (`log`).
+    /// log before throwing, and a view or export when allowed (`log`); `note` is added to
+    /// either row (the web application names the page and the client's address).
     /// - Throws: `.refused` naming the user, the recording and what would allow it.
-    public func authorize(_ action: AccessAction, _ recording: CatalogRecording, as principal: Principal, log: Bool = true) throws(CatalogError) {
+    public func authorize(_ action: AccessAction, _ recording: CatalogRecording, as principal: Principal, log: Bool = true, note: String? = nil) throws(CatalogError) {
         let allowed: Bool
         if let user = principal.user {
             allowed = try read { db in
@@ -103,13 +104,13 @@ extension Catalog {
         }
         if allowed {
             if log && (action == .view || action == .export) {
-                try audit(principal, action: action.rawValue, recording: recording.uuid)
+                try audit(principal, action: action.rawValue, recording: recording.uuid, detail: note)
             }
             return
         }
         let user = principal.user ?? ""
         let app = recording.application.map { "application \($0)" } ?? "its application"
-        try audit(principal, action: "refused", recording: recording.uuid, detail: "\(action.rawValue): no right")
+        try audit(principal, action: "refused", recording: recording.uuid, detail: "\(action.rawValue): no right" + (note.map { "; " + $0 } ?? ""))
         if action.needsManage {
             throw CatalogError(.refused, "\(user) may not \(action == .delete ? "delete" : "change the legal hold of") recording \(recording.uuid): only a manager of \(app) may; the refusal was recorded.")
         }

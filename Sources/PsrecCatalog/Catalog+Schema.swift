@@ -14,6 +14,7 @@ import GRDB
 ///
 /// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
 /// capture_hosts (name, authentication: token | certificate, token_sha256, created_us, revoked_us)
+/// users.password_bcrypt, users.disabled_us ── web_sessions (token_sha256, user, csrf_token, created_us, seen_us, address)
 /// ```
 ///
 /// Times are integers in microseconds since 1970 (UTC) with generated, readable text
@@ -196,6 +197,25 @@ extension Catalog {
                     SELECT name, 'token', token_sha256, created_us, revoked_us FROM capture_hosts;
                 DROP TABLE capture_hosts;
                 ALTER TABLE capture_hosts_v4 RENAME TO capture_hosts;
+                """)
+        }
+        // Auditors in the browser (`psrec serve --web`): a user logs in with a password that
+        // `psrec user add` sets, kept only as a bcrypt hash; a disabled user cannot log in.
+        // A web session is known by the SHA-256 of its cookie's token, never the token, so a
+        // copy of the catalog opens no session; its CSRF token is compared with every form.
+        migrator.registerMigration("v5: web users and sessions") { db in
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN password_bcrypt TEXT;
+                ALTER TABLE users ADD COLUMN disabled_us INTEGER;
+                CREATE TABLE web_sessions (
+                    token_sha256 TEXT PRIMARY KEY NOT NULL,
+                    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_us INTEGER NOT NULL,
+                    seen_us INTEGER NOT NULL,
+                    address TEXT
+                );
+                CREATE INDEX web_sessions_by_user ON web_sessions(user);
                 """)
         }
         return migrator

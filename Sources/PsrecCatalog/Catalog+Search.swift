@@ -30,8 +30,11 @@ extension Catalog {
         }
         var sql = "\(select) \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY r.start_us DESC, r.id DESC"
+        let direction = query.order.ascending ? "ASC" : "DESC"
+        sql += query.order.column == .start ? " ORDER BY r.start_us \(direction), r.id \(direction)"
+            : " ORDER BY \(query.order.column.sql) \(direction), r.start_us DESC, r.id DESC"
         if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        if let offset = query.offset, offset > 0 { sql += (query.limit == nil ? " LIMIT -1" : "") + " OFFSET \(offset)" }
         let statementArguments = StatementArguments(arguments)
         let found = try read { db in try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
         try audit(principal, action: "search", detail: query.description)
@@ -124,6 +127,8 @@ extension RecordingQuery: CustomStringConvertible {
         add("min_duration_us", minDurationMicros.map(String.init))
         add("indicator", indicatorKind?.rawValue)
         add("text", text)
+        if order != RecordingOrder() { add("sort", order.column.rawValue + (order.ascending ? "" : " desc")) }
+        add("offset", offset.map(String.init))
         for (column, value) in columnEquals { parts.append("where \(column)=\(value)") }
         return parts.isEmpty ? "all" : parts.joined(separator: " ")
     }

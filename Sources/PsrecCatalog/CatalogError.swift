@@ -63,6 +63,10 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case ingestComplete
         /// A streamed chunk or trailer fails a check of the format; it was not stored.
         case ingestBadChunk
+        /// No user of that name has a web login (a password).
+        case userNotFound
+        /// The user already has a web login.
+        case userExists
     }
 
     /// The kind of failure.

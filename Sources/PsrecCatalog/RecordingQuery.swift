@@ -20,8 +20,43 @@ public struct RecordingQuery: Sendable {
     public var text: String?
     /// `column = value` for any column of the `recordings` table.
     public var columnEquals: [(column: String, value: String)] = []
-    /// At most this many, newest first.
+    /// At most this many, in `order`.
     public var limit: Int?
+    /// Skip this many first (for paging).
+    public var offset: Int?
+    /// How the recordings are sorted; newest first unless told otherwise.
+    public var order: RecordingOrder = .init()
 
     public init() {}
+}
+
+/// The order of search results: a column and a direction; ties are broken by start time,
+/// then by row, so that pages never overlap.
+public struct RecordingOrder: Sendable, Equatable {
+    /// The columns results can be sorted on.
+    public enum Column: String, Sendable, CaseIterable {
+        case start, duration, user, application, host, `protocol`, status
+
+        /// The SQL for this column of the recordings aliased `r`.
+        var sql: String {
+            switch self {
+            case .start: "r.start_us"
+            case .duration: "r.duration_us"
+            case .user: "r.user"
+            case .application: "r.application"
+            case .host: "r.host"
+            case .protocol: "r.protocol"
+            case .status: RecordingState.column
+            }
+        }
+    }
+
+    public var column: Column
+    public var ascending: Bool
+
+    /// Newest first.
+    public init(column: Column = .start, ascending: Bool = false) {
+        self.column = column
+        self.ascending = ascending
+    }
 }

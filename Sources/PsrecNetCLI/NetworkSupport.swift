@@ -11,6 +11,17 @@ enum NetworkTLS {
     /// with `clientCA` (a PEM bundle) a client certificate required of every capture host and
     /// verified against it (`serve --client-ca`).
     static func serverTLS(certificate: String, key: String, clientCA: String? = nil) throws -> NIOSSLContext {
+        let configuration = try serverConfiguration(certificate: certificate, key: key, clientCA: clientCA)
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw NetworkFileError("Cannot use the TLS certificate \(TerminalSafe.escape(certificate)) and key \(TerminalSafe.escape(key)): \(TerminalSafe.escape(String(describing: error))).")
+        }
+    }
+
+    /// The TLS configuration `serverTLS` makes its context from; the web application's
+    /// server takes it as it is (`serve --web`, without client certificates).
+    static func serverConfiguration(certificate: String, key: String, clientCA: String? = nil) throws -> TLSConfiguration {
         let keyText = try NetworkFiles.secretFile(key, what: "TLS key")
         let clientRoots = try clientCA.map { try certificates(in: $0, what: "client CA file") }
         do {
@@ -23,7 +34,7 @@ enum NetworkTLS {
                 configuration.certificateVerification = .noHostnameVerification
                 configuration.trustRoots = .certificates(clientRoots)
             }
-            return try NIOSSLContext(configuration: configuration)
+            return configuration
         } catch let error as NetworkFileError {
             throw error
         } catch {

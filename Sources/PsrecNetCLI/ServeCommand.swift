@@ -6,14 +6,15 @@ import NIOSSL
 import PsrecCatalog
 import PsrecCLI
 import PsrecNetwork
+import PsrecWeb
 import ServiceLifecycle
 import UnixSignals
 
-/// `psrec serve --db DB --listen HOST:PORT (--tls-cert F --tls-key F [--client-ca F] | --insecure-loopback)`.
+/// `psrec serve --db DB [--listen HOST:PORT] [--web HOST:PORT] (--tls-cert F --tls-key F [--client-ca F] | --insecure-loopback)`.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog.",
+        abstract: "Receive recordings from capture hosts while their sessions run, into a catalog; serve the auditors' web application.",
         discussion: """
         Runs in the foreground as a service would, logging to stderr. Capture hosts connect \
         with TLS and a token (`psrec host add`) and stream each recording chunk by chunk \
@@ -26,6 +27,14 @@ struct ServeCommand: ParsableCommand {
         --interrupted-after. SIGTERM or SIGINT: no new connections, each connection's chunk in \
         hand is stored and acknowledged, then the server exits 0.
 
+        With --web the same process serves the auditors' web application (search now; the \
+        player later) on that address, over the same TLS: users log in with the password \
+        `psrec user add` set, and see only the recordings the catalog's rights let them \
+        see; every page and every refusal is in the audit log. --listen, --web or both. \
+        Behind a reverse proxy that authenticates users, --trust-user-header NAME \
+        --trusted-proxy ADDRESS takes the user named in header NAME of requests from that \
+        address only.
+
         Exit status: 0 after a clean stop; 3 when the catalog cannot be opened or the address \
         cannot be bound; 64 usage error (a non-loopback address without TLS, a TLS key \
         readable by others, a client CA file that is missing, empty or not PEM, --client-ca \
@@ -35,8 +44,17 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The catalog (a SQLite file; created if missing).", valueName: "db"))
     var db: String
 
-    @Option(help: ArgumentHelp("Address and port to listen on (port 0: any free port, printed at start).", valueName: "host:port"))
-    var listen: String
+    @Option(help: ArgumentHelp("Address and port to listen on for capture hosts (port 0: any free port, printed at start).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Address and port of the web application (port 0: any free port, printed at start).", valueName: "host:port"))
+    var web: String?
+
+    @Option(name: .customLong("trust-user-header"), help: ArgumentHelp("Take the web user's name from this header of requests from --trusted-proxy.", valueName: "name"))
+    var trustUserHeader: String?
+
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp("The reverse proxy's IP address, the only one whose --trust-user-header is believed.", valueName: "address"))
+    var trustedProxy: String?
 
     @Option(name: .customLong("tls-cert"), help: ArgumentHelp("The server's certificate chain (PEM).", valueName: "file"))
     var tlsCert: String?
@@ -57,7 +75,25 @@ struct ServeCommand: ParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        let (host, _) = try ListenAddress.split(listen, what: "--listen")
+        guard listen != nil || web != nil else { throw ValidationError("Give --listen (capture hosts), --web (the web application), or both.") }
+        let hosts = try [(listen, "--listen"), (web, "--web")].compactMap { address, what in try address.map { try ListenAddress.split($0, what: what).0 } }
+        if (trustUserHeader == nil) != (trustedProxy == nil) {
+            throw ValidationError("--trust-user-header and --trusted-proxy go together: the header is believed only from the proxy's address.")
+        }
+        if trustUserHeader != nil && web == nil { throw ValidationError("--trust-user-header is for the web application; give --web too.") }
+        if let trustUserHeader, trustUserHeader.isEmpty || trustUserHeader.count > 64
+            || !trustUserHeader.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            throw ValidationError("--trust-user-header: '\(TerminalSafe.escape(trustUserHeader))' is not a header name (letters, digits, '-', '_').")
+        }
+        if let trustedProxy, !ListenAddress.isIPAddress(trustedProxy) {
+            throw ValidationError("--trusted-proxy: '\(TerminalSafe.escape(trustedProxy))' is not an IP address; give the proxy's address as requests come from it.")
+        }
+        for host in hosts { try validateTransport(host) }
+        guard (1...86_400).contains(interruptedAfter) else { throw ValidationError("--interrupted-after: give 1 to 86400 seconds.") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: '\(TerminalSafe.escape(logLevel))' is not a level.") }
+    }
+
+    private func validateTransport(_ host: String) throws {
         if insecureLoopback {
             if tlsCert != nil || tlsKey != nil { throw ValidationError("--insecure-loopback and --tls-cert/--tls-key contradict each other; give one.") }
             if clientCA != nil { throw ValidationError("--client-ca needs TLS: client certificates are presented in the TLS handshake, which --insecure-loopback goes without.") }
@@ -67,16 +103,16 @@ struct ServeCommand: ParsableCommand {
         } else if tlsCert == nil || tlsKey == nil {
             throw ValidationError("Give --tls-cert and --tls-key (or --insecure-loopback on a loopback address).")
         }
-        guard (1...86_400).contains(interruptedAfter) else { throw ValidationError("--interrupted-after: give 1 to 86400 seconds.") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: '\(TerminalSafe.escape(logLevel))' is not a level.") }
     }
 
     func run() throws {
-        var (host, port) = try ListenAddress.split(listen, what: "--listen")
-        if host == "localhost" { host = "127.0.0.1" }
+        let ingestAddress = try listen.map { try ListenAddress.split($0, what: "--listen") }.map { ($0.0 == "localhost" ? "127.0.0.1" : $0.0, $0.1) }
+        let webAddress = try web.map { try ListenAddress.split($0, what: "--web") }.map { ($0.0 == "localhost" ? "127.0.0.1" : $0.0, $0.1) }
         let tls: NIOSSLContext?
+        let webTLS: TLSConfiguration?
         do {
             tls = try tlsCert.map { try NetworkTLS.serverTLS(certificate: $0, key: tlsKey!, clientCA: clientCA) }
+            webTLS = try tlsCert.map { try NetworkTLS.serverConfiguration(certificate: $0, key: tlsKey!) }
         } catch let error as NetworkFileError {
             Console.error(error.description)
             throw ExitCode(ExitStatus.usage)
@@ -96,17 +132,43 @@ struct ServeCommand: ParsableCommand {
             Console.error(failure.message)
             throw ExitCode(failure.status)
         }
-        var configuration = IngestServer.Configuration(host: host, port: port, tls: tls)
-        configuration.clientCertificates = clientCA != nil
-        configuration.interruptedAfter = .seconds(Int64(interruptedAfter))
-        let server = IngestServer(configuration: configuration, catalog: catalog, logger: logger)
-        let shownHost = host
+        var ingestServer: IngestServer?
+        if let (host, port) = ingestAddress {
+            var configuration = IngestServer.Configuration(host: host, port: port, tls: tls)
+            configuration.clientCertificates = clientCA != nil
+            configuration.interruptedAfter = .seconds(Int64(interruptedAfter))
+            ingestServer = IngestServer(configuration: configuration, catalog: catalog, logger: logger)
+        }
+        var webServer: WebServer?
+        if let (host, port) = webAddress {
+            var configuration = WebConfiguration(host: host, port: port, tls: webTLS)
+            configuration.trustedUserHeader = trustUserHeader
+            configuration.trustedProxy = trustedProxy
+            do {
+                // The server's catalog: its readers serve pages while the ingest server writes,
+                // and the web's few writes (sessions, audit rows) queue in this process behind
+                // the ingest's instead of waiting on SQLite's lock.
+                webServer = try WebServer(configuration: configuration, catalog: catalog, logger: logger)
+            } catch {
+                let failure = FailureTable.failure(for: error) ?? .init(message: FailureTable.sentence(String(describing: error)), status: ExitStatus.invalid)
+                Console.error(failure.message)
+                throw ExitCode(failure.status)
+            }
+        }
+        let services: [any Service] = [ingestServer as (any Service)?, webServer].compactMap { $0 }
+        let ingestHost = ingestAddress?.0, webHost = webAddress?.0
         do {
-            try waitFor {
-                let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-                // The address on stdout, once bound: what a supervisor or a test waits for.
+            try waitFor { [ingestServer, webServer] in
+                let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                // The addresses on stdout, once bound: what a supervisor or a test waits for.
                 let announce = Task {
-                    if let bound = try? await server.boundPort() { Console.writeAll(1, Array("Listening on \(shownHost):\(bound)\n".utf8)) }
+                    if let ingestServer, let ingestHost, let bound = try? await ingestServer.boundPort() {
+                        Console.writeAll(1, Array("Listening on \(ingestHost):\(bound)\n".utf8))
+                    }
+                    if let webServer, let webHost {
+                        let bound = await webServer.boundPort()
+                        Console.writeAll(1, Array("Web application on \(webTLS == nil ? "http" : "https")://\(webHost.contains(":") ? "[\(webHost)]" : webHost):\(bound)/\n".utf8))
+                    }
                 }
                 defer { announce.cancel() }
                 try await group.run()

@@ -1,0 +1,75 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The HTML pages' common frame and the headers every answer carries.
+enum WebPage {
+    /// No inline script or style anywhere: the one stylesheet is `/static/psrec.css`.
+    static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+    /// Who is logged in, for the page's header: their name and, with a session, the
+    /// token the logout form carries.
+    struct Viewer {
+        var user: String
+        var csrfToken: String?
+    }
+
+    /// A whole HTML document. `title` is text (escaped here); `body` is HTML built from
+    /// escaped parts.
+    static func document(title: String, viewer: Viewer?, body: String) -> String {
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(HTMLText.escape(title)) · psrec</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="stylesheet" href="/static/psrec.css"></head>
+            <body><header><a class="brand" href="/">psrec</a>
+            """
+        if let viewer {
+            html += "<span class=\"who\">\(HTMLText.escape(viewer.user))</span>"
+            if let csrf = viewer.csrfToken {
+                html += "<form class=\"logout\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\">Log out</button></form>"
+            }
+        }
+        html += "</header>\n<main>\n" + body + "\n</main></body></html>\n"
+        return html
+    }
+
+    /// An HTML answer with the page headers.
+    static func response(_ status: HTTPResponse.Status, html: String, extraHeaders: HTTPFields = [:]) -> Response {
+        var headers = pageHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers.append(contentsOf: extraHeaders)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A page that says one thing: an error's sentence, a refusal.
+    static func message(_ status: HTTPResponse.Status, title: String, sentence: String, viewer: Viewer?) -> Response {
+        response(status, html: document(title: title, viewer: viewer,
+                                         body: "<h1>\(HTMLText.escape(title))</h1>\n<p class=\"message\">\(HTMLText.escape(sentence))</p>\n<p><a href=\"/\">Search recordings</a></p>"))
+    }
+
+    /// 303 to `location` (a path of this application).
+    static func redirect(to location: String, extraHeaders: HTTPFields = [:]) -> Response {
+        var headers = pageHeaders
+        headers[.location] = location
+        headers.append(contentsOf: extraHeaders)
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// What every answer carries: the policy, no sniffing, no referrer, and nothing kept
+    /// in any cache (pages show who saw what).
+    static var pageHeaders: HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.referrerPolicy] = "no-referrer"
+        headers[.cacheControl] = "no-store"
+        headers[.xFrameOptions] = "DENY"
+        return headers
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+}
