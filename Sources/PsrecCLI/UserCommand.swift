@@ -61,18 +61,19 @@ struct UserCommand: ParsableCommand {
         }
     }
 
+    /// `disable` and `enable`: what they change is one flag.
+    static func setDisabled(_ name: String, _ disabled: Bool, db: String) throws -> Int32 {
+        try Catalog(path: db).setWebUserDisabled(name, disabled, actor: CatalogPrincipal.administrator.auditName)
+        return ExitStatus.ok
+    }
+
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Stop a user from logging in to the web application; their web sessions end at once.",
             discussion: "Their rights stay (for --as and a later enable). Exit status: 0 disabled, 3 no such user or the catalog cannot be opened.")
         @OptionGroup var options: AppCommand.Database
         @Argument(help: "The user's name.") var name: String
-        func run() throws {
-            try reporting {
-                try Catalog(path: options.db).setWebUserDisabled(name, true, actor: CatalogPrincipal.administrator.auditName)
-                return ExitStatus.ok
-            }
-        }
+        func run() throws { try reporting { try UserCommand.setDisabled(name, true, db: options.db) } }
     }
 
     struct Enable: ParsableCommand {
@@ -81,12 +82,7 @@ struct UserCommand: ParsableCommand {
             discussion: "Exit status: 0 enabled, 3 no such user or the catalog cannot be opened.")
         @OptionGroup var options: AppCommand.Database
         @Argument(help: "The user's name.") var name: String
-        func run() throws {
-            try reporting {
-                try Catalog(path: options.db).setWebUserDisabled(name, false, actor: CatalogPrincipal.administrator.auditName)
-                return ExitStatus.ok
-            }
-        }
+        func run() throws { try reporting { try UserCommand.setDisabled(name, false, db: options.db) } }
     }
 
     struct List: ParsableCommand {

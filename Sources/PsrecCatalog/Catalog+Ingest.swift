@@ -133,7 +133,7 @@ extension Catalog {
     public func appendIngest(host: String, recordingID: UUID, offset: Int64, chunk: [UInt8]) throws(CatalogError) -> IngestPosition {
         let outcome = try appendIngest(host: host, recordingID: recordingID, chunks: [(offset, chunk)])
         guard let position = outcome.positions.first else {
-            throw outcome.refusal ?? CatalogError(.database, "The catalog \(path) stored nothing and said why not.")
+            throw outcome.refusal ?? CatalogError(.database, "The catalog \(path) stored nothing of the chunk at byte \(offset) of recording \(recordingID.uuidString.lowercased()), and gave no reason.")
         }
         return position
     }
