@@ -12,7 +12,8 @@ public import PsrecCatalog
 ///
 /// ```
 /// GET  /                 search form and results (the `psrec search` filters)
-/// GET  /recordings/UUID  one recording's metadata and indicators (the player comes here)
+/// GET  /recordings/UUID  one recording's player (terminal or screen), ?t= a moment in it
+/// GET  /api/recordings/UUID/NAME  what the player fetches (JSON or binary; errors in JSON)
 /// GET  /login            login form          POST /login   check the password, open a session
 /// POST /logout           end the session (CSRF token required)
 /// GET  /static/NAME      the allow-listed static files
@@ -51,6 +52,8 @@ public final class WebApplication: HTTPResponder, Sendable {
     public func respond(to request: Request, context: WebRequestContext) async throws -> Response {
         do {
             return try await route(request, context: context)
+        } catch let error as WebInputError where request.uri.path.hasPrefix("/api/") {
+            return WebPage.jsonError(.init(code: error.status), sentence: error.sentence)
         } catch let error as WebInputError {
             return WebPage.message(.init(code: error.status), title: Self.title(of: error.status), sentence: error.sentence, viewer: nil)
         } catch let error as CatalogError {
@@ -90,6 +93,8 @@ public final class WebApplication: HTTPResponder, Sendable {
         case (.post, "/login"): return try await login(request, context: context)
         case (.post, "/logout"): return try await logout(request, context: context)
         case (.get, "/"): return try await searchPage(request, context: context)
+        case (.get, _) where path.hasPrefix("/api/recordings/"):
+            return try await recordingResource(request, path: path.dropFirst("/api/recordings/".count), context: context)
         case (.get, _) where path.hasPrefix("/recordings/"):
             return try await recordingPage(request, id: String(path.dropFirst("/recordings/".count)), context: context)
         case (.get, _), (.post, _):

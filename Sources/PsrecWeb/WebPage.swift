@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -46,6 +47,21 @@ enum WebPage {
     static func message(_ status: HTTPResponse.Status, title: String, sentence: String, viewer: Viewer?) -> Response {
         response(status, html: document(title: title, viewer: viewer,
                                          body: "<h1>\(HTMLText.escape(title))</h1>\n<p class=\"message\">\(HTMLText.escape(sentence))</p>\n<p><a href=\"/\">Search recordings</a></p>"))
+    }
+
+    /// A JSON answer with the page headers: `{"error": SENTENCE}` with `status`.
+    static func jsonError(_ status: HTTPResponse.Status, sentence: String) -> Response {
+        json(status, ["error": sentence])
+    }
+
+    /// `value` encoded as JSON, with the page headers.
+    static func json<T: Encodable>(_ status: HTTPResponse.Status, _ value: T) -> Response {
+        var headers = pageHeaders
+        headers[.contentType] = "application/json"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{\"error\":\"The answer could not be encoded.\"}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// 303 to `location` (a path of this application).

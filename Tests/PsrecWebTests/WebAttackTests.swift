@@ -80,7 +80,7 @@ struct WebAttackTests {
         "/?min-duration=forever", "/?min-duration=1%3A99", "/?text=%21%21%21", "/?user=%FF%FE", "/?user=%E2%82", "/?user=%ZZ",
         "/?user=a&user=b", "/?unknown=1", "/?user=" + String(repeating: "x", count: 600), "/?user=%00", "/?user=a%0Ab",
         "/recordings/not-a-uuid", "/recordings/1234", "/recordings/00000000-0000-0000-0000-000000000000?t=-3",
-        "/recordings/00000000-0000-0000-0000-000000000000?t=1.5", "/recordings/00000000-0000-0000-0000-000000000000?x=1",
+        "/recordings/00000000-0000-0000-0000-000000000000?t=1:75", "/recordings/00000000-0000-0000-0000-000000000000?x=1",
     ])
     func malformed(target: String) async throws {
         let server = try await WebTestServer()
