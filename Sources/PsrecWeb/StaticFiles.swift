@@ -13,7 +13,11 @@ struct StaticFiles: Sendable {
     private let entries: [String: Entry]
 
     init() {
-        entries = ["psrec.css": Entry(contentType: "text/css; charset=utf-8", bytes: Array(Self.stylesheet.utf8))]
+        var entries = ["psrec.css": Entry(contentType: "text/css; charset=utf-8", bytes: Array(Self.stylesheet.utf8))]
+        // Each player's files, from its own file (StaticFiles+Terminal, StaticFiles+Screen).
+        for (name, entry) in Self.terminalPlayerEntries() { entries[name] = entry }
+        for (name, entry) in Self.screenPlayerEntries() { entries[name] = entry }
+        self.entries = entries
     }
 
     /// The entry that `/static/NAME` names, exactly, or nil: a name is matched as the
