@@ -172,6 +172,12 @@ let package = Package(
             dependencies: ["PsrecFormat"],
             path: "Benchmarks/SeekBenchmark",
             swiftSettings: upcoming),
+        // Fills a catalog for the web rows of Benchmarks/run; run only by the benchmarks.
+        .executableTarget(
+            name: "psrec-bench-catalog",
+            dependencies: ["PsrecFormat", "PsrecCatalog"],
+            path: "Benchmarks/CatalogFiller",
+            swiftSettings: upcoming),
         .target(
             name: "PsrecFuzzExercises",
             dependencies: ["PsrecFormat", "PsrecInterop", "PsrecStream"],

@@ -44,6 +44,40 @@ extension Catalog {
         }
     }
 
+    /// The first hit of `text` in each of `recordings` that has one, by recording ID: what
+    /// a page of search results shows. One full-text match for all of them (asking
+    /// `textHits` of each would run the match once per recording), then only the first
+    /// matching row of each is read and decompressed.
+    /// The caller checks the right to see the recordings first (`search` does).
+    /// - Throws: `.emptyTextSearch` for a text with no letter or digit.
+    public func firstTextHits(in recordings: [CatalogRecording], text: String, contextCharacters: Int = 40) throws(CatalogError) -> [String: TextHit] {
+        let phrase = Self.ftsPhrase(text)
+        guard !phrase.isEmpty else {
+            throw CatalogError(.emptyTextSearch, "The text to search for needs at least one letter or digit.")
+        }
+        guard !recordings.isEmpty else { return [:] }
+        let words = text.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        let byRow = Dictionary(recordings.map { ($0.rowID, $0.uuid) }, uniquingKeysWith: { first, _ in first })
+        let ids = byRow.keys.map(String.init).joined(separator: ",")
+        return try read { db in
+            // SQLite gives the bare column t.id of the row where min() found its value.
+            let first = try Row.fetchAll(db, sql: """
+                SELECT t.id, min(t.time_us) FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid
+                WHERE terminal_text_fts MATCH ? AND t.recording_id IN (\(ids)) GROUP BY t.recording_id
+                """, arguments: [phrase]).map { $0[0] as Int64 }
+            guard !first.isEmpty else { return [:] }
+            let compressor = Compressor()
+            var hits: [String: TextHit] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT recording_id, time_us, text_length, text_zstd FROM terminal_text WHERE id IN (\(first.map(String.init).joined(separator: ",")))") {
+                let packed = row["text_zstd"] as Data
+                let bytes = try packed.withUnsafeBytes { try compressor.decompress($0, codec: .zstd, decodedLength: row["text_length"]) }
+                guard let uuid = byRow[row["recording_id"]] else { continue }
+                hits[uuid] = Self.hit(in: String(decoding: bytes, as: UTF8.self), words: words, time: row["time_us"], context: contextCharacters)
+            }
+            return hits
+        }
+    }
+
     /// The first place in `text` where `words` follow each other (separated by anything
     /// that is not a letter or digit, case ignored), as FTS5 matched them; the whole row
     /// when the tokenizer found them where this simpler scan does not.

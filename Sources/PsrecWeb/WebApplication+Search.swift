@@ -18,9 +18,7 @@ extension WebApplication {
             var hits: [String: TextHit] = [:]
             var unsearched = 0
             if let text = query.text {
-                for recording in found.prefix(WebLimits.pageSize) {
-                    hits[recording.uuid] = try catalog.textHits(in: recording, text: text, limit: 1).first
-                }
+                hits = try catalog.firstTextHits(in: Array(found.prefix(WebLimits.pageSize)), text: text)
                 unsearched = try catalog.textPendingCount(matching: query, as: principal)
             }
             return (found, hits, unsearched)

@@ -57,6 +57,25 @@ struct WebSearchTests {
         #expect(Self.ids(try await client.get("/?sort=duration")) == [ib, ic, ia])
     }
 
+    @Test("firstTextHits gives each recording's first hit, as textHits does one by one, in one match for the page; none for a recording without the text")
+    func firstHits() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        var ids: [String] = []
+        for i in 0..<6 {
+            let outputs = i == 3 ? ["nothing to see\r\n"] : ["line \(i) before\r\n", "the payroll backup \(i) ran\r\n", "payroll backup again \(i)\r\n"]
+            ids.append(try server.importRecording(user: "alice", outputs: outputs))
+        }
+        let recordings = try ids.map { try server.catalog.recording($0) }
+        let hits = try server.catalog.firstTextHits(in: recordings, text: "Payroll, backup!")
+        #expect(hits.count == 5 && hits[ids[3]] == nil)
+        for recording in recordings where recording.uuid != ids[3] {
+            let one = try server.catalog.textHits(in: recording, text: "Payroll, backup!", limit: 1)
+            #expect(hits[recording.uuid] == one.first && one.first != nil)
+        }
+        #expect(try server.catalog.firstTextHits(in: [], text: "payroll").isEmpty)
+    }
+
     @Test("a user sees only what the rights let them see; a recording they may not see is 403 with an audit row naming the address")
     func rights() async throws {
         let server = try await WebTestServer()
