@@ -10,7 +10,7 @@ enum ScreenWebSample {
     static let width = 160, height = 120
 
     /// Frame `k`: a gradient with a block whose place and colour depend on `k`.
-    static func frame(_ k: Int) -> ScreenImage {
+    static func frame(_ k: Int, width: Int = width, height: Int = height) -> ScreenImage {
         var pixels = [UInt8](repeating: 0xFF, count: width * height * 4)
         for y in 0..<height {
             for x in 0..<width {
@@ -37,7 +37,8 @@ enum ScreenWebSample {
     /// The bytes of a screen recording: frames through the recorder (keyframes every 4 s),
     /// pointer moves, clicks, and two deltas in the 16- and 24-bit formats the recorder
     /// never writes, so that the page's conversions are checked too.
-    static func recording(id: UUID = UUID(), seconds: Int = 30, user: String = "alice", application: String = "win-prod", host: String = "rdp1") throws -> [UInt8] {
+    static func recording(id: UUID = UUID(), seconds: Int = 30, user: String = "alice", application: String = "win-prod", host: String = "rdp1",
+                          width: Int = width, height: Int = height) throws -> [UInt8] {
         let sink = MemorySink()
         let meta = RecordingMetadata(recordingID: id, sessionProtocol: .rdp, startUnixMicros: 1_764_000_000_000_000, user: user,
                                      application: application, host: host, screen: .init(width: width, height: height), captureTool: "psrec-tests", owner: user)
@@ -47,14 +48,14 @@ enum ScreenWebSample {
         let recorder = ScreenRecorder(writer: writer, width: width, height: height, options: options)
         var end: Int64 = 0
         for (k, t) in frameTimes(seconds: seconds).enumerated() {
-            try recorder.frame(frame(k), atMicros: t)
+            try recorder.frame(frame(k, width: width, height: height), atMicros: t)
             try recorder.pointerMoved(x: (k * 5) % width, y: (k * 2) % height, atMicros: t + 1_000)
             if k % 9 == 4 {
                 try recorder.button(1, pressed: true, x: (k * 11) % width, y: (k * 13) % height, atMicros: t + 2_000)
                 try recorder.button(1, pressed: false, x: (k * 11) % width, y: (k * 13) % height, atMicros: t + 3_000)
             }
             if k == 10 {
-                try writer.append(Event.screenDelta(ScreenDelta(format: .rgb565, rects: [PixelRect(x: 150, y: 110, width: 20, height: 4, pixels: (0..<(20 * 4 * 2)).map { UInt8(truncatingIfNeeded: $0 * 37) })])), atMicros: t + 4_000)
+                try writer.append(Event.screenDelta(ScreenDelta(format: .rgb565, rects: [PixelRect(x: width - 10, y: height - 10, width: 20, height: 4, pixels: (0..<(20 * 4 * 2)).map { UInt8(truncatingIfNeeded: $0 * 37) })])), atMicros: t + 4_000)
             }
             if k == 30 {
                 try writer.append(Event.screenDelta(ScreenDelta(format: .rgb888, rects: [PixelRect(x: 3, y: 5, width: 7, height: 3, pixels: (0..<(7 * 3 * 3)).map { UInt8(truncatingIfNeeded: $0 * 53) })])), atMicros: t + 4_000)
@@ -151,10 +152,11 @@ extension Framebuffer {
 extension WebTestServer {
     /// Imports a screen recording (`ScreenWebSample.recording`) and returns its UUID and
     /// the file it was imported from.
-    func importScreenRecording(seconds: Int = 30, user: String = "alice", application: String = "win-prod", host: String = "rdp1") throws -> (id: String, path: String) {
+    func importScreenRecording(seconds: Int = 30, user: String = "alice", application: String = "win-prod", host: String = "rdp1",
+                               width: Int = ScreenWebSample.width, height: Int = ScreenWebSample.height) throws -> (id: String, path: String) {
         let id = UUID()
         let path = dir.appendingPathComponent("\(id).psrec").path
-        try Data(try ScreenWebSample.recording(id: id, seconds: seconds, user: user, application: application, host: host)).write(to: URL(fileURLWithPath: path))
+        try Data(try ScreenWebSample.recording(id: id, seconds: seconds, user: user, application: application, host: host, width: width, height: height)).write(to: URL(fileURLWithPath: path))
         _ = try catalog.importRecording(path: path, actor: "test")
         return (id.uuidString.lowercased(), path)
     }
