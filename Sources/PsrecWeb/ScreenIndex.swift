@@ -14,7 +14,7 @@ import PsrecFormat
 /// {"durationMicros", "height", "width", "id", "live", "state", "startUnixMicros",
 ///  "segments": [[startMicros, endMicros, chunkCount], …],   // segment n is ?n= of /segment
 ///  "idle": [[fromMicros, toMicros], …],                      // no event for ≥ 1 s
-///  "heat": [0…100, …], "heatBinMicros",                      // events per bin, scaled
+///  "heat": [0…100, …], "heatBinMicros",                      // events per bin (≤ 240 bins of ≥ 1 s), scaled
 ///  "indicators": [{"kind", "timeMicros", "detail", "x"?, "y"?, "button"?}, …]}
 /// ```
 struct ScreenIndex: Encodable {
@@ -42,8 +42,10 @@ struct ScreenIndex: Encodable {
 
     /// Shortest stretch without events listed in `idle`.
     static let minIdleMicros: Int64 = 1_000_000
-    /// Bins of the heat map.
+    /// Most bins of the heat map.
     static let heatBins = 240
+    /// Shortest bin of the heat map.
+    static let minHeatBinMicros: Int64 = 1_000_000
 
     init(recording: CatalogRecording, reader: RecordingReader, indicators: [CatalogIndicator]) {
         id = recording.uuid
@@ -62,10 +64,15 @@ struct ScreenIndex: Encodable {
             lastEnd = max(lastEnd, entry.endMicros)
         }
         self.idle = idle
-        let bin = max(1, (durationMicros + Int64(Self.heatBins) - 1) / Int64(Self.heatBins))
-        var counts = [Int](repeating: 0, count: Self.heatBins)
+        // Bins of at least a second (a chunk spans about one), at most `heatBins` of them;
+        // each chunk's events are spread over the bins its time range covers.
+        let bin = max(Self.minHeatBinMicros, (durationMicros + Int64(Self.heatBins) - 1) / Int64(Self.heatBins))
+        let bins = max(1, Int((durationMicros + bin - 1) / bin))
+        var counts = [Int](repeating: 0, count: bins)
         for entry in entries {
-            counts[min(Self.heatBins - 1, max(0, Int(entry.startMicros / bin)))] += entry.eventCount
+            let first = min(bins - 1, max(0, Int(entry.startMicros / bin))), last = min(bins - 1, max(first, Int(entry.endMicros / bin)))
+            let share = max(1, entry.eventCount / (last - first + 1))
+            for b in first...last { counts[b] += share }
         }
         let top = max(1, counts.max() ?? 1)
         heat = counts.map { $0 == 0 ? 0 : max(1, $0 * 100 / top) }

@@ -41,10 +41,45 @@ struct ScreenBrowserTests {
             "durationMicros": reader.durationMicros, "hostile": hostile,
         ])
         #expect(output.contains("largest difference"))
+        print(output.split(separator: "\n").filter { $0.contains("largest difference") }.joined())
         #expect(FileManager.default.fileExists(atPath: BrowserRun.artifacts.appendingPathComponent("screen-player.png").path))
         // Every fetch of the page's is a view in the audit log: the page, the index, the segments.
         let rows = try server.auditRows(action: "view").dropFirst(views)
         #expect(rows.contains { $0.detail?.contains("web index") == true } && rows.contains { $0.detail?.contains("web segment") == true })
         #expect(rows.allSatisfy { $0.recording == id })
+    }
+
+    @Test("live view: the page follows a recording as its chunks are committed, can jump back and return to the live edge, and says when it is interrupted")
+    func liveView() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        try server.addUser("alice")
+        let uuid = UUID(), id = uuid.uuidString.lowercased()
+        let (head, chunks) = ScreenLiveTests.cut(try ScreenWebSample.recording(id: uuid, seconds: 30, width: 320, height: 200))
+        _ = try server.catalog.beginIngest(host: "cap1", head: head, actor: "test")
+        let third = chunks.count / 3
+        for chunk in chunks[..<third] {
+            _ = try server.catalog.appendIngest(host: "cap1", recordingID: uuid, offset: chunk.offset, chunk: chunk.bytes)
+        }
+        // The capture host goes on once the page has loaded the index, a chunk every 300 ms,
+        // then stops sending; the catalog then marks the recording interrupted.
+        let catalog = server.catalog, rest = Array(chunks[third...])
+        let feeder = Task.detached {
+            let deadline = Date().addingTimeInterval(120)
+            while try server.auditRows(action: "view").filter({ $0.recording == id && $0.detail?.contains("web index") == true }).isEmpty {
+                guard Date() < deadline else { return }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            for chunk in rest {
+                _ = try catalog.appendIngest(host: "cap1", recordingID: uuid, offset: chunk.offset, chunk: chunk.bytes)
+                try await Task.sleep(nanoseconds: 300_000_000)
+            }
+            try await Task.sleep(nanoseconds: 6_000_000_000)
+            _ = try catalog.markInterrupted(seenBeforeMicros: Int64.max)
+        }
+        try BrowserRun.run("test_screen_live.py", port: server.port, data: ["user": "alice", "password": "correct horse battery", "id": id])
+        feeder.cancel()
+        _ = try? await feeder.value
     }
 }
