@@ -418,10 +418,10 @@ enum ScreenPlayerScript {
   function adopt(next) {
     var wasLive = index && index.live;
     index = next;
-    if (wasLive && !next.live) {
-      endedNote = next.state === "interrupted"
-        ? "The session was interrupted: nothing has arrived from the recorder for a while. Shown up to " + clock(next.durationMicros) + "."
-        : "The session has ended (" + next.state + ").";
+    if (next.state === "interrupted") {
+      endedNote = "The session was interrupted: nothing has arrived from the recorder for a while. Shown up to " + clock(next.durationMicros) + ".";
+    } else if (wasLive && !next.live) {
+      endedNote = "The session has ended (" + next.state + ").";
     }
     buildIndicators();
     timelineKey = "";
@@ -432,6 +432,8 @@ enum ScreenPlayerScript {
     try {
       var next = await loadIndex();
       adopt(next);
+      // The first screen events of a recording that had none when the page opened.
+      if (!cur && index.segments.length) { await seek(duration()); followLive = index.live; setPlaying(index.live); }
       // The last segment grows while the session runs: take its new events without a jump.
       if (cur && index.segments[cur.n] && segmentKey(cur.n) !== cur.key) {
         var n = cur.n, seg = await getSegment(n);
