@@ -10,7 +10,7 @@ extension WebApplication {
     /// from the recording's segments (`ScreenSegment`), its controls, timeline and
     /// indicator list, then the metadata. Nothing from the recording is in the markup but
     /// escaped text: the script reads the rest from `/api/…/index` as JSON and shows it with
-    /// `textContent`.
+    /// `textContent`. Without script, the indicators are a table (`indicatorTable`).
     static func screenPlayerBody(_ r: CatalogRecording, indicators: [CatalogIndicator], startMicros: Int64?, viewer: WebPage.Viewer) -> String {
         let id = HTMLText.escape(r.uuid)
         let speeds = ["0.5", "1", "2", "4", "8", "16", "20"].map { "<option value=\"\($0)\"\($0 == "1" ? " selected" : "")>\($0)×</option>" }.joined()
@@ -33,6 +33,7 @@ extension WebApplication {
             <p class="sp-keys">Keys: space play/pause · . next event · [ ] previous/next indicator · + - speed · ← → 5 s · 0–9 jump to 0–90 %</p>
             <h2>Indicators</h2>
             <ol id="sp-indicators" class="sp-indicators"></ol>
+            <noscript>\(indicatorTable(indicators))</noscript>
             </div>
             <h2>Recording</h2>
             \(metadataList(r))<script src="/static/screen-player.js"></script>
