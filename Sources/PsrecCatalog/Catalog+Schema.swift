@@ -218,6 +218,11 @@ extension Catalog {
                 CREATE INDEX web_sessions_by_user ON web_sessions(user);
                 """)
         }
+        migrator.registerMigration("v6: web administrators") { db in
+            // Who sees the web application's applications page (recording on or off,
+            // retention, rights). Their recordings rights stay those `grant` gives.
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN web_admin INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }
