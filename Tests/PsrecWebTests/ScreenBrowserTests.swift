@@ -64,6 +64,7 @@ struct ScreenBrowserTests {
         // The capture host goes on once the page has loaded the index, a chunk every 300 ms,
         // then stops sending; the catalog then marks the recording interrupted.
         let catalog = server.catalog, rest = Array(chunks[third...])
+        let signal = server.dir.appendingPathComponent("interrupt-now").path
         let feeder = Task.detached {
             let deadline = Date().addingTimeInterval(120)
             while try server.auditRows(action: "view").filter({ $0.recording == id && $0.detail?.contains("web index") == true }).isEmpty {
@@ -75,10 +76,14 @@ struct ScreenBrowserTests {
                 _ = try catalog.appendIngest(host: "cap1", recordingID: uuid, offset: chunk.offset, chunk: chunk.bytes)
                 try await Task.sleep(nanoseconds: 300_000_000)
             }
-            try await Task.sleep(nanoseconds: 6_000_000_000)
+            // Interrupted once the page has shown the live edge, jumped back and returned
+            // (the script says so with a file), so that a slow machine cannot reorder them.
+            while !FileManager.default.fileExists(atPath: signal) && Date() < deadline {
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
             _ = try catalog.markInterrupted(seenBeforeMicros: Int64.max)
         }
-        try BrowserRun.run("test_screen_live.py", port: server.port, data: ["user": "alice", "password": "correct horse battery", "id": id])
+        try BrowserRun.run("test_screen_live.py", port: server.port, data: ["user": "alice", "password": "correct horse battery", "id": id, "signal": signal])
         feeder.cancel()
         _ = try? await feeder.value
     }

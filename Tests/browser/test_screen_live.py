@@ -2,7 +2,8 @@
 the Swift test commits while the page is open, jumps back and returns to the live edge,
 and says when the session is interrupted.
 
-Data: {"user", "password", "id": UUID of a recording being streamed}
+Data: {"user", "password", "id": UUID of a recording being streamed,
+       "signal": a file to create when the test may mark the recording interrupted}
 """
 
 from psrec_browser import check, run
@@ -37,6 +38,7 @@ def test(browser, data):
     browser.wait(lambda d: d.execute_script("return window.psrecScreenPlayer.state().followingLive"), "Go live to return to the edge")
 
     # The capture host stops: the page says the session was interrupted.
+    open(data["signal"], "w").close()
     browser.wait(lambda d: "interrupted" in d.find_element("id", "sp-status").text, "the page to say the session was interrupted", timeout=40)
     s = state(browser)
     check(not s["live"] and s["recordingState"] == "interrupted", f"after the interruption the state is {s}")
