@@ -70,26 +70,27 @@ struct TerminalKeyframeTests {
 
     @Test("a segment keeps to its budget, and one output larger than it is cut with continues false")
     func segmentBudget() throws {
-        var events = TerminalFixtures.sessionEvents(count: 200)
+        var events = TerminalFixtures.sessionEvents(count: 1000)
         let big = Array(String(repeating: "0123456789abcdef\r\n", count: 20_000).utf8) // 360 000 bytes in one event
         events.append((events.last!.0 + 1_000_000, .output(big)))
+        events.append((events.last!.0 + 1_000_000, .output(Array("after the big one\r\n".utf8))))
         let reader = try TerminalFixtures.reader(try TerminalFixtures.recording(events, chunkBytes: 64 * 1024))
-        var from: Int64 = 0, rounds = 0, cut = false
-        while rounds < 1000 {
-            rounds += 1
+        var from: Int64 = 0, segments = 0, cut = false
+        while segments < 1000 {
+            segments += 1
             let segment = TerminalSegment.make(reader, keyframe: nil, from: from, budgetBytes: 10_000)
             let bytes = Data(base64Encoded: segment.data)!.count
             #expect(bytes + segment.events.count * KeyframeBuilder.eventCost <= 12_500, "within the budget and a quarter at worst")
             if !segment.continues { cut = true }
             if segment.atEnd { break }
-            #expect(segment.end >= from)
-            if segment.end == from && segment.continues { Issue.record("no progress at \(from)"); break }
+            guard segment.end > from else { Issue.record("no progress at \(from)"); break }
             from = segment.end
-            if !segment.continues { from = segment.end } // the cut event is whole in the next snapshot
-            if cut && segment.end == events.last!.0 { break }
         }
         #expect(cut, "the 360 000-byte output cannot fit in a 10 000-byte segment")
-        #expect(rounds > 20)
+        #expect(segments > 5)
+        #expect(from == events[events.count - 2].0, "the last segment starts at the big output, drawn whole in its snapshot")
+        let last = TerminalSegment.make(reader, keyframe: nil, from: from, budgetBytes: 10_000)
+        Self.expectSame(TerminalFixtures.screen(of: last), TerminalScreen.replaying(reader, throughMicros: events.last!.0), "after the cut")
     }
 
     @Test("a live recording's keyframes extend as chunks arrive, equal to those of the whole file built at once")
