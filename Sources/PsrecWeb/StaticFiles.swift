@@ -37,7 +37,7 @@ struct StaticFiles: Sendable {
         form.search { display: grid; grid-template-columns: repeat(auto-fill, minmax(14em, 1fr)); gap: .5em 1em; margin-bottom: 1em; }
         form.search label { display: flex; flex-direction: column; font-size: .9em; }
         table { border-collapse: collapse; width: 100%; }
-        th, td { text-align: left; padding: .25em .5em; border-bottom: 1px solid var(--line); vertical-align: top; }
+        th, td { text-align: left; padding: .25em .5em; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
         td.id { font-family: ui-monospace, monospace; }
         .live { color: #c00; font-weight: bold; }
         .interrupted { color: #b60; }

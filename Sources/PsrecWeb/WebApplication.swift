@@ -89,6 +89,8 @@ public final class WebApplication: HTTPResponder, Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.bytes)))
         }
         switch (request.method, path) {
+        // Browsers ask for it on every site; there is none, and a 404 would be a console error.
+        case (.get, "/favicon.ico"): return Response(status: .noContent, headers: WebPage.pageHeaders)
         case (.get, "/login"): return try await loginPage(request, context: context)
         case (.post, "/login"): return try await login(request, context: context)
         case (.post, "/logout"): return try await logout(request, context: context)

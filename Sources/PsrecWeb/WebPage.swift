@@ -72,13 +72,15 @@ enum WebPage {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// What every answer carries: the policy, no sniffing, no referrer, and nothing kept
+    /// What every answer carries: the policy, no sniffing, no referrer to other sites, and nothing kept
     /// in any cache (pages show who saw what).
     static var pageHeaders: HTTPFields {
         var headers = HTTPFields()
         headers[.contentSecurityPolicy] = contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
-        headers[.referrerPolicy] = "no-referrer"
+        // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on a
+        // form post, which the CSRF check must refuse. Other sites still get no referrer.
+        headers[.referrerPolicy] = "same-origin"
         headers[.cacheControl] = "no-store"
         headers[.xFrameOptions] = "DENY"
         return headers

@@ -53,7 +53,7 @@ struct WebAttackTests {
         for target in ["/", "/login", "/nowhere", "/?page=-1", "/static/psrec.css"] {
             let page = try await client.get(target)
             #expect(page.header("Content-Security-Policy") == "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'", "\(target)")
-            #expect(page.header("X-Content-Type-Options") == "nosniff" && page.header("Referrer-Policy") == "no-referrer")
+            #expect(page.header("X-Content-Type-Options") == "nosniff" && page.header("Referrer-Policy") == "same-origin")
             #expect(!page.body.contains("<script") && !page.body.contains("<style") && !page.body.contains("style="))
             if target != "/static/psrec.css" { #expect(page.header("Cache-Control") == "no-store") }
         }
