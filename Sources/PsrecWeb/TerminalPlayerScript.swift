@@ -31,7 +31,7 @@ enum TerminalPlayerScript {
   var p = {
     index: null, duration: 0, state: '', segment: null, next: null, fetching: null,
     position: 0, at: 0, playing: false, speedIndex: 1, lastTick: 0, lastEventTime: 0,
-    decoder: new TextDecoder('utf-8'), seeking: 0, followLive: false, error: '', bytesFetched: 0,
+    decoder: new TextDecoder('utf-8'), seeking: 0, inFlight: 0, followLive: false, error: '', bytesFetched: 0,
     indicators: [], hits: [], hitIndex: -1
   };
 
@@ -116,14 +116,16 @@ enum TerminalPlayerScript {
     micros = Math.max(0, Math.min(Math.round(micros), Math.max(p.duration, 0)));
     var token = ++p.seeking;
     p.next = null;
+    p.inFlight++;
     return getJSON(api + 'segment?from=' + micros).then(function (j) {
+      p.inFlight--;
       if (token !== p.seeking) { return; }
       start(decodeSegment(j));
       drawThrough(micros);
       p.position = micros;
       p.followLive = p.state === 'live' && micros >= p.duration - 1000000;
       update();
-    }, function (e) { p.error = e.message; say(e.message); });
+    }, function (e) { p.inFlight--; p.error = e.message; say(e.message); });
   }
 
   function speed() { return speeds[p.speedIndex]; }
@@ -324,7 +326,7 @@ enum TerminalPlayerScript {
   window.psrecPlayer = {
     state: function () {
       var core = term._core;
-      return { ready: !!p.segment && !p.fetching && p.seeking >= 0 && !(core && core.writeBuffer && core.writeBuffer.length),
+      return { ready: !!p.segment && !p.fetching && p.inFlight === 0 && !(core && core.writeBuffer && core.writeBuffer.length),
                positionMicros: p.position, durationMicros: p.duration, playing: p.playing, speed: speed(),
                state: p.state, columns: term.cols, rows: term.rows, bytesFetched: p.bytesFetched, error: p.error,
                segmentFrom: p.segment ? p.segment.from : null, seeks: p.seeking };
