@@ -143,7 +143,7 @@ enum TerminalPlayerScript {
     if (!s) { return; }
     if (s.i >= s.events.length && p.next) { follow(p.next); s = p.segment; }
     var target = p.position + elapsed, upcoming = s.i < s.events.length ? s.events[s.i] : null;
-    var idleFrom = Math.max(p.position, p.lastEventTime);
+    var idleFrom = p.lastEventTime;
     if (skipping() && upcoming && upcoming.t - idleFrom > skipThreshold() && target > idleFrom + skipThreshold() / 4) {
       // Skip inactivity: a pause longer than the threshold lasts a quarter of it.
       target = upcoming.t;

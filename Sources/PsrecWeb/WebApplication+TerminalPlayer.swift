@@ -80,11 +80,13 @@ extension WebApplication {
                 throw WebInputError("The text to search for needs at least one letter or digit.")
             }
             let hits = try await withCatalog { catalog in
-                TerminalSearchAnswer(pending: recording.textPending || recording.state == .live || recording.state == .interrupted,
-                                     hits: try catalog.textHits(in: recording, text: text, limit: 200, contextCharacters: 40).map {
-                                         .init(t: $0.timeMicros, before: UnsafeScalars.escape($0.before), match: UnsafeScalars.escape($0.match),
-                                               after: UnsafeScalars.escape($0.after))
-                                     })
+                let found = try catalog.textHits(in: recording, text: text, limit: 200, contextCharacters: 40)
+                let times = TerminalTextSearch.refinedTimes(found, reader: try RecordingReader(source: try catalog.content(of: recording)))
+                return TerminalSearchAnswer(pending: recording.textPending || recording.state == .live || recording.state == .interrupted,
+                                            hits: zip(found, times).map { hit, time in
+                                                .init(t: time, before: UnsafeScalars.escape(hit.before), match: UnsafeScalars.escape(hit.match),
+                                                      after: UnsafeScalars.escape(hit.after))
+                                            })
             }
             return WebPage.json(.ok, hits)
         default:
@@ -207,7 +209,9 @@ struct TerminalIndex: Encodable {
     var segmentBytes: Int
 }
 
-/// `GET /api/recordings/UUID/search?q=TEXT`: where the recording showed the text.
+/// `GET /api/recordings/UUID/search?q=TEXT`: where the recording showed the text (the
+/// catalog's text rows, each hit's time made that of the output event that wrote it:
+/// `TerminalTextSearch`).
 /// `pending`: the recording's text is not indexed yet (imported with --defer-text, or
 /// still being streamed), so hits may be missing.
 struct TerminalSearchAnswer: Encodable {

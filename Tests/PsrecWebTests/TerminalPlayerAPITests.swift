@@ -72,7 +72,11 @@ struct TerminalPlayerAPITests {
         let hits = try WebTestServer.json(try await client.get("/api/recordings/\(recording.uuid)/search?q=file123"))
         let list = hits["hits"] as? [[String: Any]] ?? []
         #expect(list.count == 1 && list.first?["match"] as? String == "file123", "\(hits)")
-        #expect((list.first?["t"] as? Int64 ?? -1) >= 0)
+        // The hit's time is that of the output that wrote the word: the screen then shows it.
+        let hitTime = list.first?["t"] as? Int64 ?? -1
+        #expect(hitTime > 0)
+        #expect(TerminalScreen.replaying(reader, throughMicros: hitTime).displayLines.contains { $0.contains("file123") })
+        #expect(!TerminalScreen.replaying(reader, throughMicros: hitTime - 1).text().contains("file123"), "not written before")
         #expect(hits["pending"] as? Bool == false)
         let none = try WebTestServer.json(try await client.get("/api/recordings/\(recording.uuid)/search?q=nowhere+to+be+found"))
         #expect((none["hits"] as? [Any])?.isEmpty == true)
