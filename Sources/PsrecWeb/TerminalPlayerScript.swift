@@ -241,13 +241,18 @@ enum TerminalPlayerScript {
     getJSON(api + 'index').then(function (idx) {
       var grew = idx.durationMicros > p.duration;
       takeIndex(idx);
+      // At the live edge the page shows what has arrived at once, as the terminal did.
+      if (p.followLive && grew) { p.position = Math.max(p.position, idx.durationMicros); }
       var s = p.segment;
       if (s && s.atEnd && (grew || idx.state !== 'live') && !p.fetching && !p.next) {
         // The end of what was stored: ask again from there for what has arrived since.
         var token = p.seeking, was = s;
         p.fetching = getJSON(api + 'segment?from=' + s.end).then(function (j) {
           p.fetching = null;
-          if (token === p.seeking && p.segment === was) { follow(decodeSegment(j)); if (p.followLive && !p.playing) { play(); } }
+          if (token === p.seeking && p.segment === was) {
+            follow(decodeSegment(j));
+            if (p.followLive) { drawThrough(p.position); update(); if (!p.playing) { play(); } }
+          }
         }, function () { p.fetching = null; });
       }
       if (idx.state === 'live' || idx.state === 'interrupted') { setTimeout(poll, 1000); }

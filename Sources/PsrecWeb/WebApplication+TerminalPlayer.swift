@@ -84,14 +84,18 @@ extension WebApplication {
                 let times = TerminalTextSearch.refinedTimes(found, reader: try RecordingReader(source: try catalog.content(of: recording)))
                 return TerminalSearchAnswer(pending: recording.textPending || recording.state == .live || recording.state == .interrupted,
                                             hits: zip(found, times).map { hit, time in
-                                                .init(t: time, before: UnsafeScalars.escape(hit.before), match: UnsafeScalars.escape(hit.match),
-                                                      after: UnsafeScalars.escape(hit.after))
+                                                .init(t: time, before: Self.hitText(hit.before), match: Self.hitText(hit.match), after: Self.hitText(hit.after))
                                             })
             }
             return WebPage.json(.ok, hits)
         default:
             throw WebInputError("A terminal recording has no resource '\(resource)'; its player fetches index, segment and search.", status: 404)
         }
+    }
+
+    /// A hit's text on one line: line ends as ⏎, the other unsafe scalars made visible.
+    static func hitText(_ text: String) -> String {
+        UnsafeScalars.escape(text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: " ⏎ "))
     }
 
     /// Refuses parameters that `resource` does not take.

@@ -49,4 +49,33 @@ struct TerminalBrowserTests {
         let views = try server.auditRows(action: "view").filter { $0.actor == "alice" && $0.recording == long.uuid }
         #expect(views.contains { $0.detail?.contains("web segment") == true }, "each segment the browser fetched is in the audit log")
     }
+
+    @Test("live view: the page follows the ingest at the live edge, jumps back on demand, and says when the session ends", .timeLimit(.minutes(5)))
+    func live() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        try server.addUser("alice")
+        let events = TerminalFixtures.sessionEvents(count: 400, gapEvery: 1000)
+        let session = try TerminalLiveSession(server, events: events)
+        try session.send(session.remaining / 4)
+        let whole = try TerminalFixtures.reader(session.bytes)
+        let back: Int64 = 3_000_000
+        // The capture host goes on while the page is open: a chunk every 150 ms after 5 s, then the trailer.
+        let feeder = Thread {
+            Thread.sleep(forTimeInterval: 5)
+            while session.remaining > 0 {
+                try? session.send(1)
+                Thread.sleep(forTimeInterval: 0.15)
+            }
+            Thread.sleep(forTimeInterval: 4)
+            try? session.finish()
+        }
+        feeder.start()
+        let output = try BrowserRun.run("test_terminal_live.py", port: server.port, data: [
+            "user": "alice", "password": "correct horse battery", "live": session.uuid,
+            "back": back, "backLines": Self.expectedLines(whole, back),
+            "endLines": Self.expectedLines(whole, whole.durationMicros), "fullDuration": whole.durationMicros,
+        ])
+        print(output)
+    }
 }
