@@ -35,8 +35,13 @@ enum TerminalPlayerScript {
     indicators: [], hits: [], hitIndex: -1
   };
 
-  function getJSON(url) {
+  function getJSON(url, tries) {
     return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (r.status === 503 && (tries || 0) < 120) {
+        // The server is building this part's keyframes: ask again in a second.
+        say('Preparing this part of the recording…');
+        return new Promise(function (resolve) { setTimeout(resolve, 1000); }).then(function () { return getJSON(url, (tries || 0) + 1); });
+      }
       return r.text().then(function (text) {
         p.bytesFetched += text.length;
         var body; try { body = JSON.parse(text); } catch (e) { body = { error: 'The server answered ' + r.status + '.' }; }
@@ -193,6 +198,7 @@ enum TerminalPlayerScript {
     if (p.state === 'live') { say(p.followLive ? 'Live' : 'Live (behind: press End to follow)', 'live'); }
     else if (p.state === 'interrupted') { say('The session was interrupted: nothing has arrived from it for a while.'); }
     else if (p.endedLive) { say('The session ended.'); }
+    else if (statusEl.textContent.indexOf('Preparing') === 0) { say(''); }
   }
 
   function drawTimeline() {

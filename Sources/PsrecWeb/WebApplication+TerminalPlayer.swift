@@ -70,8 +70,13 @@ extension WebApplication {
         case "segment":
             try Self.expect(parameters, only: ["from", "n"], resource: resource)
             let place = try Self.segmentPlace(parameters)
-            let segment = try await withCatalog { catalog in try Self.terminalSegment(recording, place: place, catalog: catalog) }
-            return WebPage.json(.ok, segment)
+            do {
+                let segment = try await withCatalog { catalog in try Self.terminalSegment(recording, place: place, catalog: catalog) }
+                return WebPage.json(.ok, segment)
+            } catch let error as WebInputError where error.status == 503 {
+                KeyframeQueue.shared.enqueue(recording, catalog: catalog, logger: logger)
+                throw error
+            }
         case "search":
             try Self.expect(parameters, only: ["q"], resource: resource)
             guard let text = parameters["q"] else { throw WebInputError("Give the text to search for as q.") }
@@ -147,12 +152,26 @@ extension WebApplication {
                              textSearch: !recording.textPending, segmentBytes: TerminalSegment.budgetBytes)
     }
 
+    /// Most stored bytes a segment request replays from the nearest keyframe: beyond, the
+    /// answer is a 503 while the background build catches up (about a second of replay in a
+    /// release build at the emulator's speed, at the compression of ordinary sessions).
+    static let replayLimitBytes: Int64 = 4 << 20
+
     /// The segment at `place` of a terminal recording.
     static func terminalSegment(_ recording: CatalogRecording, place: SegmentPlace, catalog: Catalog) throws -> TerminalSegment {
         let reader = try RecordingReader(source: try catalog.content(of: recording))
         switch place {
         case .time(let micros):
-            return TerminalSegment.make(reader, keyframe: try catalog.keyframe(of: recording, atOrBeforeMicros: micros), from: micros)
+            let keyframe = try catalog.keyframe(of: recording, atOrBeforeMicros: micros)
+            // Far from any keyframe built yet (a long recording seen for the first time): no
+            // request replays minutes of output; the player asks again once they are built.
+            let from = keyframe.map(\.chunkOffset) ?? reader.entries.first?.offset ?? 0
+            let target = reader.entryIndex(atOrAfter: micros)
+            let to = target < reader.entries.count ? reader.entries[target].offset : reader.source.size
+            guard to - from <= replayLimitBytes else {
+                throw WebInputError("This part of recording \(recording.uuid) is being prepared (its keyframes are being built); try again in a few seconds.", status: 503)
+            }
+            return TerminalSegment.make(reader, keyframe: keyframe, from: micros)
         case .keyframe(let n):
             let times = try catalog.keyframes(of: recording)
             guard n < times.count else {

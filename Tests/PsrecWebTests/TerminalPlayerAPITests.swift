@@ -106,6 +106,30 @@ struct TerminalPlayerAPITests {
         }
     }
 
+    @Test("far from any keyframe built yet, a segment is a 503 that starts the build, then the segment", .timeLimit(.minutes(3)))
+    func notBuiltYet() async throws {
+        // About 6 MB of output that does not compress: more stored bytes than a request replays.
+        var generator = SystemRandomNumberGenerator()
+        let events: [(Int64, Event)] = (0..<100).map { i in
+            (Int64(i) * 100_000, .output((0..<60_000).map { n in n % 100 == 99 ? 10 : UInt8.random(in: 0x21...0x7e, using: &generator) }))
+        }
+        let (server, recording) = try await Self.serverWithRecording(events: events, chunkBytes: 256 * 1024)
+        defer { Task { await server.stop() } }
+        #expect(try server.catalog.content(of: recording).size > WebApplication.replayLimitBytes)
+        let client = try await server.loggedIn("alice")
+        let path = "/api/recordings/\(recording.uuid)/segment?from=\(events.last!.0)"
+        let first = try await client.get(path)
+        let sentence = try WebTestServer.json(first)["error"] as? String ?? ""
+        #expect(first.status == 503 && sentence.contains("try again"))
+        var answer = first
+        for _ in 0..<600 where answer.status == 503 {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try await client.get(path)
+        }
+        #expect(answer.status == 200, "the segment once the keyframes are built")
+        #expect(try server.catalog.keyframeCount(of: recording) > 5)
+    }
+
     @Test("every malformed parameter is a 400 with a sentence in JSON, never a 500", arguments: [
         "segment", "segment?n=-1", "segment?n=99999999999", "segment?from=abc", "segment?from=-5", "segment?from=1e9", "segment?from=1&n=2",
         "segment?from=1&from=2", "segment?from=9999999999999999", "segment?x=1", "segment?from=%ZZ", "index?q=1", "index?from=0",
