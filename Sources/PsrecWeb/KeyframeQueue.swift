@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 import PsrecCatalog
 import PsrecFormat
 
-/// The web server's keyframe builds, one at a time on a thread of their own (a serial
-/// dispatch queue at utility priority), so that a page view never waits for one.
+/// The web server's keyframe builds, one at a time for a catalog on a thread of their own (a
+/// serial dispatch queue at utility priority), so that a page view never waits for one.
 ///
 /// A recording is queued when its player's index is fetched and its keyframes were built
 /// from less than its content (never built, or a live recording that grew since); queuing
@@ -17,8 +17,9 @@ final class KeyframeQueue: Sendable {
     /// start many).
     static let shared = KeyframeQueue()
 
-    private let queue = DispatchQueue(label: "psrec keyframes", qos: .utility)
-    private let queued = NIOLockedValueBox(Set<Key>())
+    /// What is queued or running, and a serial queue for each catalog (a server has one; a
+    /// test process starts many servers, whose builds must not wait for each other's).
+    private let queued = NIOLockedValueBox((keys: Set<Key>(), queues: [ObjectIdentifier: DispatchQueue]()))
     /// Keyframes stored in one transaction.
     static let batch = 32
 
@@ -30,9 +31,16 @@ final class KeyframeQueue: Sendable {
     /// Queues a build of `recording`'s keyframes unless one is queued or running.
     func enqueue(_ recording: CatalogRecording, catalog: WebCatalog, logger: Logger) {
         let key = Key(catalog: ObjectIdentifier(catalog.value), recording: recording.rowID)
-        guard queued.withLockedValue({ $0.insert(key).inserted }) else { return }
+        let queue = queued.withLockedValue { state -> DispatchQueue? in
+            guard state.keys.insert(key).inserted else { return nil }
+            if let queue = state.queues[key.catalog] { return queue }
+            let queue = DispatchQueue(label: "psrec keyframes", qos: .utility)
+            state.queues[key.catalog] = queue
+            return queue
+        }
+        guard let queue else { return }
         queue.async { [queued] in
-            defer { _ = queued.withLockedValue { $0.remove(key) } }
+            defer { _ = queued.withLockedValue { $0.keys.remove(key) } }
             do {
                 try Self.build(recording, in: catalog.value)
             } catch let error as CatalogError where error.code == .notFound {

@@ -174,6 +174,10 @@ extension WebApplication {
             return TerminalSegment.make(reader, keyframe: keyframe, from: micros)
         case .keyframe(let n):
             let times = try catalog.keyframes(of: recording)
+            if n == 0 && times.isEmpty {
+                // Keyframe 0 is the recording's start, built or not.
+                return TerminalSegment.make(reader, keyframe: nil, from: reader.entries.first?.startMicros ?? 0)
+            }
             guard n < times.count else {
                 throw WebInputError("Recording \(recording.uuid) has \(times.count) keyframes now; n must be below that.", status: 404)
             }

@@ -65,7 +65,7 @@ struct TerminalLiveTests {
         let reader = try RecordingReader(source: try server.catalog.content(of: try server.catalog.recording(session.uuid)))
         TerminalKeyframeTests.expectSame(TerminalFixtures.screen(of: segment), TerminalScreen.replaying(reader, throughMicros: d2), "live segment")
         // The keyframes follow too (built by the index's request in the background).
-        for _ in 0..<100 {
+        for _ in 0..<1200 {
             if try WebTestServer.json(try await client.get("/api/recordings/\(session.uuid)/index"))["keyframesBuilt"] as? Bool == true { break }
             try await Task.sleep(for: .milliseconds(100))
         }
