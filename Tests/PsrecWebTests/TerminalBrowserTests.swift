@@ -60,9 +60,15 @@ struct TerminalBrowserTests {
         try session.send(session.remaining / 4)
         let whole = try TerminalFixtures.reader(session.bytes)
         let back: Int64 = 3_000_000
-        // The capture host goes on while the page is open: a chunk every 150 ms after 5 s, then the trailer.
+        // The capture host goes on once the page is open (its first index request, after the
+        // browser lock other tests may hold): a chunk every 150 ms after 3 s, then the trailer.
         let feeder = Thread {
-            Thread.sleep(forTimeInterval: 5)
+            for _ in 0..<1500 {
+                let opened = (try? server.auditRows(action: "view"))?.contains { $0.recording == session.uuid && $0.detail?.contains("web index") == true }
+                if opened == true { break }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            Thread.sleep(forTimeInterval: 3)
             while session.remaining > 0 {
                 try? session.send(1)
                 Thread.sleep(forTimeInterval: 0.15)
