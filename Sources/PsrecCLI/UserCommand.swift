@@ -3,14 +3,14 @@ import Foundation
 import HummingbirdBcrypt
 import PsrecCatalog
 
-/// `psrec user add|passwd|disable|enable|list`: who may log in to the web application
+/// `psrec user add|passwd|disable|enable|admin|list`: who may log in to the web application
 /// (`psrec serve --web`) with a password. What each user sees there is what the rights
 /// (`psrec grant`) give them, as with `--as`.
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage the users who log in to the web application with a password.",
-        subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, List.self])
+        subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, Admin.self, List.self])
 
     /// Where the password comes from: a file, standard input, or the terminal.
     struct PasswordSource: ParsableArguments {
@@ -85,19 +85,47 @@ struct UserCommand: ParsableCommand {
         func run() throws { try reporting { try UserCommand.setDisabled(name, false, db: options.db) } }
     }
 
+    struct Admin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a user administer applications in the web application (or, with --remove, no longer).",
+            discussion: """
+            A web administrator sees the applications page: recording on or off, retention, \
+            and the manage and audit rights, changed there as with `psrec app` and `psrec \
+            grant`, each change in the audit log as admin:NAME@web. Which recordings they may \
+            see is still what their rights give them. Exit status: 0 changed, 3 the catalog \
+            cannot be opened or (with --remove) the user is not an administrator, 64 a name \
+            that cannot be a user's.
+            """)
+        @OptionGroup var options: AppCommand.Database
+        @Flag(help: "Take the administration away instead.") var remove = false
+        @Argument(help: "The user's name.") var name: String
+        func validate() throws {
+            do { try Principal.checkUserName(name) } catch { throw ValidationError(error.message) }
+        }
+        func run() throws {
+            try reporting {
+                try Catalog(path: options.db, create: !remove).setWebAdministrator(name, !remove, actor: CatalogPrincipal.administrator.auditName)
+                Console.error(remove ? "\(TerminalSafe.escape(name)) no longer administers applications on the web."
+                                     : "\(TerminalSafe.escape(name)) administers applications on the web.")
+                return ExitStatus.ok
+            }
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the users with a web login.",
-            discussion: "SESSIONS counts the web sessions open now (or not yet expired and cleaned up).")
+            abstract: "List the users with a web login, and the web administrators.",
+            discussion: "PASSWORD is no for an administrator the trusted proxy names. SESSIONS counts the web sessions open now (or not yet expired and cleaned up).")
         @OptionGroup var options: AppCommand.Database
         func run() throws {
             try reporting {
                 let users = try Catalog(path: options.db).webUsers()
                 let out = OutputBuffer()
                 if !users.isEmpty {
-                    var rows = [["USER", "ADDED (UTC)", "DISABLED (UTC)", "SESSIONS"]]
+                    var rows = [["USER", "ADDED (UTC)", "DISABLED (UTC)", "ADMIN", "PASSWORD", "SESSIONS"]]
                     for u in users {
-                        rows.append([TerminalSafe.escape(u.name), CatalogTime.iso(u.createdMicros), u.disabledMicros.map { CatalogTime.iso($0) } ?? "-", String(u.sessionCount)])
+                        rows.append([TerminalSafe.escape(u.name), CatalogTime.iso(u.createdMicros), u.disabledMicros.map { CatalogTime.iso($0) } ?? "-",
+                                     u.administrator ? "yes" : "no", u.hasPassword ? "yes" : "no", String(u.sessionCount)])
                     }
                     out.append(RecordingListing.aligned(rows))
                 }

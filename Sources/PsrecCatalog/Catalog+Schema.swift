@@ -219,6 +219,11 @@ extension Catalog {
                 CREATE INDEX web_sessions_by_user ON web_sessions(user);
                 """)
         }
+        migrator.registerMigration("v6: web administrators") { db in
+            // Who sees the web application's applications page (recording on or off,
+            // retention, rights). Their recordings rights stay those `grant` gives.
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN web_admin INTEGER NOT NULL DEFAULT 0")
+        }
         // The web player's terminal keyframes (`Catalog+Keyframes`): the screen at points of a
         // terminal recording, so that showing a moment replays at most one keyframe's spacing
         // of output. Derived from the content, built by the web server in the background, and

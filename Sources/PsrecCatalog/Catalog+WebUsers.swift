@@ -10,6 +10,8 @@ public struct WebUser: Sendable, Equatable {
     public var createdMicros: Int64
     /// How many web sessions are open.
     public var sessionCount: Int
+    /// Whether the user administers applications in the web application (`psrec user admin`).
+    public var administrator: Bool = false
 }
 
 extension Catalog {
@@ -65,14 +67,15 @@ extension Catalog {
         }
     }
 
-    /// Every user with a web login, by name.
+    /// Every user with a web login or who is a web administrator, by name.
     public func webUsers() throws(CatalogError) -> [WebUser] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT u.name, u.created_us, u.disabled_us, (SELECT count(*) FROM web_sessions s WHERE s.user = u.name) AS sessions
-                FROM users u WHERE u.password_bcrypt IS NOT NULL ORDER BY u.name
+                SELECT u.name, u.created_us, u.disabled_us, u.web_admin, u.password_bcrypt IS NOT NULL AS has_password, (SELECT count(*) FROM web_sessions s WHERE s.user = u.name) AS sessions
+                FROM users u WHERE u.password_bcrypt IS NOT NULL OR u.web_admin ORDER BY u.name
                 """).map { row in
-                WebUser(name: row["name"], hasPassword: true, disabledMicros: row["disabled_us"], createdMicros: row["created_us"], sessionCount: row["sessions"])
+                WebUser(name: row["name"], hasPassword: row["has_password"], disabledMicros: row["disabled_us"], createdMicros: row["created_us"],
+                        sessionCount: row["sessions"], administrator: row["web_admin"])
             }
         }
     }
@@ -82,6 +85,33 @@ extension Catalog {
     public func webPasswordHash(of name: String) throws(CatalogError) -> String? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT password_bcrypt FROM users WHERE name = ? AND disabled_us IS NULL", arguments: [name])
+        }
+    }
+
+    /// Makes `name` an administrator of the web application (or, with `false`, no longer
+    /// one): they see the applications page and change recording, retention and rights
+    /// there, each change in the audit log under `admin:NAME@web`. A user the trusted
+    /// proxy names can be one without a password. The change is in the audit log.
+    /// - Throws: `.invalidUserName`; `.userNotFound` when removing from a user who is none.
+    public func setWebAdministrator(_ name: String, _ administrator: Bool, actor: String) throws(CatalogError) {
+        try Principal.checkUserName(name)
+        try write { db in
+            if administrator {
+                try db.execute(sql: "INSERT OR IGNORE INTO users (name, created_us) VALUES (?, ?)", arguments: [name, Self.nowMicros])
+                try db.execute(sql: "UPDATE users SET web_admin = 1 WHERE name = ?", arguments: [name])
+            } else {
+                try db.execute(sql: "UPDATE users SET web_admin = 0 WHERE name = ? AND web_admin", arguments: [name])
+                guard db.changesCount > 0 else { throw CatalogError(.userNotFound, "The user \(name) is not a web administrator.") }
+            }
+            try Self.audit(db, actor: actor, action: administrator ? "user-admin" : "user-unadmin", recording: nil,
+                           detail: administrator ? "\(name) administers applications on the web" : "\(name) no longer administers applications on the web")
+        }
+    }
+
+    /// True when `name` is a web administrator and not disabled.
+    public func isWebAdministrator(_ name: String) throws(CatalogError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ? AND web_admin AND disabled_us IS NULL)", arguments: [name]) ?? false
         }
     }
 

@@ -48,5 +48,7 @@ struct StaticFiles: Sendable {
         form.login { display: flex; flex-direction: column; gap: .5em; max-width: 20em; }
         dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .25em 1em; }
         dl.meta dt { font-weight: bold; }
+        form.inline { display: inline-flex; gap: .25em; align-items: center; }
+        ul.rights { list-style: none; margin: 0 0 .25em; padding: 0; }
         """
 }

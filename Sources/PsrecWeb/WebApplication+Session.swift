@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,9 +10,14 @@ struct Visitor: Sendable {
     var principal: Principal
     /// The session, for a password login; nil behind the trusted proxy.
     var session: WebSession?
+    /// The token this visitor's forms carry: the session's, or behind the trusted proxy one
+    /// derived from the user's name with this process's secret (`WebApplication.formKey`).
+    var csrfToken: String
+    /// True for a web administrator (`psrec user admin`): the applications page.
+    var administrator: Bool
 
     var user: String { principal.user ?? principal.auditName }
-    var viewer: WebPage.Viewer { .init(user: user, csrfToken: session?.csrfToken) }
+    var viewer: WebPage.Viewer { .init(user: user, csrfToken: session?.csrfToken, formToken: csrfToken, administrator: administrator) }
 }
 
 extension WebApplication {
@@ -43,17 +49,27 @@ extension WebApplication {
             } catch {
                 throw WebInputError("The proxy named a user whose name cannot be one: \(error.message)", status: 403)
             }
-            let disabled = try await withCatalog { try $0.isWebUserDisabled(name) }
+            let (disabled, administrator) = try await withCatalog { (try $0.isWebUserDisabled(name), try $0.isWebAdministrator(name)) }
             if disabled {
                 try await withCatalog { try $0.auditWeb(actor: name, action: "refused", detail: "web request from \(peer) by a disabled user (named by the proxy)") }
                 throw WebInputError("The user \(name) is disabled.", status: 403)
             }
-            return Visitor(principal: principal, session: nil)
+            return Visitor(principal: principal, session: nil, csrfToken: proxyFormToken(name), administrator: administrator)
         }
         guard let token = sessionToken(request) else { return nil }
         let limits = configuration.sessionLimits
-        guard let session = try await withCatalog({ try $0.webSession(token: token, limits: limits, address: peer) }) else { return nil }
-        return Visitor(principal: try Principal.user(session.user), session: session)
+        guard let (session, administrator) = try await withCatalog({ catalog -> (WebSession, Bool)? in
+            guard let session = try catalog.webSession(token: token, limits: limits, address: peer) else { return nil }
+            return (session, try catalog.isWebAdministrator(session.user))
+        }) else { return nil }
+        return Visitor(principal: try Principal.user(session.user), session: session, csrfToken: session.csrfToken, administrator: administrator)
+    }
+
+    /// The form token of a user the trusted proxy names: HMAC-SHA-256 of the name under a
+    /// key made when the process starts, so another site cannot know it and it changes
+    /// with every start of the server.
+    func proxyFormToken(_ user: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(("csrf:" + user).utf8), using: formKey).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The session cookie's token, when it has the form of one (64 hex digits).
@@ -95,7 +111,7 @@ extension WebApplication {
     /// Checks the form's `csrf` field against the session's token (a page of this site
     /// put it there; another site cannot read it).
     func checkCSRF(_ form: WebParameters, visitor: Visitor, context: WebRequestContext) async throws {
-        guard let session = visitor.session, let sent = form["csrf"], Self.constantTimeEqual(sent, session.csrfToken) else {
+        guard let sent = form["csrf"], Self.constantTimeEqual(sent, visitor.csrfToken) else {
             let peer = address(context), user = visitor.user
             try await withCatalog { try $0.auditWeb(actor: user, action: "refused", detail: "form without its CSRF token from \(peer)") }
             throw WebInputError("The form did not carry this session's token (it was sent from another page or an old one); reload the page and try again.", status: 403)

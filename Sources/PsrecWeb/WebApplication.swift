@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -16,6 +17,8 @@ public import PsrecCatalog
 /// GET  /api/recordings/UUID/NAME  what the player fetches (JSON or binary; errors in JSON)
 /// GET  /login            login form          POST /login   check the password, open a session
 /// POST /logout           end the session (CSRF token required)
+/// GET  /applications     a web administrator's page: recording, retention, rights
+/// POST /applications     one change there (CSRF token required)
 /// GET  /static/NAME      the allow-listed static files
 /// ```
 ///
@@ -30,6 +33,8 @@ public final class WebApplication: HTTPResponder, Sendable {
     let limiter = LoginRateLimiter()
     let files = StaticFiles()
     let logger: Logger
+    /// The key of the form tokens of users the trusted proxy names (`proxyFormToken`).
+    let formKey = SymmetricKey(size: .bits256)
 
     /// - Parameter catalog: the server's catalog, opened with concurrent reads so that pages
     ///   do not wait for the ingest server's writes.
@@ -95,6 +100,8 @@ public final class WebApplication: HTTPResponder, Sendable {
         case (.post, "/login"): return try await login(request, context: context)
         case (.post, "/logout"): return try await logout(request, context: context)
         case (.get, "/"): return try await searchPage(request, context: context)
+        case (.get, "/applications"): return try await applicationsPage(request, context: context)
+        case (.post, "/applications"): return try await changeApplication(request, context: context)
         case (.get, _) where path.hasPrefix("/api/recordings/"):
             return try await recordingResource(request, path: path.dropFirst("/api/recordings/".count), context: context)
         case (.get, _) where path.hasPrefix("/recordings/"):

@@ -13,6 +13,10 @@ enum WebPage {
     struct Viewer {
         var user: String
         var csrfToken: String?
+        /// The token a form of this page carries (also behind the trusted proxy).
+        var formToken: String = ""
+        /// Whether the header links to the applications page.
+        var administrator = false
     }
 
     /// A whole HTML document. `title` is text (escaped here); `body` is HTML built from
@@ -26,6 +30,7 @@ enum WebPage {
             <body><header><a class="brand" href="/">psrec</a>
             """
         if let viewer {
+            if viewer.administrator { html += "<a href=\"/applications\">Applications</a>" }
             html += "<span class=\"who\">\(HTMLText.escape(viewer.user))</span>"
             if let csrf = viewer.csrfToken {
                 html += "<form class=\"logout\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\">Log out</button></form>"

@@ -53,6 +53,30 @@ import Testing
         #expect(try !FileManager.default.fileExists(atPath: db) || Self.hashes(db).isEmpty)
     }
 
+    @Test("user admin makes a web administrator (a proxy user needs no password), --remove takes it away, list shows ADMIN and PASSWORD; both are audited")
+    func administrators() throws {
+        let dir = CLI.tempDir(), db = dir.appendingPathComponent("c.db").path
+        let file = try Self.passwordFile(dir, "a long enough password\n")
+        #expect(try CLI.run(["user", "add", "--db", db, "--password-file", file, "alice"]).status == 0)
+        let made = try CLI.run(["user", "admin", "--db", db, "alice"])
+        #expect(made.status == 0 && made.stderr.contains("alice administers applications"), "\(made.stderr)")
+        #expect(try CLI.run(["user", "admin", "--db", db, "proxy.user"]).status == 0)
+        let list = try CLI.run(["user", "list", "--db", db]).text
+        let rows = list.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(rows.first?.contains("ADMIN") == true && rows.first?.contains("PASSWORD") == true, "\(list)")
+        #expect(rows.contains { $0.first == "alice" && $0.suffix(3) == ["yes", "yes", "0"] }, "\(list)")
+        #expect(rows.contains { $0.first == "proxy.user" && $0.suffix(3) == ["yes", "no", "0"] }, "\(list)")
+        let catalog = try Catalog(path: db)
+        #expect(try catalog.isWebAdministrator("alice") && catalog.isWebAdministrator("proxy.user"))
+        #expect(try CLI.run(["user", "admin", "--db", db, "--remove", "alice"]).status == 0)
+        #expect(try !catalog.isWebAdministrator("alice"))
+        let twice = try CLI.run(["user", "admin", "--db", db, "--remove", "alice"])
+        #expect(twice.status == 3 && twice.stderr.contains("is not a web administrator"))
+        #expect(try CLI.run(["user", "admin", "--db", db, "admin:root"]).status == 64)
+        let audited = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM audit_log WHERE action LIKE 'user-%admin' ORDER BY id") }
+        #expect(audited == ["user-admin", "user-admin", "user-unadmin"])
+    }
+
     @Test("passwd changes the hash and ends the sessions; disable and enable; unknown users exit 3")
     func passwdDisable() throws {
         let dir = CLI.tempDir(), db = dir.appendingPathComponent("c.db").path
