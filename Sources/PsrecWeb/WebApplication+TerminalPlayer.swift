@@ -24,7 +24,7 @@ extension WebApplication {
         var html = "<h1>Recording <code>\(HTMLText.escape(r.uuid))</code></h1>\n"
         html += "<link rel=\"stylesheet\" href=\"/static/xterm.css\"><link rel=\"stylesheet\" href=\"/static/psrec-terminal.css\">\n"
         if !StaticFiles.xtermInstalled {
-            html += "<p class=\"message\">The terminal player needs xterm.js: install Debian's libjs-xterm package on the server (apt-get install libjs-xterm) and restart psrec serve.</p>\n"
+            html += "<p class=\"message\">The terminal player needs xterm.js: install Debian's libjs-xterm and node-xterm packages on the server (apt-get install libjs-xterm node-xterm) and restart psrec serve.</p>\n"
         }
         html += """
             <section id="tplayer" class="tplayer" data-recording="\(HTMLText.escape(r.uuid))" data-start="\(startMicros.map(String.init) ?? "")" \
