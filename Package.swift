@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "PsrecWeb",
             dependencies: [
-                "PsrecCatalog", "PsrecFormat", "PsrecScreen",
+                "PsrecCatalog", "PsrecFormat", "PsrecInterop", "PsrecScreen",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -225,7 +225,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecWebTests",
-            dependencies: ["PsrecTestSupport", "PsrecWeb", "PsrecCatalog", "PsrecFormat", "PsrecNetwork", "PsrecScreen",
+            dependencies: ["PsrecTestSupport", "PsrecWeb", "PsrecCatalog", "PsrecFormat", "PsrecNetwork", "PsrecInterop", "PsrecScreen",
                            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -10,7 +10,8 @@ import GRDB
 /// recordings ───┼── chunks          (recording_id, file_offset, kind, sequence, bytes)
 ///   id, uuid    ├── indicators      (recording_id, time_us, kind, detail)
 ///   user, owner ├── terminal_text   (recording_id, time_us, text_zstd) ── terminal_text_fts (FTS5)
-///   …           └── recording_auditors (recording_id, user)
+///   …           ├── recording_auditors (recording_id, user)
+///               └── terminal_keyframes (recording_id, ordinal, time_us, chunk_offset, event_index, snapshot_zstd)
 ///
 /// audit_log (time_us, actor, action, recording_uuid, detail)   append-only
 /// capture_hosts (name, authentication: token | certificate, token_sha256, created_us, revoked_us)
@@ -222,6 +223,30 @@ extension Catalog {
             // Who sees the web application's applications page (recording on or off,
             // retention, rights). Their recordings rights stay those `grant` gives.
             try db.execute(sql: "ALTER TABLE users ADD COLUMN web_admin INTEGER NOT NULL DEFAULT 0")
+        }
+        // The web player's terminal keyframes (`Catalog+Keyframes`): the screen at points of a
+        // terminal recording, so that showing a moment replays at most one keyframe's spacing
+        // of output. Derived from the content, built by the web server in the background, and
+        // deleted with the recording. Numbered v7: v6 is the web administrators' flag.
+        migrator.registerMigration("v7: terminal keyframes for the web player") { db in
+            try db.execute(sql: """
+                CREATE TABLE terminal_keyframes (
+                    recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    chunk_offset INTEGER NOT NULL,
+                    event_index INTEGER NOT NULL,
+                    columns INTEGER NOT NULL,
+                    rows INTEGER NOT NULL,
+                    snapshot_length INTEGER NOT NULL,
+                    snapshot_zstd BLOB NOT NULL,
+                    PRIMARY KEY (recording_id, ordinal)
+                ) WITHOUT ROWID;
+                CREATE TABLE terminal_keyframe_builds (
+                    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,
+                    content_bytes INTEGER NOT NULL
+                );
+                """)
         }
         return migrator
     }

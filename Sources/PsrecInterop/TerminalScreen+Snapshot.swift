@@ -1,5 +1,12 @@
+internal import PsrecTerminal
+
 /// `snapshot()`: the visible screen as bytes that draw it again.
 extension TerminalScreen {
+    /// True when the bytes fed so far end between characters and sequences (no escape
+    /// sequence, string or UTF-8 character begun and not finished): only there does
+    /// `snapshot()` plus the bytes that follow draw what this screen would.
+    public var isAtSequenceBoundary: Bool { parser.isAtBoundary }
+
     /// The visible screen now, with bytes that draw it again on a fresh terminal of the same
     /// size (see `TerminalSnapshot`).
     ///
