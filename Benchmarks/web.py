@@ -111,3 +111,53 @@ def search_rows(psrec, psrec_net, filler, work, table, runs, count=10_000, basel
     finally:
         for server in servers.values():
             server.stop()
+
+
+def player_rows(psrec, psrec_net, work, table, sessions, runs, seconds, log=print):
+    """Issue 13 §8: the terminal player on the `large` recording (1 GiB of output) served from
+    the catalog, in headless Chromium (Benchmarks/web_player.py, Debian's python3 with
+    python3-selenium): first moment drawn after the page starts loading, a seek to 90 %, and
+    the API bytes each fetched; against the same on a one-minute recording (the baseline:
+    the cost must not grow with the recording). The keyframes are built first, once, by the
+    server's background queue (its time is shown)."""
+    db = os.path.join(work, "web-player.db")
+    uuids = {}
+    for s in sessions:
+        started = time.perf_counter()
+        out = subprocess.run([psrec, "import", "--defer-text", "--db", db, s["paths"]["psrec"]], check=True, capture_output=True, text=True).stdout
+        uuids[s["name"]] = re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", out).group(0)
+        log(f"  {s['name']} imported in {time.perf_counter() - started:.0f} s")
+        subprocess.run([psrec, "grant", "--db", db, "bench", "audit", "--recording", uuids[s["name"]]], check=True, capture_output=True)
+    server = WebServer(psrec, psrec_net, db, work)
+    try:
+        import json
+        for s in sessions:
+            uuid = uuids[s["name"]]
+            started = time.perf_counter()
+            while True:
+                status, _, body = server.request("GET", f"/api/recordings/{uuid}/index", headers={"Cookie": server.cookie})
+                if status != 200:
+                    raise RuntimeError(f"the index of {s['name']} answered {status}: {body[:300]!r}")
+                index = json.loads(body)
+                if index.get("keyframesBuilt"):
+                    break
+                time.sleep(1)
+            build = time.perf_counter() - started
+            table.add(s["name"], f"terminal keyframes built in the background ({len(index['keyframes'])})", seconds(build), "—", "—", "(information)", None)
+        measured = {}
+        for s in sessions:
+            result = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_player.py"),
+                                     f"http://127.0.0.1:{server.port}", "bench", PASSWORD, uuids[s["name"]], str(max(runs, 5))],
+                                    check=True, capture_output=True, text=True)
+            measured[s["name"]] = json.loads(result.stdout.strip().splitlines()[-1])
+        big, small = sessions[-1]["name"], sessions[0]["name"]
+        ours, theirs = measured[big], measured[small]
+        table.add(big, f"web player: first moment drawn after the page starts loading (vs {small})", seconds(ours["first_frame_ms"] / 1000),
+                  seconds(theirs["first_frame_ms"] / 1000), f"{ours['first_frame_ms'] / theirs['first_frame_ms']:.2f}×", "≤ 500 ms", ours["first_frame_ms"] <= 500)
+        table.add(big, f"web player: seek to 90 % drawn (vs {small})", seconds(ours["seek_ms"] / 1000), seconds(theirs["seek_ms"] / 1000),
+                  f"{ours['seek_ms'] / theirs['seek_ms']:.2f}×", "≤ 300 ms", ours["seek_ms"] <= 300)
+        for what, key in (("opening", "open_bytes"), ("seek to 90 %", "seek_bytes")):
+            table.add(big, f"web player: API bytes fetched to show one moment, {what} (vs {small})", f"{ours[key] / 1e6:.2f} MB", f"{theirs[key] / 1e6:.2f} MB",
+                      f"{ours[key] / max(1, theirs[key]):.2f}×", "≤ 2 MB", ours[key] <= 2_000_000)
+    finally:
+        server.stop()
