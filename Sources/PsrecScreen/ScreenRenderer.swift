@@ -41,7 +41,9 @@ public final class ScreenRenderer {
     /// takes its size from its first keyframe, whose pixels are decoded content.
     public static let maxBlankPixels = 1 << 22
 
-    private static func blank(_ reader: RecordingReader) -> Framebuffer {
+    /// The screen before any keyframe: blank, of the metadata's size when that is at most
+    /// `maxBlankPixels` pixels, else empty (a declared size is not trusted with memory).
+    public static func blank(_ reader: RecordingReader) -> Framebuffer {
         let screen = reader.metadata?.screen
         let w = min(max(screen?.width ?? 0, 0), Limits.maxScreenDimension), h = min(max(screen?.height ?? 0, 0), Limits.maxScreenDimension)
         guard w * h <= maxBlankPixels else { return Framebuffer(width: 0, height: 0) }
@@ -73,12 +75,21 @@ public final class ScreenRenderer {
     }
 
     private func decode(_ i: Int) -> [TimedEvent]? {
+        guard let events = Self.events(of: reader, entry: i) else {
+            damagedChunks.append(reader.entries[i].sequence)
+            return nil
+        }
+        return events
+    }
+
+    /// The events of chunk `i` of `reader`'s index, or nil when it fails its checks: a chunk
+    /// is drawn whole or not at all, and memory follows the events there, not a declared count.
+    public static func events(of reader: RecordingReader, entry i: Int) -> [TimedEvent]? {
         let entry = reader.entries[i]
         do {
             let (chunk, payload) = try reader.readEvents(entry)
             var events: [TimedEvent] = []
             try payload.withUnsafeBytes { raw in
-                // Drawn whole or not at all; memory follows the events there, not a declared count.
                 events.reserveCapacity(try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset))
                 try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
                     events.append(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded()))
@@ -86,7 +97,6 @@ public final class ScreenRenderer {
             }
             return events
         } catch {
-            damagedChunks.append(entry.sequence)
             return nil
         }
     }

@@ -136,33 +136,12 @@ struct ScreenSegment {
         return out.bytes
     }
 
-    /// The screen before any keyframe, as `ScreenRenderer` starts it: black at the
-    /// metadata's size when that is at most `ScreenRenderer.maxBlankPixels`, else empty.
-    static func blank(_ reader: RecordingReader) -> Framebuffer {
-        let screen = reader.metadata?.screen
-        let w = min(max(screen?.width ?? 0, 0), Limits.maxScreenDimension), h = min(max(screen?.height ?? 0, 0), Limits.maxScreenDimension)
-        guard w * h <= ScreenRenderer.maxBlankPixels else { return Framebuffer(width: 0, height: 0) }
-        return Framebuffer(width: w, height: h)
-    }
+    /// The screen before any keyframe, as `ScreenRenderer` starts.
+    static func blank(_ reader: RecordingReader) -> Framebuffer { ScreenRenderer.blank(reader) }
 
     /// The events of chunk `entry`, or nil when it fails its checks (skipped whole, as
     /// `ScreenRenderer` skips it).
-    static func decode(_ reader: RecordingReader, entry i: Int) -> [TimedEvent]? {
-        let entry = reader.entries[i]
-        do {
-            let (chunk, payload) = try reader.readEvents(entry)
-            var events: [TimedEvent] = []
-            try payload.withUnsafeBytes { raw in
-                events.reserveCapacity(try EventsPayload.checkWhole(raw, header: chunk, offset: entry.offset))
-                try EventsPayload.forEach(in: raw, header: chunk, offset: entry.offset) { event in
-                    events.append(TimedEvent(timeMicros: event.timeMicros, event: try event.decoded()))
-                }
-            }
-            return events
-        } catch {
-            return nil
-        }
-    }
+    static func decode(_ reader: RecordingReader, entry i: Int) -> [TimedEvent]? { ScreenRenderer.events(of: reader, entry: i) }
 
     /// Little-endian output with the body's size bound.
     private struct ByteWriter {

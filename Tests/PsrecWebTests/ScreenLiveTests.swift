@@ -10,16 +10,8 @@ struct ScreenLiveTests {
     /// A screen recording's bytes cut as a capture host streams them: the head (file header
     /// and META chunk), then each chunk at its offset; the trailer is left out.
     static func cut(_ bytes: [UInt8]) -> (head: [UInt8], chunks: [(offset: Int64, bytes: [UInt8])]) {
-        func le32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
-        let metaEnd = FileHeader.size + ChunkHeader.size + le32(FileHeader.size + 12)
-        var chunks: [(Int64, [UInt8])] = []
-        var offset = metaEnd
-        while offset < bytes.count - Trailer.size {
-            let end = offset + ChunkHeader.size + le32(offset + 12)
-            chunks.append((Int64(offset), Array(bytes[offset..<end])))
-            offset = end
-        }
-        return (Array(bytes[0..<metaEnd]), chunks)
+        let streamed = TerminalFixtures.streamed(bytes)
+        return (streamed.head, streamed.chunks)
     }
 
     @Test("a streamed recording is live in the index, grows with each committed chunk (earlier segments unchanged), draws what the renderer draws of the stored part, and says interrupted")

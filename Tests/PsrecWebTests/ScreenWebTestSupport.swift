@@ -167,7 +167,7 @@ extension WebTestServer {
         if let cookie { request += "Cookie: \(cookie)\r\n" }
         let bytes = Array((request + "\r\n").utf8), port = self.port
         let raw: [UInt8] = try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try Self.exchange(bytes, port: port) }) }.start()
+            Thread { continuation.resume(with: Result { try HTTPTestClient.exchange(bytes, port: port) }) }.start()
         }
         guard let end = raw.firstRange(of: Array("\r\n\r\n".utf8)) else { throw TestFailure("no HTTP answer") }
         let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
@@ -188,28 +188,6 @@ extension WebTestServer {
             body = out
         }
         return (status, headers, body)
-    }
-
-    private static func exchange(_ bytes: [UInt8], port: Int) throws -> [UInt8] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0 else { throw TestFailure("connect: \(errno)") }
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var out: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            out += buffer[..<n]
-        }
-        return out
     }
 }
 

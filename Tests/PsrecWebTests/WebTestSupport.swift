@@ -161,11 +161,12 @@ final class HTTPTestClient: @unchecked Sendable {
         return answer
     }
 
-    private static func exchange(_ bytes: [UInt8], port: Int) throws -> [UInt8] {
+    /// Sends `bytes` on a new connection to the loopback `port` and reads until it closes.
+    static func exchange(_ bytes: [UInt8], port: Int) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: \(errno)") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
