@@ -7,6 +7,8 @@ import NIOConcurrencyHelpers
 /// tries whichever addresses or names they spread them over.
 final class LoginRateLimiter: Sendable {
     private let attempts = NIOLockedValueBox<[String: [Double]]>([:])
+    /// When a refusal from each address was last written to the audit log.
+    private let logged = NIOLockedValueBox<[String: Double]>([:])
     private let limit: Int
     private let window: Double
 
@@ -33,6 +35,18 @@ final class LoginRateLimiter: Sendable {
                 return false
             }
             for (key, times) in zip(keys, recent) { table[key] = times + [now] }
+            return true
+        }
+    }
+
+    /// True for the first refusal from `address` in a window: only that one is written to
+    /// the audit log, so that a flood of refused attempts cannot flood the log (which
+    /// nothing may delete from) with rows.
+    func shouldAudit(refusalFrom address: String, now: Double = Date().timeIntervalSince1970) -> Bool {
+        logged.withLockedValue { table in
+            if table.count > 10_000 { table = table.filter { now - $0.value < window } }
+            if let last = table[address], now - last < window { return false }
+            table[address] = now
             return true
         }
     }

@@ -89,7 +89,8 @@ struct SearchForm {
     /// (`90s`, `2m`, `1h`); nil for anything else.
     static func duration(_ text: String) -> Int64? {
         guard text.count <= 16 else { return nil }
-        if text.allSatisfy(\.isASCIINumberCharacter), let seconds = Int64(text) { return seconds * 1_000_000 }
+        // At most 9 digits of seconds (31 years): more would overflow microseconds.
+        if text.allSatisfy(\.isASCIINumberCharacter) { return text.count <= 9 ? Int64(text).map { $0 * 1_000_000 } : nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 2 || parts.count == 3 {
             guard parts.allSatisfy({ !$0.isEmpty && $0.count <= 6 && $0.allSatisfy(\.isASCIINumberCharacter) }) else { return nil }

@@ -32,7 +32,9 @@ extension WebApplication {
         let peer = address(context)
         let user = form["user"] ?? "", password = form["password"] ?? ""
         guard limiter.admit(address: peer, user: user) else {
-            try await withCatalog { try $0.auditWeb(actor: Self.actorName(user), action: "refused", detail: "login rate limit reached from \(peer)") }
+            if limiter.shouldAudit(refusalFrom: peer) {
+                try await withCatalog { try $0.auditWeb(actor: Self.actorName(user), action: "refused", detail: "login rate limit reached from \(peer) (further refusals from it in the next minute are not logged)") }
+            }
             return WebPage.response(.tooManyRequests, html: Self.loginDocument(
                 sentence: "Too many login attempts from this address or for this user in the last minute; wait a minute and try again."))
         }

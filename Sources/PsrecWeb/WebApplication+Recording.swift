@@ -43,7 +43,9 @@ extension WebApplication {
         guard let visitor = try await visitor(request, context: context) else {
             throw WebInputError("Log in first: this resource is only for a logged-in user.", status: 401)
         }
-        guard let (recording, _) = try await viewable(uuid, visitor: visitor, context: context, what: "web \(resource)", withIndicators: false) else {
+        // A search inside the recording is audited with what was searched for.
+        let what = resource == "search" ? "web search for '\(String((parameters["q"] ?? "").prefix(200)))'" : "web \(resource)"
+        guard let (recording, _) = try await viewable(uuid, visitor: visitor, context: context, what: what, withIndicators: false) else {
             throw WebInputError("You may not see recording \(uuid), or it is not in the catalog; the refusal was recorded.", status: 403)
         }
         return recording.sessionProtocol == .rdp

@@ -61,7 +61,7 @@ extension WebApplication {
             guard text.count <= 9, text.allSatisfy(\.isASCIINumberCharacter), let n = Int(text) else {
                 throw WebInputError("The segment number '\(String(text.prefix(32)))' is not a segment number: give its place in the index's list, a whole number from 0 of at most 9 digits.")
             }
-            let wire: [UInt8] = try await withCatalog { catalog in
+            let wire: [UInt8] = try await withReplay { catalog in
                 let reader = try Self.screenReader(catalog, recording)
                 let plan = ScreenSegmentPlan(reader.entries)
                 guard n < plan.segments.count else {

@@ -42,7 +42,12 @@ extension WebApplication {
     func visitor(_ request: Request, context: WebRequestContext) async throws -> Visitor? {
         let peer = address(context)
         if let header = configuration.trustedUserHeader, let proxy = configuration.trustedProxy,
-           Self.sameAddress(peer, proxy), let name = HTTPField.Name(header).flatMap({ request.headers[$0] }) {
+           Self.sameAddress(peer, proxy), let field = HTTPField.Name(header), let name = request.headers[field] {
+            // A proxy that appends its header instead of replacing the client's would let the
+            // client's value shape the name: a header given more than once is refused.
+            guard request.headers[values: field].count == 1 else {
+                throw WebInputError("The request carries the header \(header) more than once; the proxy must send exactly one.", status: 400)
+            }
             let principal: Principal
             do {
                 principal = try Principal.user(name)
@@ -90,8 +95,9 @@ extension WebApplication {
     /// A POSTed form: at most `WebLimits.formBytes`, URL-encoded, from a page of this site
     /// (an `Origin` header, when the browser sends one, must be this host's).
     func form(_ request: Request) async throws -> WebParameters {
-        if let origin = request.headers[.origin], let host = request.head.authority {
-            let sameOrigin = origin == "http://\(host)" || origin == "https://\(host)"
+        if let origin = request.headers[.origin] {
+            // Without a Host there is nothing to compare the Origin with: refused too.
+            let sameOrigin = request.head.authority.map { origin == "http://\($0)" || origin == "https://\($0)" } ?? false
             guard sameOrigin else { throw WebInputError("The form was sent from another site (\(origin)); it is refused.", status: 403) }
         }
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/x-www-form-urlencoded") {

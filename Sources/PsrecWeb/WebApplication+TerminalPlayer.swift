@@ -71,7 +71,7 @@ extension WebApplication {
             try Self.expect(parameters, only: ["from", "n"], resource: resource)
             let place = try Self.segmentPlace(parameters)
             do {
-                let segment = try await withCatalog { catalog in try Self.terminalSegment(recording, place: place, catalog: catalog) }
+                let segment = try await withReplay { catalog in try Self.terminalSegment(recording, place: place, catalog: catalog) }
                 return WebPage.json(.ok, segment)
             } catch let error as WebInputError where error.status == 503 {
                 KeyframeQueue.shared.enqueue(recording, catalog: catalog, logger: logger)
@@ -153,9 +153,10 @@ extension WebApplication {
     }
 
     /// Most stored bytes a segment request replays from the nearest keyframe: beyond, the
-    /// answer is a 503 while the background build catches up (about a second of replay in a
-    /// release build at the emulator's speed, at the compression of ordinary sessions).
-    static let replayLimitBytes: Int64 = 4 << 20
+    /// answer is a 503 while the background build catches up (a fraction of a second of
+    /// replay in a release build at the emulator's speed, at the compression of ordinary
+    /// sessions; 4 MiB let one request replay for a minute in a debug build).
+    static let replayLimitBytes: Int64 = 1 << 20
 
     /// The segment at `place` of a terminal recording.
     static func terminalSegment(_ recording: CatalogRecording, place: SegmentPlace, catalog: Catalog) throws -> TerminalSegment {

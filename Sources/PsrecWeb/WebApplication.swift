@@ -30,6 +30,10 @@ public final class WebApplication: HTTPResponder, Sendable {
     let configuration: WebConfiguration
     let catalog: WebCatalog
     let threads: NIOThreadPool
+    /// Where the players' segments are made (a replay from a keyframe, a screen decoded):
+    /// the heavy requests, kept off `threads` so that they never hold up logins, session
+    /// checks and pages.
+    let replayThreads: NIOThreadPool
     let limiter = LoginRateLimiter()
     let files = StaticFiles()
     let logger: Logger
@@ -43,10 +47,15 @@ public final class WebApplication: HTTPResponder, Sendable {
         self.catalog = WebCatalog(catalog)
         self.threads = NIOThreadPool(numberOfThreads: 2)
         self.threads.start()
+        self.replayThreads = NIOThreadPool(numberOfThreads: 2)
+        self.replayThreads.start()
         self.logger = logger
     }
 
-    deinit { threads.shutdownGracefully { _ in } }
+    deinit {
+        threads.shutdownGracefully { _ in }
+        replayThreads.shutdownGracefully { _ in }
+    }
 
     /// Runs `body` with the catalog on the application's threads.
     func withCatalog<T: Sendable>(_ body: @escaping @Sendable (Catalog) throws -> T) async throws -> T {
@@ -54,7 +63,20 @@ public final class WebApplication: HTTPResponder, Sendable {
         return try await threads.runIfActive { try body(catalog.value) }
     }
 
+    /// Runs `body` with the catalog on the threads that make the players' segments.
+    func withReplay<T: Sendable>(_ body: @escaping @Sendable (Catalog) throws -> T) async throws -> T {
+        let catalog = self.catalog
+        return try await replayThreads.runIfActive { try body(catalog.value) }
+    }
+
     public func respond(to request: Request, context: WebRequestContext) async throws -> Response {
+        if request.method == .head {
+            // HEAD is GET without the body (RFC 9110): the same checks, status and headers.
+            var head = request.head
+            head.method = .get
+            let answer = try await respond(to: Request(head: head, body: request.body), context: context)
+            return Response(status: answer.status, headers: answer.headers)
+        }
         do {
             return try await route(request, context: context)
         } catch let error as WebInputError where request.uri.path.hasPrefix("/api/") {
@@ -84,7 +106,7 @@ public final class WebApplication: HTTPResponder, Sendable {
             throw WebInputError("The address asked for is \(request.uri.string.utf8.count) bytes long; at most \(WebLimits.queryBytes + 512) are accepted.", status: 414)
         }
         if path.hasPrefix("/static/") {
-            guard request.method == .get || request.method == .head else { throw Self.methodNotAllowed }
+            guard request.method == .get else { throw Self.methodNotAllowed }
             guard request.uri.query == nil, let entry = files.entry(named: path.dropFirst("/static/".count)) else {
                 throw WebInputError("There is no such file.", status: 404)
             }

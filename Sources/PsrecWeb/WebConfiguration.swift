@@ -14,6 +14,12 @@ public enum WebLimits {
     /// Login attempts per address, and per user name, in `loginWindowSeconds`.
     public static let loginAttempts = 10
     public static let loginWindowSeconds = 60.0
+    /// Seconds a connection may stay without a whole request head (idle between requests,
+    /// or sending its header slowly) before it is closed.
+    public static let idleTimeoutSeconds: Int64 = 30
+    /// Connections one client address may hold at once (a reverse proxy is one address:
+    /// room for its pool).
+    public static let maxConnectionsPerAddress = 256
 }
 
 /// How `psrec serve --web` runs the web application.
@@ -28,6 +34,9 @@ public struct WebConfiguration: Sendable {
     public var trustedUserHeader: String?
     public var trustedProxy: String?
     public var sessionLimits: WebSessionLimits = .standard
+    /// `WebLimits.idleTimeoutSeconds` and `maxConnectionsPerAddress`, unless a test sets less.
+    public var idleTimeoutSeconds = WebLimits.idleTimeoutSeconds
+    public var maxConnectionsPerAddress = WebLimits.maxConnectionsPerAddress
 
     public init(host: String, port: Int, tls: TLSConfiguration?) {
         self.host = host

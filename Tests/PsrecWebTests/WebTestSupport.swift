@@ -14,6 +14,8 @@ final class WebTestServer: @unchecked Sendable {
     let catalog: Catalog
     let task: Task<Void, any Error>
     let port: Int
+    /// The application the server runs.
+    let application: WebApplication?
     /// The server's own threads: the suite's synchronous tests block cooperative threads.
     let executor = DedicatedExecutor(threads: 2, name: "test-web")
 
@@ -26,6 +28,7 @@ final class WebTestServer: @unchecked Sendable {
         configure(&configuration)
         let server = try WebServer(configuration: configuration, catalog: catalog,
                                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), executor: executor)
+        application = server.responder
         task = Task { try await server.run() }
         port = await server.boundPort()
     }
