@@ -34,7 +34,7 @@ public final class WebApplication: HTTPResponder, Sendable {
     /// the heavy requests, kept off `threads` so that they never hold up logins, session
     /// checks and pages.
     let replayThreads: NIOThreadPool
-    let limiter = LoginRateLimiter()
+    let limiter: LoginRateLimiter
     let files = StaticFiles()
     let logger: Logger
     /// The key of the form tokens of users the trusted proxy names (`proxyFormToken`).
@@ -44,6 +44,7 @@ public final class WebApplication: HTTPResponder, Sendable {
     ///   do not wait for the ingest server's writes.
     public init(configuration: WebConfiguration, catalog: Catalog, logger: Logger) {
         self.configuration = configuration
+        self.limiter = LoginRateLimiter(windowSeconds: configuration.loginWindowSeconds)
         self.catalog = WebCatalog(catalog)
         self.threads = NIOThreadPool(numberOfThreads: 2)
         self.threads.start()

@@ -37,6 +37,9 @@ public struct WebConfiguration: Sendable {
     /// `WebLimits.idleTimeoutSeconds` and `maxConnectionsPerAddress`, unless a test sets less.
     public var idleTimeoutSeconds = WebLimits.idleTimeoutSeconds
     public var maxConnectionsPerAddress = WebLimits.maxConnectionsPerAddress
+    /// `WebLimits.loginWindowSeconds`, unless a test sets more: on a loaded machine ten
+    /// logins can take longer than a minute, and the attempts would leave the window.
+    public var loginWindowSeconds = WebLimits.loginWindowSeconds
 
     public init(host: String, port: Int, tls: TLSConfiguration?) {
         self.host = host

@@ -81,7 +81,7 @@ struct WebHardeningTests {
 
     @Test("refused logins past the rate limit write one audit row per address and minute, not one per attempt")
     func rateLimitAudit() async throws {
-        let server = try await WebTestServer()
+        let server = try await WebTestServer { $0.loginWindowSeconds = 3600 }
         defer { Task { await server.stop() } }
         try server.addUser("alice")
         for i in 0..<25 {
