@@ -11,7 +11,7 @@ struct AppCommand: ParsableCommand {
 
     /// `--db` alone: application administration is for administrators.
     struct Database: ParsableArguments {
-        @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+        @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
         var db: String
     }
 

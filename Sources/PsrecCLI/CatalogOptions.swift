@@ -5,7 +5,7 @@ import PsrecFormat
 
 /// `--db DB` and `--as USER`, for commands that read or change the catalog.
 struct CatalogOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
     var db: String
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Act as this user: see only the recordings they own, audit or manage.", valueName: "user"))

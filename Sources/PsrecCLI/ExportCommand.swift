@@ -18,7 +18,7 @@ struct ExportCommand: ParsableCommand {
         With --format: \(ExportCommand.formatDiscussion)
         """)
 
-    @Option(help: ArgumentHelp("The catalog (a SQLite file) to export the recording from.", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog to export the recording from: a SQLite file, or a PostgreSQL URL.", valueName: "db"))
     var db: String?
 
     @Option(name: .customLong("as"), help: ArgumentHelp("With --db: act as this user, who must own, audit or manage the recording.", valueName: "user"))

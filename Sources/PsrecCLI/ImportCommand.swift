@@ -25,7 +25,7 @@ struct ImportCommand: ParsableCommand {
         catalog holds with other content, was skipped, 64 usage error.
         """)
 
-    @Option(help: ArgumentHelp("The catalog (a SQLite file; created when missing).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file (created when missing), or a PostgreSQL URL (postgres://USER@HOST:PORT/DB; its schema created when missing).", valueName: "db"))
     var db: String
 
     @Argument(help: "Files or directories to import.")

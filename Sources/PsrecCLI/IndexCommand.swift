@@ -21,7 +21,7 @@ struct IndexCommand: ParsableCommand {
         or corrupt content), 3 the catalog cannot be opened or read, 64 usage error.
         """)
 
-    @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
     var db: String
 
     @Option(help: "Index at most this many recordings (the oldest imports first).")

@@ -17,7 +17,7 @@ struct PruneCommand: ParsableCommand {
         Exit status: 0 success, 3 the catalog cannot be read or written, 64 usage error.
         """)
 
-    @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
     var db: String
 
     @Option(help: ArgumentHelp("Delete recordings that started longer ago than this (90d, 12w, 36h; a bare number is refused), whatever their application's period.", valueName: "age"),

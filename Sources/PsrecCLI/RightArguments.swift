@@ -4,7 +4,7 @@ import PsrecFormat
 
 /// What `grant` and `revoke` share: `USER RIGHT (--app APP | --recording ID)`.
 struct RightArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("The catalog (a SQLite file).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
     var db: String
 
     @Argument(help: "The user.")

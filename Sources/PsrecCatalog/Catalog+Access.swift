@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PsrecFormat
 
 extension Catalog {
@@ -12,7 +11,7 @@ extension Catalog {
         """
 
     /// Appends one row to the audit log.
-    static func audit(_ db: Database, actor: String, action: String, recording: String?, detail: String?) throws {
+    static func audit(_ db: any SQLConnection, actor: String, action: String, recording: String?, detail: String?) throws {
         try db.execute(sql: "INSERT INTO audit_log (time_us, actor, action, recording_uuid, detail) VALUES (?, ?, ?, ?, ?)",
                        arguments: [nowMicros, actor, action, recording, detail])
     }
@@ -28,7 +27,7 @@ extension Catalog {
     public func recording(_ id: String) throws(CatalogError) -> CatalogRecording {
         let wanted = try Self.idPrefix(id)
         let rows = try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE replace(r.uuid, '-', '') LIKE ? || '%' LIMIT 2", arguments: [wanted])
+            try SQLRow.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE replace(r.uuid, '-', '') LIKE ? || '%' LIMIT 2", arguments: [wanted])
         }
         guard let first = rows.first else { throw notFound(id) }
         if rows.count > 1 { throw ambiguous(id) }
@@ -48,9 +47,9 @@ extension Catalog {
         guard let user = principal.user else { return try recording(id) }
         let wanted = try Self.idPrefix(id)
         let (visible, hidden) = try read { db in
-            let arguments: StatementArguments = ["prefix": wanted, "as": user]
+            let arguments: SQLArguments = ["prefix": wanted, "as": user]
             let match = "replace(r.uuid, '-', '') LIKE :prefix || '%'"
-            let visible = try Row.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE \(match) AND \(Self.visibleToUser) LIMIT 2",
+            let visible = try SQLRow.fetchAll(db, sql: "SELECT \(CatalogRecording.columns) FROM recordings r WHERE \(match) AND \(Self.visibleToUser) LIMIT 2",
                                            arguments: arguments)
             let hidden = try String.fetchAll(db, sql: "SELECT r.uuid FROM recordings r WHERE \(match) AND NOT \(Self.visibleToUser) ORDER BY r.uuid LIMIT 3",
                                              arguments: arguments)
@@ -122,6 +121,6 @@ extension Catalog {
         let size = try read { db in
             try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(bytes)), 0) FROM chunks WHERE recording_id = ?", arguments: [recording.rowID]) ?? 0
         }
-        return StoredRecordingSource(database: database, rowID: recording.rowID, recordingID: recording.uuid, size: size)
+        return StoredRecordingSource(store: store, rowID: recording.rowID, recordingID: recording.uuid, size: size)
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 public import PsrecFormat
 
 extension Catalog {
@@ -36,7 +35,7 @@ extension Catalog {
         try updateApplication(name, sql: "ingest_policy = ?", value: policy, detail: "set-ingest-policy \(name) \(policy.rawValue)", by: principal)
     }
 
-    private func updateApplication(_ name: String, sql: String, value: (any DatabaseValueConvertible)?, detail: String, by principal: Principal) throws(CatalogError) {
+    private func updateApplication(_ name: String, sql: String, value: (any SQLValueConvertible)?, detail: String, by principal: Principal) throws(CatalogError) {
         try write { db in
             try db.execute(sql: "UPDATE applications SET \(sql) WHERE name = ?", arguments: [value, name])
             guard db.changesCount == 1 else {
@@ -54,8 +53,8 @@ extension Catalog {
     /// Every application, by name.
     public func applications() throws(CatalogError) -> [Application] {
         try read { db in
-            let rights = try Row.fetchAll(db, sql: "SELECT application, user, \"right\" FROM app_rights ORDER BY user")
-            return try Row.fetchAll(db, sql: "SELECT name, protocol, recording_enabled, retention_days, ingest_policy FROM applications ORDER BY name").map { row in
+            let rights = try SQLRow.fetchAll(db, sql: "SELECT application, user, \"right\" FROM app_rights ORDER BY user")
+            return try SQLRow.fetchAll(db, sql: "SELECT name, protocol, recording_enabled, retention_days, ingest_policy FROM applications ORDER BY name").map { row in
                 let name: String = row["name"]
                 let mine = rights.filter { $0["application"] == name }
                 return Application(name: name, sessionProtocol: row["protocol"], recordingEnabled: row["recording_enabled"],

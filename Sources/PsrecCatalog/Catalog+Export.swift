@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 public import PsrecFormat
 
 extension Catalog {
@@ -15,8 +14,8 @@ extension Catalog {
         var hasher = SHA256()
         var written: Int64 = 0
         do {
-            try database.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset < ? ORDER BY file_offset",
+            try store.read { db in
+                let rows = try SQLRow.fetchCursor(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset < ? ORDER BY file_offset",
                                              arguments: [recording.rowID, recording.fileBytes])
                 while let row = try rows.next() {
                     let bytes = [UInt8](row["bytes"] as Data)

@@ -1,5 +1,4 @@
 import Crypto
-import GRDB
 
 /// A machine allowed to stream recordings into the catalog (`Catalog.beginIngest`).
 public struct CaptureHost: Sendable, Equatable {
@@ -79,7 +78,7 @@ extension Catalog {
     /// The capture hosts, revoked ones included, by name.
     public func hosts() throws(CatalogError) -> [CaptureHost] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, authentication, created_us, revoked_us FROM capture_hosts ORDER BY name").map {
+            try SQLRow.fetchAll(db, sql: "SELECT name, authentication, created_us, revoked_us FROM capture_hosts ORDER BY name").map {
                 CaptureHost(name: $0["name"], createdMicros: $0["created_us"], revokedMicros: $0["revoked_us"],
                             authentication: HostAuthentication(rawValue: $0["authentication"]) ?? .token)
             }
@@ -92,7 +91,7 @@ extension Catalog {
     /// - Throws: `.hostNotFound` for a name the catalog does not have.
     public func revokeHost(named name: String, actor: String) throws(CatalogError) {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT revoked_us FROM capture_hosts WHERE name = ?", arguments: [name]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT revoked_us FROM capture_hosts WHERE name = ?", arguments: [name]) else {
                 throw CatalogError(.hostNotFound, "No capture host named \(name) is in the catalog \(path).")
             }
             if (row["revoked_us"] as Int64?) != nil { return }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import PsrecFormat
 
 extension Catalog {
@@ -72,7 +71,7 @@ extension Catalog {
         case .ready(let ready): prepared = ready
         }
         do {
-            return try database.write { db in try prepared.store(db, actor: actor) }
+            return try store.write { db in try prepared.store(db, actor: actor) }
         } catch let error as CatalogError where error.code == .unimportable || error.code == .conflict {
             return ImportOutcome(kind: .skipped, verdict: prepared.status, recordingID: prepared.uuid, fileBytes: prepared.source.size, reason: error.message)
         } catch {
@@ -160,12 +159,12 @@ struct PreparedImport {
     }
 
     /// Decides between adding, extending and leaving alone, and writes.
-    func store(_ db: Database, actor: String) throws -> ImportOutcome {
+    func store(_ db: any SQLConnection, actor: String) throws -> ImportOutcome {
         let now = Catalog.nowMicros
         func outcome(_ kind: ImportOutcome.Kind, _ reason: String? = nil) -> ImportOutcome {
             ImportOutcome(kind: kind, verdict: status, recordingID: uuid, fileBytes: source.size, reason: reason)
         }
-        guard let existing = try Row.fetchOne(db, sql: "SELECT id, sha256, status, ingest_host, ingest_state FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
+        guard let existing = try SQLRow.fetchOne(db, sql: "SELECT id, sha256, status, ingest_host, ingest_state FROM recordings WHERE uuid = ?", arguments: [uuid]) else {
             // A new recording: the file is hashed (on another thread) from the same reads that
             // store its segments, and the digest is filled in before the transaction commits.
             let rowID = try insertRecording(db, now: now)
@@ -184,7 +183,7 @@ struct PreparedImport {
         let rowID: Int64 = existing["id"]
         let sha256 = try Self.digest(source, name: path)
         if existing["sha256"] == sha256 { return outcome(.unchanged, "\(path) is already in the catalog.") }
-        let stored = try Row.fetchAll(db, sql: "SELECT file_offset, kind, length(bytes) AS length FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID])
+        let stored = try SQLRow.fetchAll(db, sql: "SELECT file_offset, kind, length(bytes) AS length FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [rowID])
             .map { FileLayout.Segment(offset: $0["file_offset"], length: $0["length"], kind: FileLayout.Segment.Kind(rawValue: $0["kind"]) ?? .tail) }
         let storedSettled = stored.prefix { $0.kind != .tail }
         if try samePrefix(db, rowID: rowID, count: storedSettled.count, stored: stored) {
@@ -210,7 +209,7 @@ struct PreparedImport {
 
     /// True when the first `count` segments of the catalog's rows (`stored`) and of this
     /// file are the same: same offsets, lengths, kinds and bytes.
-    private func samePrefix(_ db: Database, rowID: Int64, count: Int, stored: [FileLayout.Segment]) throws -> Bool {
+    private func samePrefix(_ db: any SQLConnection, rowID: Int64, count: Int, stored: [FileLayout.Segment]) throws -> Bool {
         let theirs = layout.segments
         guard count <= stored.count, count <= theirs.count else { return false }
         for i in 0..<count where stored[i] != FileLayout.Segment(offset: theirs[i].offset, length: theirs[i].length, kind: theirs[i].kind) {
@@ -226,7 +225,7 @@ struct PreparedImport {
 
     /// The `recordings` columns that come from the file. `sha256` is nil for a new
     /// recording, whose digest is computed while its content is stored.
-    private func columnValues(sha256: String?) -> [String: (any DatabaseValueConvertible)?] {
+    private func columnValues(sha256: String?) -> [String: (any SQLValueConvertible)?] {
         let m = metadata
         return [
             "protocol": m.sessionProtocol, "user": m.user, "application": m.application, "host": m.host,
@@ -241,7 +240,7 @@ struct PreparedImport {
     /// Inserts the recording's row (with its application, users and auditors) and all its
     /// segments, without a digest or anything derived: the start of a streamed recording.
     /// - Returns: the new row's ID.
-    func insertContent(_ db: Database) throws -> Int64 {
+    func insertContent(_ db: any SQLConnection) throws -> Int64 {
         let rowID = try insertRecording(db, now: Catalog.nowMicros)
         try insertSegments(db, rowID: rowID, from: 0, digest: nil)
         return rowID
@@ -251,23 +250,22 @@ struct PreparedImport {
     /// `rowID`'s chunks, and replaces what derives from them (indicators, terminal text),
     /// exactly as importing a longer copy does.
     /// - Returns: what the audit row should add when a limit was reached, else "".
-    func settle(_ db: Database, rowID: Int64, sha256: String) throws -> String {
+    func settle(_ db: any SQLConnection, rowID: Int64, sha256: String) throws -> String {
         try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
         try Catalog.deleteText(db, recording: rowID)
         try updateRecording(db, rowID: rowID, sha256: sha256)
         return try insertDerived(db, rowID: rowID)
     }
 
-    private func insertRecording(_ db: Database, now: Int64) throws -> Int64 {
+    private func insertRecording(_ db: any SQLConnection, now: Int64) throws -> Int64 {
         var values = columnValues(sha256: nil)
         values["uuid"] = uuid
         values["imported_us"] = now
         values["text_bytes"] = 0
         values["text_pending"] = deferText
         let names = values.keys.sorted()
-        try db.execute(sql: "INSERT INTO recordings (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                       arguments: StatementArguments(names.map { values[$0]! }))
-        let rowID = db.lastInsertedRowID
+        let rowID = try Int64.fetchOne(db, sql: "INSERT INTO recordings (\(names.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", "))) RETURNING id",
+                                       arguments: SQLArguments(names.map { values[$0]! }))!
         let now = Catalog.nowMicros
         if let application = metadata.application {
             try db.execute(sql: "INSERT OR IGNORE INTO applications (name, protocol, created_us) VALUES (?, ?, ?)", arguments: [application, metadata.sessionProtocol.rawValue, now])
@@ -281,17 +279,17 @@ struct PreparedImport {
         return rowID
     }
 
-    private func updateRecording(_ db: Database, rowID: Int64, sha256: String) throws {
+    private func updateRecording(_ db: any SQLConnection, rowID: Int64, sha256: String) throws {
         let values = columnValues(sha256: sha256)
         let names = values.keys.sorted()
-        var arguments = StatementArguments(names.map { values[$0]! })
+        var arguments = SQLArguments(names.map { values[$0]! })
         arguments += [rowID]
         try db.execute(sql: "UPDATE recordings SET \(names.map { "\"\($0)\" = ?" }.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
     }
 
     /// Streams segments `from...` into `chunks`, feeding each to `digest` (when given) as it
     /// is stored, then checks that the rows add up to the file's size.
-    private func insertSegments(_ db: Database, rowID: Int64, from first: Int, digest: BackgroundDigest?) throws {
+    private func insertSegments(_ db: any SQLConnection, rowID: Int64, from first: Int, digest: BackgroundDigest?) throws {
         let insert = try db.cachedStatement(sql: "INSERT INTO chunks (recording_id, file_offset, kind, sequence, bytes) VALUES (?, ?, ?, ?, ?)")
         for segment in layout.segments[first...] {
             let bytes = try readSegment(segment)
@@ -320,7 +318,7 @@ struct PreparedImport {
     /// Indicators (at most `CatalogLimits.maxIndicatorsPerRecording`), and unless
     /// `deferText` the terminal text (or else the pending mark).
     /// - Returns: what the audit row should add when a limit was reached, else "".
-    private func insertDerived(_ db: Database, rowID: Int64) throws -> String {
+    private func insertDerived(_ db: any SQLConnection, rowID: Int64) throws -> String {
         let indicator = try db.cachedStatement(sql: "INSERT INTO indicators (recording_id, time_us, kind, detail) VALUES (?, ?, ?, ?)")
         let kept = reader.indicators.prefix(CatalogLimits.maxIndicatorsPerRecording)
         // Only the three indicator kinds reach the table (a reader's index holds no other).

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import PsrecFormat
 
 /// Where a streamed recording stands in the catalog: what a server tells the capture host
@@ -172,15 +171,11 @@ extension Catalog {
         var remembered: [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])] = []
         let results: [Result<IngestBatchOutcome, CatalogError>]
         do {
-            results = try database.writeWithoutTransaction { db in
+            results = try store.write { db in
                 var results: [Result<IngestBatchOutcome, CatalogError>] = []
-                try db.inTransaction(.immediate) {
-                    results = []
-                    remembered = []
-                    for batch in batches {
-                        results.append(try self.appendBatch(db, batch, remembered: &remembered))
-                    }
-                    return .commit
+                remembered = []
+                for batch in batches {
+                    results.append(try self.appendBatch(db, batch, remembered: &remembered))
                 }
                 return results
             }
@@ -192,7 +187,7 @@ extension Catalog {
     }
 
     /// One batch of `appendIngest(_:)`, inside its transaction.
-    private func appendBatch(_ db: Database, _ batch: IngestBatch,
+    private func appendBatch(_ db: any SQLConnection, _ batch: IngestBatch,
                              remembered: inout [(recording: String, events: [(offset: Int64, checked: Validator.CheckedEvents)])]) throws -> Result<IngestBatchOutcome, CatalogError> {
         var positions: [IngestPosition] = []
         var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
@@ -252,7 +247,7 @@ extension Catalog {
     /// One chunk of `appendIngest`, inside the caller's transaction; `prechecked` is its
     /// `precheck` result, made with `fileHeader`.
     /// Every refusal it throws comes before its first write.
-    private func appendChunk(_ db: Database, host: String, recordingID: UUID, offset: Int64, chunk: [UInt8],
+    private func appendChunk(_ db: any SQLConnection, host: String, recordingID: UUID, offset: Int64, chunk: [UInt8],
                              prechecked: Result<ChunkCheck.Checked, FormatError>?, fileHeader: FileHeader?) throws -> (IngestPosition, Validator.CheckedEvents?) {
         let uuid = recordingID.uuidString.lowercased()
         guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
@@ -341,7 +336,7 @@ extension Catalog {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
             }
             if row.complete {
-                let stored = try Row.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND kind = 'trailer'", arguments: [row.rowID])
+                let stored = try SQLRow.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND kind = 'trailer'", arguments: [row.rowID])
                 guard let stored, stored["file_offset"] == offset, (stored["bytes"] as Data) == Data(trailer) else {
                     throw CatalogError(.conflict, "Recording \(uuid) is complete in the catalog \(self.path) with another trailer than the one sent at byte \(offset); nothing was stored.")
                 }
@@ -382,12 +377,12 @@ extension Catalog {
     private func checkBeforeFinishing(host: String, uuid: String, offset: Int64, trailer: [UInt8], known: [Int64: Validator.CheckedEvents],
                                       deferText: Bool) -> (rowID: Int64, size: Int64, verdict: Verdict, prepared: PreparedImport?, sha256: String?)? {
         guard trailer.count == Trailer.size,
-              let row = try? read({ db in try Row.fetchOne(db, sql: "SELECT id, file_size, status, ingest_host FROM recordings WHERE uuid = ?", arguments: [uuid]) }),
+              let row = try? read({ db in try SQLRow.fetchOne(db, sql: "SELECT id, file_size, status, ingest_host FROM recordings WHERE uuid = ?", arguments: [uuid]) }),
               (row["ingest_host"] as String?) == host, (row["status"] as String) != Verdict.Status.complete.rawValue,
               (row["file_size"] as Int64) == offset else { return nil }
         let rowID: Int64 = row["id"]
         let size = offset + Int64(trailer.count)
-        let source = StoredRecordingSource(database: database, rowID: rowID, recordingID: uuid, size: size, tail: trailer)
+        let source = StoredRecordingSource(store: store, rowID: rowID, recordingID: uuid, size: size, tail: trailer)
         let verdict = Validator.verify(source, known: known)
         guard verdict.status == .complete else { return (rowID, size, verdict, nil, nil) }
         let name = "recording \(uuid)"
@@ -458,18 +453,11 @@ private struct IngestRefusal: Error {
 }
 
 extension Catalog {
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction; an `IngestRefusal` is logged in a
+    /// Runs `body` in one write transaction; an `IngestRefusal` is logged in a
     /// transaction of its own and thrown as its error.
-    private func ingestTransaction<T>(_ body: (Database) throws -> T) throws(CatalogError) -> T {
+    private func ingestTransaction<T>(_ body: (any SQLConnection) throws -> T) throws(CatalogError) -> T {
         do {
-            return try database.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
+            return try store.write(body)
         } catch let refusal as IngestRefusal {
             try write { db in try Self.audit(db, actor: refusal.actor, action: "ingest refused", recording: refusal.recording, detail: refusal.detail) }
             throw refusal.error
@@ -480,8 +468,8 @@ extension Catalog {
 
     /// The recording's ingest columns, or nil when the catalog does not have it.
     /// - Throws: an `IngestRefusal` when `host` does not stream it.
-    private func ingestRow(_ db: Database, uuid: String, host: String, actor: String) throws -> IngestRow? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+    private func ingestRow(_ db: any SQLConnection, uuid: String, host: String, actor: String) throws -> IngestRow? {
+        guard let row = try SQLRow.fetchOne(db.cachedStatement(sql: """
             SELECT id, file_size, status, indicator_count, text_pending, ingest_host, ingest_next_sequence, ingest_end_us, ingest_index_offset
             FROM recordings WHERE uuid = ?
             """), arguments: [uuid]) else { return nil }
@@ -534,7 +522,7 @@ extension Catalog {
     }
 
     /// The stored file header of a recording being streamed.
-    private static func storedFileHeader(_ db: Database, _ rowID: Int64, uuid: String) throws -> FileHeader {
+    private static func storedFileHeader(_ db: any SQLConnection, _ rowID: Int64, uuid: String) throws -> FileHeader {
         guard let bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset = 0"), arguments: [rowID]) else {
             throw CatalogError(.database, "The catalog holds no file header for recording \(uuid).")
         }
@@ -548,7 +536,7 @@ extension Catalog {
     /// Checks an INDEX chunk at `offset` against the stored chunks as a reader's scan does:
     /// it points back at the previous INDEX chunk, and its entries are the EVENTS chunks
     /// since that one (all of them for a final index), in file order.
-    private static func crossCheck(_ db: Database, _ index: IndexPayload, at offset: Int64, sequence: UInt32, row: IngestRow,
+    private static func crossCheck(_ db: any SQLConnection, _ index: IndexPayload, at offset: Int64, sequence: UInt32, row: IngestRow,
                                    salt: UInt64, uuid: String) throws {
         guard index.previousIndexOffset == row.indexOffset else {
             let said = index.previousIndexOffset.map { "byte \($0)" } ?? "none"
@@ -556,7 +544,7 @@ extension Catalog {
             throw badChunk(uuid, offset, "Index chunk \(sequence) names \(said) as the previous index, but the previous index stored is \(stored)")
         }
         let from = index.isFinal ? 0 : (row.indexOffset ?? 0)
-        let heads = try Row.fetchCursor(db, sql: "SELECT file_offset, substr(bytes, 1, \(ChunkHeader.size)) AS head FROM chunks WHERE recording_id = ? AND kind = 'chunk' AND file_offset > ? ORDER BY file_offset",
+        let heads = try SQLRow.fetchCursor(db, sql: "SELECT file_offset, substr(bytes, 1, \(ChunkHeader.size)) AS head FROM chunks WHERE recording_id = ? AND kind = 'chunk' AND file_offset > ? ORDER BY file_offset",
                                         arguments: [row.rowID, from])
         let listed = index.entries
         var matched = 0

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import PsrecFormat
 
 /// What the ingest server needs besides storing chunks (`Catalog+Ingest.swift`): whether an

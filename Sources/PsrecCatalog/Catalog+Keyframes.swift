@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import PsrecFormat
 
 /// One keyframe of a terminal recording: the screen at a place in its events, as bytes that
@@ -43,7 +42,7 @@ extension Catalog {
     /// The keyframes of `recording` in order, without their snapshots.
     public func keyframes(of recording: CatalogRecording) throws(CatalogError) -> [TerminalKeyframe] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT time_us, chunk_offset, event_index, columns, rows FROM terminal_keyframes
                 WHERE recording_id = ? ORDER BY ordinal
                 """, arguments: [recording.rowID]).map { row in
@@ -61,15 +60,15 @@ extension Catalog {
 
     /// The last keyframe of `recording`, with its snapshot; nil when it has none.
     public func lastKeyframe(of recording: CatalogRecording) throws(CatalogError) -> TerminalKeyframe? {
-        try keyframe(recording, where: "1 ORDER BY ordinal DESC", nil)
+        try keyframe(recording, where: "1 = 1 ORDER BY ordinal DESC", nil)
     }
 
     private func keyframe(_ recording: CatalogRecording, where condition: String, _ argument: Int64?) throws(CatalogError) -> TerminalKeyframe? {
         let row = try read { db in
-            try Row.fetchOne(db, sql: """
+            try SQLRow.fetchOne(db, sql: """
                 SELECT time_us, chunk_offset, event_index, columns, rows, snapshot_length, snapshot_zstd FROM terminal_keyframes
                 WHERE recording_id = ? AND \(condition) LIMIT 1
-                """, arguments: StatementArguments([recording.rowID] + (argument.map { [$0] } ?? [])))
+                """, arguments: SQLArguments([recording.rowID] + (argument.map { [$0] } ?? [])))
         }
         guard let row else { return nil }
         let packed = row["snapshot_zstd"] as Data

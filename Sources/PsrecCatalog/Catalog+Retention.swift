@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PsrecFormat
 
 /// A recording `prune` deleted, or would delete, or kept because of a legal hold.
@@ -34,13 +33,12 @@ extension Catalog {
                       willDelete: (PruneCandidate) -> Void = { _ in }) throws(CatalogError) -> PruneReport {
         let day: Int64 = 86_400_000_000
         let rows = try read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT \(CatalogRecording.columns), a.retention_days FROM recordings r
                 LEFT JOIN applications a ON a.name = r.application
-                WHERE (:age IS NOT NULL AND r.start_us < :now - :age)
-                   OR (:age IS NULL AND a.retention_days IS NOT NULL AND r.start_us < :now - a.retention_days * :day)
+                WHERE \(olderThanMicros == nil ? "a.retention_days IS NOT NULL AND r.start_us < :now - a.retention_days * :day" : "r.start_us < :now - :age")
                 ORDER BY r.start_us
-                """, arguments: ["age": olderThanMicros, "now": nowMicros, "day": day])
+                """, arguments: olderThanMicros.map { ["age": $0, "now": nowMicros] } ?? ["now": nowMicros, "day": day])
         }
         var report = PruneReport(deleted: [], held: [], bytesBefore: try fileBytes(), bytesAfter: 0)
         for row in rows {
@@ -107,36 +105,10 @@ extension Catalog {
         }
     }
 
-    /// Removes a recording's terminal text and its entries in the full-text index, which a
-    /// contentless FTS5 table can only remove given the indexed text.
-    static func deleteText(_ db: Database, recording rowID: Int64) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, text_length, text_zstd FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
-        let remove = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (terminal_text_fts, rowid, text) VALUES ('delete', ?, ?)")
-        let compressor = Compressor()
-        while let row = try rows.next() {
-            let packed = row["text_zstd"] as Data
-            let text = try packed.withUnsafeBytes { try compressor.decompress($0, codec: .zstd, decodedLength: row["text_length"]) }
-            try remove.execute(arguments: [row["id"] as Int64, String(decoding: text, as: UTF8.self)])
-        }
+    /// Removes a recording's terminal text and its entries in the full-text index.
+    static func deleteText(_ db: any SQLConnection, recording rowID: Int64) throws {
+        try textIndexDelete(db, recording: rowID)
         try db.execute(sql: "DELETE FROM terminal_text WHERE recording_id = ?", arguments: [rowID])
-    }
-
-    /// Returns free pages to the file system, after merging the full-text index so that the
-    /// entries of deleted text stop taking space (https://www.sqlite.org/fts5.html#the_optimize_command).
-    public func reclaimSpace() throws(CatalogError) {
-        do {
-            try database.writeWithoutTransaction { db in
-                try db.execute(sql: "INSERT INTO terminal_text_fts (terminal_text_fts) VALUES ('optimize')")
-                let mode = try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
-                if mode == 2 {
-                    try db.execute(sql: "PRAGMA incremental_vacuum")
-                } else {
-                    try db.execute(sql: "VACUUM")
-                }
-            }
-        } catch {
-            throw Self.wrap(error, path: path)
-        }
     }
 
     /// Sets or clears a recording's legal hold, which exempts it from `prune`.
@@ -144,15 +116,6 @@ extension Catalog {
         try write { db in
             try db.execute(sql: "UPDATE recordings SET legal_hold = ? WHERE id = ?", arguments: [hold, recording.rowID])
             try Self.audit(db, actor: principal.auditName, action: hold ? "hold" : "release", recording: recording.uuid, detail: reason)
-        }
-    }
-
-    /// Size of the catalog: pages in use times page size.
-    public func fileBytes() throws(CatalogError) -> Int64 {
-        try read { db in
-            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let size = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            return pages * size
         }
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 
 /// A right a user can be granted.
 public enum Right: String, Sendable, CaseIterable {
@@ -32,7 +31,8 @@ extension Catalog {
                 guard right == .audit else {
                     throw CatalogError(.managePerRecording, "The manage right is granted per application, not per recording.")
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO recording_auditors (recording_id, user, source) VALUES (?, ?, 'grant')", arguments: [recording.rowID, user])
+                try db.execute(sql: "INSERT INTO recording_auditors (recording_id, user, source) VALUES (?, ?, 'grant') ON CONFLICT (recording_id, user) DO UPDATE SET source = excluded.source",
+                               arguments: [recording.rowID, user])
                 try Self.audit(db, actor: principal.auditName, action: "grant", recording: recording.uuid, detail: "audit to \(user)")
             }
         }

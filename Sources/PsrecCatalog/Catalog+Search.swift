@@ -1,12 +1,6 @@
-import GRDB
 import PsrecFormat
 
 extension Catalog {
-    /// Columns of the `recordings` table, including the generated time columns.
-    public func recordingColumns() throws(CatalogError) -> [String] {
-        try read { db in try Row.fetchAll(db, sql: "PRAGMA table_xinfo(recordings)").map { $0["name"] as String } }
-    }
-
     /// Recordings matching `query` that `principal` may see, newest first. The search is
     /// recorded in the audit log.
     ///
@@ -20,11 +14,11 @@ extension Catalog {
         var select = "SELECT \(CatalogRecording.columns)"
         var from = "FROM recordings r"
         if let text = query.text {
-            let words = Self.ftsPhrase(text)
+            let words = Self.textQuery(dialect, text)
             guard !words.isEmpty else {
                 throw CatalogError(.emptyTextSearch, "The text to search for needs at least one letter or digit.")
             }
-            from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid WHERE terminal_text_fts MATCH :text GROUP BY t.recording_id) m ON m.recording_id = r.id"
+            from += " JOIN (SELECT t.recording_id, min(t.time_us) AS match_us FROM \(Self.textMatch(dialect, parameter: ":text")) GROUP BY t.recording_id) m ON m.recording_id = r.id"
             select += ", m.match_us"
             arguments["text"] = words
         }
@@ -35,8 +29,8 @@ extension Catalog {
             : " ORDER BY \(query.order.column.sql) \(direction), r.start_us DESC, r.id DESC"
         if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
         if let offset = query.offset, offset > 0 { sql += (query.limit == nil ? " LIMIT -1" : "") + " OFFSET \(offset)" }
-        let statementArguments = StatementArguments(arguments)
-        let found = try read { db in try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
+        let statementArguments = SQLArguments(arguments)
+        let found = try read { db in try SQLRow.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
         try audit(principal, action: "search", detail: query.description)
         return found
     }
@@ -47,17 +41,17 @@ extension Catalog {
     public func textPendingCount(matching query: RecordingQuery, as principal: Principal) throws(CatalogError) -> Int {
         let (conditions, arguments) = try filters(query, as: principal)
         let sql = "SELECT count(*) FROM recordings r WHERE " + (conditions + ["r.text_pending = 1"]).joined(separator: " AND ")
-        let statementArguments = StatementArguments(arguments)
+        let statementArguments = SQLArguments(arguments)
         return try read { db in try Int.fetchOne(db, sql: sql, arguments: statementArguments) ?? 0 }
     }
 
     /// SQL conditions on the recordings aliased `r` for every filter of `query` but the
     /// text and the limit, and what `principal` may see, with their named arguments.
     private func filters(_ query: RecordingQuery, as principal: Principal) throws(CatalogError)
-        -> ([String], [String: (any DatabaseValueConvertible)?]) {
+        -> ([String], [String: (any SQLValueConvertible)?]) {
         var conditions: [String] = []
-        var arguments: [String: (any DatabaseValueConvertible)?] = [:]
-        func equal(_ column: String, _ value: (any DatabaseValueConvertible)?, _ name: String) {
+        var arguments: [String: (any SQLValueConvertible)?] = [:]
+        func equal(_ column: String, _ value: (any SQLValueConvertible)?, _ name: String) {
             guard let value else { return }
             conditions.append("r.\"\(column)\" = :\(name)")
             arguments[name] = value
@@ -92,7 +86,9 @@ extension Catalog {
                 guard known.contains(column) else {
                     throw CatalogError(.unknownColumn, "The recordings table has no column '\(column)'; its columns are \(known.joined(separator: ", ")).")
                 }
-                conditions.append("r.\"\(column)\" = :where\(n)")
+                // As text: the value is typed as text, and PostgreSQL compares a number with a
+                // number only.
+                conditions.append("CAST(r.\"\(column)\" AS TEXT) = :where\(n)")
                 arguments["where\(n)"] = value
             }
         }
@@ -101,14 +97,6 @@ extension Catalog {
             arguments["as"] = user
         }
         return (conditions, arguments)
-    }
-
-    /// An FTS5 query for `text` as one phrase: its words, in order, each quoted so that no
-    /// FTS5 operator in the text takes effect (https://www.sqlite.org/fts5.html#fts5_strings).
-    static func ftsPhrase(_ text: String) -> String {
-        let words = text.split { !($0.isLetter || $0.isNumber) }
-        guard !words.isEmpty else { return "" }
-        return "\"" + words.joined(separator: " ") + "\""
     }
 }
 

@@ -1,4 +1,3 @@
-import GRDB
 
 /// Storage used by a group of recordings (one application or one user).
 public struct UsageRow: Sendable, Equatable {
@@ -31,14 +30,14 @@ extension Catalog {
     /// Disk usage per application and per user, for the recordings `principal` may see.
     public func usage(as principal: Principal) throws(CatalogError) -> CatalogUsage {
         try read { db in
-            var arguments: StatementArguments = [:]
+            var arguments: SQLArguments = [:]
             var filter = ""
             if let user = principal.user {
                 filter = "WHERE " + Self.visibleToUser
                 arguments = ["as": user]
             }
             func group(_ column: String) throws -> [UsageRow] {
-                try Row.fetchAll(db, sql: """
+                try SQLRow.fetchAll(db, sql: """
                     SELECT r.\(column) AS name, count(*) AS n, sum(r.duration_us) AS duration, sum(r.file_size) AS content,
                            sum(r.text_bytes) AS text, sum(r.indicator_count) AS indicators
                     FROM recordings r \(filter) GROUP BY r.\(column) ORDER BY content DESC, name
@@ -47,18 +46,11 @@ extension Catalog {
                              textBytes: $0["text"], indicators: $0["indicators"])
                 }
             }
-            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            let pages = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-            var tables: [(String, Int64)] = []
-            if principal.user == nil,
-               let rows = try? Row.fetchAll(db, sql: "SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC") {
-                tables = rows.map { ($0["name"], $0["bytes"]) }
-            }
+            let sizes = try Self.sizes(db, tables: principal.user == nil)
             let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings r WHERE r.text_pending = 1" + (filter.isEmpty ? "" : " AND " + Self.visibleToUser),
                                            arguments: arguments) ?? 0
             return CatalogUsage(byApplication: try group("application"), byUser: try group("user"),
-                                fileBytes: pages * pageSize, freeBytes: free * pageSize, tables: tables, textPendingRecordings: pending)
+                                fileBytes: sizes.used, freeBytes: sizes.free, tables: sizes.tables, textPendingRecordings: pending)
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PsrecFormat
 
 /// What `Catalog.indexText(of:actor:)` did for one recording.
@@ -28,11 +27,11 @@ extension Catalog {
     ///
     /// - Returns: bytes of text stored, and whether the limit cut it short.
     /// - Throws: `FormatError` when an events chunk cannot be read; SQLite errors.
-    static func insertText(_ db: Database, recording rowID: Int64, from reader: RecordingReader) throws -> (bytes: Int, limited: Bool) {
+    static func insertText(_ db: any SQLConnection, recording rowID: Int64, from reader: RecordingReader) throws -> (bytes: Int, limited: Bool) {
         // Rows get their ids here (what SQLite would give them: one above the largest), so
         // that a row is indexed while its compressed copy is still being made.
         let textRow = try db.cachedStatement(sql: "INSERT INTO terminal_text (id, recording_id, time_us, text_length, text_zstd) VALUES (?, ?, ?, ?, ?)")
-        let indexRow = try db.cachedStatement(sql: "INSERT INTO terminal_text_fts (rowid, text) VALUES (?, ?)")
+        let indexRow = try Catalog.textIndexInsert(db)
         var nextID = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM terminal_text") ?? 0) + 1
         let packer = TextRowPacker()
         var waiting: [(id: Int64, startMicros: Int64, length: Int)] = []
@@ -67,7 +66,7 @@ extension Catalog {
             }
             packer.submit(utf8)
             waiting.append((nextID, start, utf8.count))
-            try indexRow.execute(arguments: [nextID, chunk])
+            try indexRow.execute(arguments: [nextID, rowID, chunk])
             nextID += 1
             total += utf8.count
             rowStart = nil
@@ -118,7 +117,7 @@ extension Catalog {
     public func textPendingRecordings(limit: Int? = nil) throws(CatalogError) -> [CatalogRecording] {
         var sql = "SELECT \(CatalogRecording.columns) FROM recordings r WHERE r.text_pending = 1 ORDER BY r.imported_us, r.id"
         if let limit { sql += " LIMIT \(max(0, limit))" }
-        return try read { db in try Row.fetchAll(db, sql: sql).map(CatalogRecording.init(row:)) }
+        return try read { db in try SQLRow.fetchAll(db, sql: sql).map(CatalogRecording.init(row:)) }
     }
 
     /// Builds the terminal text and full-text index rows of a recording imported with
@@ -133,7 +132,7 @@ extension Catalog {
     public func indexText(of recording: CatalogRecording, actor: String) throws(CatalogError) -> TextIndexOutcome {
         let uuid = recording.uuid
         do {
-            return try database.write { db -> TextIndexOutcome in
+            return try store.write { db -> TextIndexOutcome in
                 guard let pending = try Bool.fetchOne(db, sql: "SELECT text_pending FROM recordings WHERE id = ? AND uuid = ?", arguments: [recording.rowID, uuid]) else {
                     throw CatalogError(.notFound, "Recording \(uuid) was deleted from the catalog \(path) before its text could be indexed.")
                 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PsrecFormat
 
 /// Where a text search matched inside one recording, with the text around it.
@@ -25,15 +24,15 @@ extension Catalog {
     /// The caller checks the right to see the recording first (`authorize`).
     /// - Throws: `.emptyTextSearch` for a text with no letter or digit.
     public func textHits(in recording: CatalogRecording, text: String, limit: Int = 3, contextCharacters: Int = 40) throws(CatalogError) -> [TextHit] {
-        let phrase = Self.ftsPhrase(text)
+        let phrase = Self.textQuery(dialect, text)
         guard !phrase.isEmpty else {
             throw CatalogError(.emptyTextSearch, "The text to search for needs at least one letter or digit.")
         }
         let words = text.split { !($0.isLetter || $0.isNumber) }.map(String.init)
         return try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT t.time_us, t.text_length, t.text_zstd FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid
-                WHERE terminal_text_fts MATCH ? AND t.recording_id = ? ORDER BY t.time_us LIMIT ?
+            let rows = try SQLRow.fetchAll(db, sql: """
+                SELECT t.time_us, t.text_length, t.text_zstd FROM \(Self.textMatch(db.dialect, parameter: "?"))
+                AND t.recording_id = ? ORDER BY t.time_us LIMIT ?
                 """, arguments: [phrase, recording.rowID, max(0, limit)])
             let compressor = Compressor()
             return try rows.map { row in
@@ -51,7 +50,7 @@ extension Catalog {
     /// The caller checks the right to see the recordings first (`search` does).
     /// - Throws: `.emptyTextSearch` for a text with no letter or digit.
     public func firstTextHits(in recordings: [CatalogRecording], text: String, contextCharacters: Int = 40) throws(CatalogError) -> [String: TextHit] {
-        let phrase = Self.ftsPhrase(text)
+        let phrase = Self.textQuery(dialect, text)
         guard !phrase.isEmpty else {
             throw CatalogError(.emptyTextSearch, "The text to search for needs at least one letter or digit.")
         }
@@ -60,15 +59,11 @@ extension Catalog {
         let byRow = Dictionary(recordings.map { ($0.rowID, $0.uuid) }, uniquingKeysWith: { first, _ in first })
         let ids = byRow.keys.map(String.init).joined(separator: ",")
         return try read { db in
-            // SQLite gives the bare column t.id of the row where min() found its value.
-            let first = try Row.fetchAll(db, sql: """
-                SELECT t.id, min(t.time_us) FROM terminal_text_fts JOIN terminal_text t ON t.id = terminal_text_fts.rowid
-                WHERE terminal_text_fts MATCH ? AND t.recording_id IN (\(ids)) GROUP BY t.recording_id
-                """, arguments: [phrase]).map { $0[0] as Int64 }
+            let first = try SQLRow.fetchAll(db, sql: Self.firstTextMatches(db.dialect, ids: ids), arguments: [phrase]).map { $0[0] as Int64 }
             guard !first.isEmpty else { return [:] }
             let compressor = Compressor()
             var hits: [String: TextHit] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT recording_id, time_us, text_length, text_zstd FROM terminal_text WHERE id IN (\(first.map(String.init).joined(separator: ",")))") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT recording_id, time_us, text_length, text_zstd FROM terminal_text WHERE id IN (\(first.map(String.init).joined(separator: ",")))") {
                 let packed = row["text_zstd"] as Data
                 let bytes = try packed.withUnsafeBytes { try compressor.decompress($0, codec: .zstd, decodedLength: row["text_length"]) }
                 guard let uuid = byRow[row["recording_id"]] else { continue }
@@ -112,7 +107,7 @@ extension Catalog {
     /// right to see the recording first (`authorize`).
     public func indicators(of recording: CatalogRecording, limit: Int = 1000) throws(CatalogError) -> [CatalogIndicator] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT time_us, kind, detail FROM indicators WHERE recording_id = ? ORDER BY time_us, id LIMIT ?",
+            try SQLRow.fetchAll(db, sql: "SELECT time_us, kind, detail FROM indicators WHERE recording_id = ? ORDER BY time_us, id LIMIT ?",
                              arguments: [recording.rowID, max(0, limit)]).map { row in
                 CatalogIndicator(timeMicros: row["time_us"], kind: row["kind"], detail: row["detail"])
             }

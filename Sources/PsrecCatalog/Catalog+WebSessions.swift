@@ -1,5 +1,4 @@
 import Crypto
-import GRDB
 
 /// A logged-in browser: whose it is and the token its forms must carry.
 public struct WebSession: Sendable, Equatable {
@@ -50,7 +49,7 @@ extension Catalog {
         let now = nowMicros ?? Self.nowMicros
         let digest = Self.tokenDigest(token)
         return try write { db -> WebSession? in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try SQLRow.fetchOne(db, sql: """
                 SELECT s.user, s.csrf_token, s.created_us, s.seen_us, u.disabled_us, u.password_bcrypt
                 FROM web_sessions s JOIN users u ON u.name = s.user WHERE s.token_sha256 = ?
                 """, arguments: [digest]) else { return nil }

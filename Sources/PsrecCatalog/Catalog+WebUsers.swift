@@ -1,4 +1,3 @@
-import GRDB
 
 /// A user as the web application knows them: whether they can log in with a password.
 public struct WebUser: Sendable, Equatable {
@@ -70,7 +69,7 @@ extension Catalog {
     /// Every user with a web login or who is a web administrator, by name.
     public func webUsers() throws(CatalogError) -> [WebUser] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT u.name, u.created_us, u.disabled_us, u.web_admin, u.password_bcrypt IS NOT NULL AS has_password, (SELECT count(*) FROM web_sessions s WHERE s.user = u.name) AS sessions
                 FROM users u WHERE u.password_bcrypt IS NOT NULL OR u.web_admin ORDER BY u.name
                 """).map { row in

@@ -1,21 +1,32 @@
 import Foundation
 public import GRDB
 
-/// A SQLite catalog of recordings: their metadata, indicators, terminal text and content,
-/// who may see them, and an audit log.
+/// A catalog of recordings: their metadata, indicators, terminal text and content, who may
+/// see them, and an audit log.
 ///
-/// The catalog is one SQLite file that the `sqlite3` shell can open and query; its schema is
-/// described in `Catalog+Schema.swift` and created by named migrations. Every change is a
-/// transaction: a crash leaves the catalog as it was before the change.
+/// The catalog is one SQLite file that the `sqlite3` shell can open and query (the embedded
+/// default), or a PostgreSQL database that several servers share (`--db postgres://…`).
+/// Its schema is described in `Catalog+Schema.swift` and created by named migrations, the
+/// same names for both engines. Every change is a transaction: a crash leaves the catalog as
+/// it was before the change. The catalog's code is written once; what differs between the
+/// engines is in `Store/` and `Catalog+Engine.swift`.
 ///
 /// See <https://www.sqlite.org/lang_transaction.html> and <https://www.sqlite.org/fts5.html>.
 public final class Catalog {
-    /// The connections: one serial connection (a `DatabaseQueue`), or with `concurrentReads`
-    /// in WAL mode one writer and readers beside it (a `DatabasePool`), so that in a server a
-    /// search, a view or a file check never waits for a write, nor a write for them. A catalog
-    /// that cannot be switched to WAL (another process holds it in rollback mode) always gets
-    /// one serial connection.
-    public let database: any DatabaseWriter
+    /// Where the rows are.
+    let store: any CatalogStore
+    /// Which engine holds the catalog.
+    public var dialect: SQLDialect { store.dialect }
+    /// A SQLite catalog's connections: one serial connection (a `DatabaseQueue`), or with
+    /// `concurrentReads` in WAL mode one writer and readers beside it (a `DatabasePool`), so
+    /// that in a server a search, a view or a file check never waits for a write, nor a write
+    /// for them. A catalog that cannot be switched to WAL (another process holds it in
+    /// rollback mode) always gets one serial connection. For tests and tools that look at a
+    /// SQLite catalog's file directly; a PostgreSQL catalog has none (a precondition).
+    public var database: any DatabaseWriter {
+        guard let sqlite = store as? SQLiteStore else { preconditionFailure("The catalog \(path) is on PostgreSQL; it has no SQLite connection.") }
+        return sqlite.writer
+    }
     /// Path of the catalog file, for messages.
     public let path: String
     /// The EVENTS chunks live ingest checked, for completing their recordings.
@@ -51,6 +62,19 @@ public final class Catalog {
     ///   another process holds the catalog longer than `busyTimeoutSeconds`.
     public init(path: String, create: Bool = false, busyTimeoutSeconds: Double = Catalog.defaultBusyTimeoutSeconds,
                 synchronousCommits: Bool = false, concurrentReads: Bool = false) throws(CatalogError) {
+        if PostgresLocation.isURL(path) {
+            let location = try PostgresLocation(url: path)
+            self.path = location.description
+            let store = PostgresStore(location: location, lockTimeoutSeconds: busyTimeoutSeconds, synchronousCommits: synchronousCommits)
+            self.store = store
+            do {
+                try Self.migratePostgres(store, path: location.description, create: create)
+            } catch {
+                store.close()
+                throw error
+            }
+            return
+        }
         self.path = path
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
@@ -87,7 +111,8 @@ public final class Catalog {
             if synchronousCommits { try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         do {
-            database = try Self.connect(path, configuration, pool: concurrentReads)
+            let database = try Self.connect(path, configuration, pool: concurrentReads)
+            store = SQLiteStore(writer: database)
             // Reading first: a catalog whose schema is up to date is opened without taking the
             // write lock, so opening never waits for another process's import.
             let current = try database.read { db in
@@ -143,19 +168,19 @@ public final class Catalog {
         throw CatalogError(.cannotOpen, "The catalog \(path) cannot be created: \(String(cString: strerror(failure))).")
     }
 
-    /// Runs `body` in one write transaction, turning SQLite errors into `CatalogError`.
-    func write<T>(_ body: (Database) throws -> T) throws(CatalogError) -> T {
+    /// Runs `body` in one write transaction, turning the engine's errors into `CatalogError`.
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws(CatalogError) -> T {
         do {
-            return try database.write(body)
+            return try store.write(body)
         } catch {
             throw Self.wrap(error, path: path)
         }
     }
 
-    /// Runs `body` in one read transaction, turning SQLite errors into `CatalogError`.
-    func read<T>(_ body: (Database) throws -> T) throws(CatalogError) -> T {
+    /// Runs `body` in one read transaction, turning the engine's errors into `CatalogError`.
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws(CatalogError) -> T {
         do {
-            return try database.read(body)
+            return try store.read(body)
         } catch {
             throw Self.wrap(error, path: path)
         }
@@ -163,6 +188,7 @@ public final class Catalog {
 
     static func wrap(_ error: any Error, path: String, opening: Bool = false) -> CatalogError {
         if let error = error as? CatalogError { return error }
+        if !(error is DatabaseError) { return PostgresSQLConnection.wrap(error, location: path, opening: opening) }
         if let error = error as? DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 return CatalogError(.busy, "The catalog \(path) is busy: another process (an import, an index or a prune) held it longer than this command waits; try again when it has finished.")

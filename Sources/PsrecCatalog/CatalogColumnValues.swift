@@ -1,9 +1,8 @@
-public import GRDB
 public import PsrecFormat
 
 /// The kinds of indicator the catalog keeps in its `indicators` table (the format's
 /// indicator events, `Spec/format.md#events`).
-public enum IndicatorKind: String, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum IndicatorKind: String, Sendable, CaseIterable, SQLValueConvertible {
     /// A marker a recorder or an operator placed.
     case marker
     /// A command line typed at a prompt.
@@ -26,10 +25,10 @@ public enum IndicatorKind: String, Sendable, CaseIterable, DatabaseValueConverti
 // strings compared ad hoc. The `status` and `right` columns have CHECK constraints that
 // hold exactly these raw values, so decoding a row cannot meet another.
 
-extension Verdict.Status: DatabaseValueConvertible {}
+extension Verdict.Status: SQLValueConvertible {}
 
-extension IngestPolicy: DatabaseValueConvertible {}
+extension IngestPolicy: SQLValueConvertible {}
 
-extension RecordingMetadata.SessionProtocol: DatabaseValueConvertible {}
+extension RecordingMetadata.SessionProtocol: SQLValueConvertible {}
 
-extension Right: DatabaseValueConvertible {}
+extension Right: SQLValueConvertible {}

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import PsrecFormat
 
 /// A recording as the catalog lists it.
@@ -36,7 +35,7 @@ public struct CatalogRecording: Sendable, Equatable {
     /// The columns `init(row:)` reads.
     static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, \(RecordingState.column) AS state, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending"
 
-    init(row: Row) {
+    init(row: SQLRow) {
         rowID = row["id"]
         uuid = row["uuid"]
         sessionProtocol = row["protocol"]

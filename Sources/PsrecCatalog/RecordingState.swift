@@ -1,8 +1,7 @@
-public import GRDB
 
 /// What the catalog shows as a recording's status: the verdict at import, or while a
 /// capture host streams it, whether it is still arriving.
-public enum RecordingState: String, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum RecordingState: String, Sendable, CaseIterable, SQLValueConvertible {
     /// The trailer is stored and every chunk verified.
     case complete
     /// Imported without a trailer (the writer stopped): playable up to its last chunk.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import PsrecFormat
 
 /// A recording's bytes read from the catalog's `chunks` table, so that `RecordingReader` and
@@ -13,8 +12,8 @@ public import PsrecFormat
 /// only inside the database access that made it.
 public final class StoredRecordingSource: ByteSource {
     private enum Access {
-        case reader(any DatabaseReader)
-        case connection(Database)
+        case store(any CatalogStore)
+        case connection(any SQLConnection)
     }
     private let access: Access
     private let rowID: Int64
@@ -26,19 +25,19 @@ public final class StoredRecordingSource: ByteSource {
     /// Bytes not stored (yet) that follow the stored ones: the source's last bytes.
     private let tail: [UInt8]
 
-    /// A source reading each row in a read of its own from `database`, usable at any time
+    /// A source reading each row in a read of its own from `store`, usable at any time
     /// (the stored rows of a recording are appended to, never changed).
     /// - Parameter tail: bytes that follow the stored ones, not stored yet (a trailer being
     ///   checked before it is stored); `size` counts them.
-    init(database: any DatabaseReader, rowID: Int64, recordingID: String, size: Int64, tail: [UInt8] = []) {
-        access = .reader(database)
+    init(store: any CatalogStore, rowID: Int64, recordingID: String, size: Int64, tail: [UInt8] = []) {
+        access = .store(store)
         self.rowID = rowID
         self.recordingID = recordingID
         self.size = size
         self.tail = tail
     }
 
-    init(connection: Database, rowID: Int64, recordingID: String, size: Int64) {
+    init(connection: any SQLConnection, rowID: Int64, recordingID: String, size: Int64) {
         access = .connection(connection)
         self.rowID = rowID
         self.recordingID = recordingID
@@ -73,14 +72,14 @@ public final class StoredRecordingSource: ByteSource {
         }
         let row: (Int64, Data)?
         let rowID = rowID
-        func select(_ db: Database) throws -> (Int64, Data)? {
+        func select(_ db: any SQLConnection) throws -> (Int64, Data)? {
             let statement = try db.cachedStatement(sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND file_offset <= ? ORDER BY file_offset DESC LIMIT 1")
-            guard let r = try Row.fetchOne(statement, arguments: [rowID, position]) else { return nil }
+            guard let r = try SQLRow.fetchOne(statement, arguments: [rowID, position]) else { return nil }
             return (r[0], r[1])
         }
         do {
             switch access {
-            case .reader(let database): row = try database.read(select)
+            case .store(let store): row = try store.read(select)
             case .connection(let db): row = try select(db)
             }
         } catch {

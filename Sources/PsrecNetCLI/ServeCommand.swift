@@ -41,7 +41,7 @@ struct ServeCommand: ParsableCommand {
         without TLS).
         """)
 
-    @Option(help: ArgumentHelp("The catalog (a SQLite file; created if missing).", valueName: "db"))
+    @Option(help: ArgumentHelp("The catalog: a SQLite file (created if missing), or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))
     var db: String
 
     @Option(help: ArgumentHelp("Address and port to listen on for capture hosts (port 0: any free port, printed at start).", valueName: "host:port"))

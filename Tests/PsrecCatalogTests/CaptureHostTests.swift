@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import PsrecTestSupport
 import Testing
@@ -27,7 +27,7 @@ struct CaptureHostTests {
         for data in stored {
             #expect(data.range(of: Data(token.dropFirst(6).utf8)) == nil)
         }
-        let digest = try catalog.database.read { db in try String.fetchOne(db, sql: "SELECT token_sha256 FROM capture_hosts WHERE name = 'cap-1.example'") }
+        let digest = try catalog.read { db in try String.fetchOne(db, sql: "SELECT token_sha256 FROM capture_hosts WHERE name = 'cap-1.example'") }
         let digestBytes = Data(try #require(digest).utf8)
         #expect(digestBytes.count == 64)
         #expect(stored.contains { $0.range(of: digestBytes) != nil })
@@ -43,13 +43,13 @@ struct CaptureHostTests {
         try catalog.revokeHost(named: "cap-1.example", actor: "admin:test")
         #expect(try catalog.hosts().first?.revokedMicros == revoked)
 
-        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT action || ': ' || detail FROM audit_log WHERE action LIKE 'host %' ORDER BY id") }
+        let audit = try catalog.read { db in try String.fetchAll(db, sql: "SELECT action || ': ' || detail FROM audit_log WHERE action LIKE 'host %' ORDER BY id") }
         #expect(audit == ["host add: capture host cap-1.example added", "host add: capture host cap-2 added", "host revoke: capture host cap-1.example revoked"])
     }
 
-    @Test("names: taken, unknown and malformed ones are refused with their codes")
-    func names() throws {
-        let ws = try Workspace()
+    @Test("names: taken, unknown and malformed ones are refused with their codes", arguments: Engine.allCases)
+    func names(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let catalog = try ws.catalog()
         _ = try catalog.addHost(named: "cap_1", actor: "admin:test")
         refusal(.hostExists) { _ = try catalog.addHost(named: "cap_1", actor: "admin:test") }
@@ -93,14 +93,14 @@ struct CaptureHostTests {
         #expect(try CLI.run(["host", "list", "--db", ws.path("missing.db")]).status == 3)
     }
 
-    @Test("a certificate host has no token; it and token hosts are found by the name a certificate gives, exactly, until revoked")
-    func certificateHosts() throws {
-        let ws = try Workspace()
+    @Test("a certificate host has no token; it and token hosts are found by the name a certificate gives, exactly, until revoked", arguments: Engine.allCases)
+    func certificateHosts(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let catalog = try ws.catalog()
         try catalog.addCertificateHost(named: "gw-cert", actor: "admin:test")
         let token = try catalog.addHost(named: "gw-tok", actor: "admin:test")
         #expect(try catalog.hosts().map(\.authentication) == [.certificate, .token])
-        #expect(try catalog.database.read { db in try Row.fetchOne(db, sql: "SELECT token_sha256 FROM capture_hosts WHERE name = 'gw-cert'")?["token_sha256"] as String? } == nil)
+        #expect(try catalog.read { db in try SQLRow.fetchOne(db, sql: "SELECT token_sha256 FROM capture_hosts WHERE name = 'gw-cert'")?["token_sha256"] as String? } == nil)
         #expect(try catalog.authenticateHost(certificateName: "gw-cert") == "gw-cert")
         #expect(try catalog.authenticateHost(certificateName: "gw-tok") == "gw-tok")
         #expect(try catalog.authenticateHost(certificateName: "GW-CERT") == nil)
@@ -114,7 +114,7 @@ struct CaptureHostTests {
         try catalog.revokeHost(named: "gw-tok", actor: "admin:test")
         #expect(try catalog.authenticateHost(certificateName: "gw-cert") == nil)
         #expect(try catalog.authenticateHost(certificateName: "gw-tok") == nil)
-        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'host add' ORDER BY id") }
+        let audit = try catalog.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'host add' ORDER BY id") }
         #expect(audit == ["capture host gw-cert added (client certificate)", "capture host gw-tok added"])
     }
 
@@ -147,12 +147,12 @@ struct CaptureHostTests {
         #expect(try catalog.authenticateHost(token: token) == nil)
         try catalog.addCertificateHost(named: "gw-new", actor: "admin:test")
         #expect(try catalog.authenticateHost(certificateName: "gw-new") == "gw-new")
-        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations WHERE identifier LIKE 'v4:%'") } == 1)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations WHERE identifier LIKE 'v4:%'") } == 1)
     }
 
-    @Test("psrec host add --certificate prints no token; host list says how each host authenticates")
-    func certificateCommand() throws {
-        let ws = try Workspace()
+    @Test("psrec host add --certificate prints no token; host list says how each host authenticates", arguments: Engine.allCases)
+    func certificateCommand(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let added = try CLI.run(["host", "add", "--db", ws.dbPath, "--certificate", "gw-cert"])
         #expect(added.status == 0 && added.text.isEmpty, "\(added.text)\(added.stderr)")
         #expect(added.stderr.contains("client certificate") && added.stderr.contains("--client-ca"), "\(added.stderr)")
@@ -164,9 +164,9 @@ struct CaptureHostTests {
         #expect(try CLI.run(["host", "add", "--db", ws.dbPath, "--certificate", "gw-tok"]).status == 64)
     }
 
-    @Test("psrec search --status live and interrupted, shown in the STATUS column")
-    func searchStatus() throws {
-        let ws = try Workspace()
+    @Test("psrec search --status live and interrupted, shown in the STATUS column", arguments: Engine.allCases)
+    func searchStatus(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try ws.catalog()
         _ = try catalog.beginIngest(host: "cap1", head: file.head, actor: "server")
@@ -183,19 +183,19 @@ struct CaptureHostTests {
 
 @Suite("applications: the ingest policy")
 struct IngestPolicyTests {
-    @Test("best-effort unless set; set to strict and back, in the audit log; an unknown application is refused")
-    func policy() throws {
-        let ws = try Workspace()
+    @Test("best-effort unless set; set to strict and back, in the audit log; an unknown application is refused", arguments: Engine.allCases)
+    func policy(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let catalog = try ws.catalog()
         try catalog.addApplication("db-prod", sessionProtocol: .ssh, recordingEnabled: true, retentionDays: nil, by: admin)
         #expect(try catalog.application("db-prod")?.ingestPolicy == .bestEffort)
         try catalog.setIngestPolicy(.strict, application: "db-prod", by: admin)
         #expect(try catalog.application("db-prod")?.ingestPolicy == .strict)
-        #expect(try catalog.database.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "strict")
+        #expect(try catalog.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "strict")
         try catalog.setIngestPolicy(.bestEffort, application: "db-prod", by: admin)
-        #expect(try catalog.database.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "best-effort")
+        #expect(try catalog.read { db in try String.fetchOne(db, sql: "SELECT ingest_policy FROM applications") } == "best-effort")
         refusal(.applicationNotFound) { try catalog.setIngestPolicy(.strict, application: "nope", by: admin) }
-        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE detail LIKE 'set-ingest-policy%' ORDER BY id") }
+        let audit = try catalog.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE detail LIKE 'set-ingest-policy%' ORDER BY id") }
         #expect(audit == ["set-ingest-policy db-prod strict", "set-ingest-policy db-prod best-effort"])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import Testing
 
@@ -20,9 +20,9 @@ struct CatalogAccessTests {
         try c.search(RecordingQuery(), as: .user(user)).compactMap(\.user).sorted()
     }
 
-    @Test("owners see their own, auditors what they are assigned, managers their applications")
-    func visibility() throws {
-        let ws = try Workspace()
+    @Test("owners see their own, auditors what they are assigned, managers their applications", arguments: Engine.allCases)
+    func visibility(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let (c, a, b) = try Self.setUp(ws)
         #expect(try visible(c, "alice") == ["alice"])
         #expect(try visible(c, "bob") == ["bob"])
@@ -40,9 +40,9 @@ struct CatalogAccessTests {
         #expect(try visible(c, "pete") == [])
     }
 
-    @Test("a user who is neither owner, auditor nor manager is refused, and the refusal is recorded")
-    func refusal() throws {
-        let ws = try Workspace()
+    @Test("a user who is neither owner, auditor nor manager is refused, and the refusal is recorded", arguments: Engine.allCases)
+    func refusal(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let (c, a, _) = try Self.setUp(ws)
         let error = #expect(throws: CatalogError.self) { try c.authorize(.view, a, as: .user("mallory")) }
         #expect(error?.code == .refused)
@@ -52,28 +52,28 @@ struct CatalogAccessTests {
         #expect(throws: CatalogError(.refused, "")) { try c.authorize(.delete, a, as: .user("alice")) }
         try c.grant(.manage, to: "mike", on: .application("db-prod"), by: admin)
         try c.authorize(.hold, a, as: .user("mike"))
-        let refusals = try c.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT actor, recording_uuid FROM audit_log WHERE action = 'refused' ORDER BY id")
+        let refusals = try c.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT actor, recording_uuid FROM audit_log WHERE action = 'refused' ORDER BY id")
         }
         #expect(refusals.map { $0["actor"] as String } == ["mallory", "bob", "alice"])
         #expect(refusals.allSatisfy { $0["recording_uuid"] == a.uuid })
     }
 
-    @Test("the audit log records views and exports and cannot be edited")
-    func auditLog() throws {
-        let ws = try Workspace()
+    @Test("the audit log records views and exports and cannot be edited", arguments: Engine.allCases)
+    func auditLog(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let (c, a, _) = try Self.setUp(ws)
         try c.authorize(.view, a, as: .user("alice"))
         try c.authorize(.export, a, as: admin)
-        let actions = try c.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM audit_log WHERE recording_uuid = ? ORDER BY id", arguments: [a.uuid]) }
+        let actions = try c.read { db in try String.fetchAll(db, sql: "SELECT action FROM audit_log WHERE recording_uuid = ? ORDER BY id", arguments: [a.uuid]) }
         #expect(actions == ["import", "view", "export"])
-        #expect(throws: (any Error).self) { try c.database.write { db in try db.execute(sql: "DELETE FROM audit_log") } }
-        #expect(throws: (any Error).self) { try c.database.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'x'") } }
+        #expect(throws: (any Error).self) { try c.write { db in try db.execute(sql: "DELETE FROM audit_log") } }
+        #expect(throws: (any Error).self) { try c.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'x'") } }
     }
 
-    @Test("applications: enable, disable, retention")
-    func applications() throws {
-        let ws = try Workspace()
+    @Test("applications: enable, disable, retention", arguments: Engine.allCases)
+    func applications(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let c = try ws.catalog()
         try c.addApplication("vault", sessionProtocol: "rdp", recordingEnabled: false, retentionDays: 30, by: admin)
         #expect(try c.application("vault")?.recordingEnabled == false)

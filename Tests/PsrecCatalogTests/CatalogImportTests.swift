@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import PsrecInterop
 import Testing
@@ -39,14 +39,14 @@ struct CatalogImportTests {
         #expect(try catalog.search(query, as: admin).isEmpty)
     }
 
-    @Test("importing the same file twice adds nothing")
-    func idempotent() throws {
-        let ws = try Workspace()
+    @Test("importing the same file twice adds nothing", arguments: Engine.allCases)
+    func idempotent(engine: Engine) throws {
+        let ws = try Workspace(engine)
         try write(try recordingBytes(indicators: [.marker("m1"), .command("ls")]), to: ws.path("r.psrec"))
         let catalog = try ws.catalog()
         #expect(try catalog.importRecording(path: ws.path("r.psrec"), actor: "t").kind == .added)
         #expect(try catalog.importRecording(path: ws.path("r.psrec"), actor: "t").kind == .unchanged)
-        let counts = try catalog.database.read { db in
+        let counts = try catalog.read { db in
             try [Int.fetchOne(db, sql: "SELECT count(*) FROM recordings")!, Int.fetchOne(db, sql: "SELECT count(*) FROM indicators")!,
                  Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text")!]
         }
@@ -77,7 +77,7 @@ struct CatalogImportTests {
         #expect(recording.status == .complete)
         #expect(try exported(catalog, recording) == full)
         #expect(recording.durationMicros == reader.durationMicros)
-        let (matches, rows) = try catalog.database.read { db in
+        let (matches, rows) = try catalog.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text_fts WHERE terminal_text_fts MATCH 'session'"),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text"))
         }
@@ -89,9 +89,9 @@ struct CatalogImportTests {
         #expect(try exported(catalog, try catalog.recording(id)) == full)
     }
 
-    @Test("the same ID with other content is refused and reported")
-    func conflict() throws {
-        let ws = try Workspace()
+    @Test("the same ID with other content is refused and reported", arguments: Engine.allCases)
+    func conflict(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let id = UUID()
         try write(try recordingBytes(id: id, outputs: ["one"]), to: ws.path("a.psrec"))
         try write(try recordingBytes(id: id, outputs: ["two"]), to: ws.path("b.psrec"))
@@ -103,9 +103,9 @@ struct CatalogImportTests {
         #expect(try exported(catalog, try catalog.recording(id.uuidString)) == readFile(ws.path("a.psrec")))
     }
 
-    @Test("corrupt and invalid files are skipped with a reason, and leave nothing behind")
-    func skipped() throws {
-        let ws = try Workspace()
+    @Test("corrupt and invalid files are skipped with a reason, and leave nothing behind", arguments: Engine.allCases)
+    func skipped(engine: Engine) throws {
+        let ws = try Workspace(engine)
         var bytes = try recordingBytes(seconds: 10, codec: .none)
         let reader = try RecordingReader(source: MemorySource(bytes))
         bytes[Int(reader.entries[3].offset) + 60] ^= 0xFF   // a payload byte: its CRC fails
@@ -121,12 +121,12 @@ struct CatalogImportTests {
         #expect(invalid.verdict == .invalid)
         let missing = try catalog.importRecording(path: ws.path("missing.psrec"), actor: "t")
         #expect(missing.kind == .skipped)
-        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks") } == 0)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks") } == 0)
     }
 
-    @Test("metadata columns, indicators and auditors are stored")
-    func columns() throws {
-        let ws = try Workspace()
+    @Test("metadata columns, indicators and auditors are stored", arguments: Engine.allCases)
+    func columns(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let id = UUID()
         try write(try recordingBytes(user: "carol", application: "crm", host: "h9", sessionProtocol: .rdp, id: id, owner: "dave", auditors: ["erin"],
                                      indicators: [.click(x: 10, y: 20, button: 1), .marker("start")]), to: ws.path("r.psrec"))
@@ -137,9 +137,9 @@ struct CatalogImportTests {
         #expect(r.sessionProtocol == "rdp")
         #expect(r.owner == "dave")
         #expect(r.indicatorCount == 2)
-        let kinds = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT kind FROM indicators ORDER BY time_us") }
+        let kinds = try catalog.read { db in try String.fetchAll(db, sql: "SELECT kind FROM indicators ORDER BY time_us") }
         #expect(kinds == ["click", "marker"])
-        let auditors = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT user FROM recording_auditors") }
+        let auditors = try catalog.read { db in try String.fetchAll(db, sql: "SELECT user FROM recording_auditors") }
         #expect(auditors == ["erin"])
         #expect(try catalog.application("crm")?.sessionProtocol == "rdp")
     }

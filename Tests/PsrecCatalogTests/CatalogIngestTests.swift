@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import PsrecTestSupport
 import Testing
@@ -71,12 +71,12 @@ func encodedChunk(type: ChunkType, sequence: UInt32, payload: [UInt8], itemCount
 }
 
 /// The catalog's row of a recording, by column.
-func recordingRow(_ catalog: Catalog, _ id: UUID) throws -> Row {
-    try #require(try catalog.database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM recordings WHERE uuid = ?", arguments: [id.uuidString.lowercased()]) })
+func recordingRow(_ catalog: Catalog, _ id: UUID) throws -> SQLRow {
+    try #require(try catalog.read { db in try SQLRow.fetchOne(db, sql: "SELECT * FROM recordings WHERE uuid = ?", arguments: [id.uuidString.lowercased()]) })
 }
 
 func storedSize(_ catalog: Catalog, _ id: UUID) throws -> Int64 {
-    try catalog.database.read { db in
+    try catalog.read { db in
         try Int64.fetchOne(db, sql: "SELECT coalesce(sum(length(c.bytes)), 0) FROM chunks c JOIN recordings r ON r.id = c.recording_id WHERE r.uuid = ?",
                            arguments: [id.uuidString.lowercased()]) ?? 0
     }
@@ -99,9 +99,9 @@ func refusal(_ code: CatalogError.Code, _ body: () throws -> Void, sourceLocatio
 
 @Suite("live ingest: a recording stored chunk by chunk")
 struct CatalogIngestTests {
-    @Test("begin, every chunk, finish: the catalog holds the file byte for byte, with what an import of it gives")
-    func roundTrip() throws {
-        let ws = try Workspace()
+    @Test("begin, every chunk, finish: the catalog holds the file byte for byte, with what an import of it gives", arguments: Engine.allCases)
+    func roundTrip(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         #expect(file.chunks(of: .index).count >= 3, "the file should hold partial indexes and a final one")
         let catalog = try ws.catalog()
@@ -126,7 +126,7 @@ struct CatalogIngestTests {
         let streamed = try catalog.recording(file.id.uuidString)
         #expect(try exported(catalog, streamed) == file.bytes)
 
-        let other = try Workspace()
+        let other = try Workspace(engine)
         try write(file.bytes, to: other.path("r.psrec"))
         let importing = try other.catalog()
         #expect(try importing.importRecording(path: other.path("r.psrec"), actor: "test").kind == .added)
@@ -138,19 +138,19 @@ struct CatalogIngestTests {
         #expect(streamed.textPending == false)
         let a = try recordingRow(catalog, file.id), b = try recordingRow(importing, file.id)
         for column in ["chunk_count", "event_count", "text_bytes", "end_us", "start_us", "metadata_json", "owner", "user", "application"] {
-            #expect(a[column] as DatabaseValue == b[column] as DatabaseValue, "\(column)")
+            #expect(a.value(column) == b.value(column), "\(column)")
         }
         #expect(a["ingest_state"] as String? == nil && a["ingest_host"] as String? == "cap1")
         func derived(_ c: Catalog) throws -> [String] {
-            try c.database.read { db in
+            try c.read { db in
                 try String.fetchAll(db, sql: "SELECT i.time_us || ' ' || i.kind || ' ' || i.detail FROM indicators i ORDER BY i.time_us, i.kind")
                     + String.fetchAll(db, sql: "SELECT time_us || ' ' || text_length FROM terminal_text ORDER BY time_us")
-                    + String.fetchAll(db, sql: "SELECT file_offset || ' ' || kind || ' ' || coalesce(sequence, '-') FROM chunks ORDER BY file_offset")
+                    + String.fetchAll(db, sql: "SELECT file_offset || ' ' || kind || ' ' || coalesce(CAST(sequence AS TEXT), '-') FROM chunks ORDER BY file_offset")
             }
         }
         #expect(try derived(catalog) == derived(importing))
         #expect(try catalog.search({ var q = RecordingQuery(); q.text = "streamed line 7"; return q }(), as: admin).map(\.uuid) == [streamed.uuid])
-        let audit = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'ingest' ORDER BY id") }
+        let audit = try catalog.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'ingest' ORDER BY id") }
         #expect(audit.first == "started by capture host cap1" && audit.last?.hasPrefix("completed by capture host cap1") == true, "\(audit)")
 
         // Finishing again with the same trailer is an answer, not a change.
@@ -162,9 +162,9 @@ struct CatalogIngestTests {
         #expect(try storedSize(catalog, file.id) == Int64(file.bytes.count))
     }
 
-    @Test("begin again midway: the position where the catalog stopped, and the stream goes on from there")
-    func resume() throws {
-        let ws = try Workspace()
+    @Test("begin again midway: the position where the catalog stopped, and the stream goes on from there", arguments: Engine.allCases)
+    func resume(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try ws.catalog()
         _ = try catalog.beginIngest(host: "cap1", head: file.head, actor: "server")
@@ -189,9 +189,9 @@ struct CatalogIngestTests {
         #expect(try reopened.recording(file.id.uuidString).state == .complete)
     }
 
-    @Test("Chunks stored together (group commit): one transaction; a bad chunk among them keeps those before it and nothing after")
-    func groupCommit() throws {
-        let ws = try Workspace()
+    @Test("Chunks stored together (group commit): one transaction; a bad chunk among them keeps those before it and nothing after", arguments: Engine.allCases)
+    func groupCommit(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try ws.catalog()
         _ = try catalog.beginIngest(host: "cap1", head: file.head, actor: "server")
@@ -216,9 +216,9 @@ struct CatalogIngestTests {
         #expect(try exported(catalog, catalog.recording(file.id.uuidString)) == file.bytes)
     }
 
-    @Test("batches of several recordings and hosts in one transaction: each stored or refused on its own, a refusal audited")
-    func batchesOfManyRecordings() throws {
-        let ws = try Workspace()
+    @Test("batches of several recordings and hosts in one transaction: each stored or refused on its own, a refusal audited", arguments: Engine.allCases)
+    func batchesOfManyRecordings(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let a = try StreamedFile.make(user: "a"), b = try StreamedFile.make(user: "b"), c = try StreamedFile.make(user: "c")
         let catalog = try ws.catalog()
         _ = try catalog.beginIngest(host: "cap1", head: a.head, actor: "server")
@@ -248,7 +248,7 @@ struct CatalogIngestTests {
         #expect(try storedSize(catalog, a.id) == a.chunks[5].offset)
         #expect(try storedSize(catalog, b.id) == b.chunks[2].offset)
         #expect(try storedSize(catalog, c.id) == c.chunks[2].offset)
-        let refused = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'ingest refused'") }
+        let refused = try catalog.read { db in try String.fetchAll(db, sql: "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'ingest refused'") }
         #expect(refused.count == 1 && refused[0].hasPrefix("host:cap1: capture host cap1 refused"))
         // The rest of each, then their trailers: each file byte for byte.
         for (file, host, from) in [(a, "cap1", 5), (b, "cap2", 2), (c, "cap1", 2)] {
@@ -268,9 +268,9 @@ struct CatalogIngestTests {
         return catalog
     }
 
-    @Test("refused chunks store nothing: wrong host, wrong offset, duplicate, flipped byte, another file's chunk, a second META")
-    func refusedChunks() throws {
-        let ws = try Workspace()
+    @Test("refused chunks store nothing: wrong host, wrong offset, duplicate, flipped byte, another file's chunk, a second META", arguments: Engine.allCases)
+    func refusedChunks(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try partly(file, 4, in: ws)
         let next = file.chunks[4]
@@ -280,7 +280,7 @@ struct CatalogIngestTests {
 
         let notYours = refusal(.ingestNotYours) { _ = try catalog.appendIngest(host: "cap2", recordingID: file.id, offset: next.offset, chunk: next.bytes) }
         #expect(notYours.contains("cap2") && notYours.contains("another capture host"))
-        let logged = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'ingest refused'") }
+        let logged = try catalog.read { db in try String.fetchAll(db, sql: "SELECT actor || ': ' || detail FROM audit_log WHERE action = 'ingest refused'") }
         #expect(logged == ["host:cap2: capture host cap2 refused: another capture host streams it"])
         refusal(.ingestNotYours) { _ = try catalog.beginIngest(host: "cap2", head: file.head, actor: "server") }
 
@@ -306,15 +306,15 @@ struct CatalogIngestTests {
         #expect(try storedSize(catalog, file.id) == before)
         let rowAfter = try recordingRow(catalog, file.id)
         for column in ["file_size", "chunk_count", "event_count", "indicator_count", "ingest_next_sequence", "ingest_end_us", "duration_us"] {
-            #expect(rowAfter[column] as DatabaseValue == rowBefore[column] as DatabaseValue, "\(column)")
+            #expect(rowAfter.value(column) == rowBefore.value(column), "\(column)")
         }
         // And the right chunk still goes in.
         _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: next.offset, chunk: next.bytes)
     }
 
-    @Test("a second META chunk is refused even where its sequence and time fit")
-    func secondMetadata() throws {
-        let ws = try Workspace()
+    @Test("a second META chunk is refused even where its sequence and time fit", arguments: Engine.allCases)
+    func secondMetadata(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try partly(file, 0, in: ws)
         let meta = Array(file.head[FileHeader.size...])
@@ -368,9 +368,9 @@ struct CatalogIngestTests {
         #expect(position.committedBytes == truth.offset + Int64(honest.count))
     }
 
-    @Test("a head that differs from the stored one is a conflict; an imported recording is not a host's")
-    func heads() throws {
-        let ws = try Workspace()
+    @Test("a head that differs from the stored one is a conflict; an imported recording is not a host's", arguments: Engine.allCases)
+    func heads(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try partly(file, 2, in: ws)
         let twin = try StreamedFile.make(id: file.id, user: "bob")
@@ -388,7 +388,7 @@ struct CatalogIngestTests {
         let vnc = StreamedFile(try recordingBytes(sessionProtocol: "vnc"), id: UUID())
         let protocolMessage = refusal(.unknownProtocol) { _ = try catalog.beginIngest(host: "cap1", head: vnc.head, actor: "server") }
         #expect(protocolMessage.contains("'vnc'"), "\(protocolMessage)")
-        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings") } == 1)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM recordings") } == 1)
 
         let imported = try StreamedFile.make()
         try write(imported.bytes, to: ws.path("i.psrec"))
@@ -399,9 +399,9 @@ struct CatalogIngestTests {
         #expect(try storedSize(catalog, imported.id) == Int64(imported.bytes.count))
     }
 
-    @Test("a trailer that does not make the file complete is refused and nothing is stored")
-    func badTrailers() throws {
-        let ws = try Workspace()
+    @Test("a trailer that does not make the file complete is refused and nothing is stored", arguments: Engine.allCases)
+    func badTrailers(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         // All but the final index: the trailer names a chunk that is not there.
         let catalog = try partly(file, file.chunks.count - 1, in: ws)
@@ -421,9 +421,9 @@ struct CatalogIngestTests {
         #expect(try catalog.recording(file.id.uuidString).status == .complete)
     }
 
-    @Test("markInterrupted marks the live recordings nothing reached lately; search --status tells live, interrupted and complete apart")
-    func interrupted() throws {
-        let ws = try Workspace()
+    @Test("markInterrupted marks the live recordings nothing reached lately; search --status tells live, interrupted and complete apart", arguments: Engine.allCases)
+    func interrupted(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let streaming = try StreamedFile.make()
         let catalog = try partly(streaming, 2, in: ws)
         let done = try StreamedFile.make()
@@ -446,15 +446,15 @@ struct CatalogIngestTests {
         #expect(try found(.live) == [id] && found(.interrupted).isEmpty)
     }
 
-    @Test("text indexed while the recording streams is dropped at the next chunk, and the finished text is an import's")
-    func textIndexedMidway() throws {
-        let ws = try Workspace()
+    @Test("text indexed while the recording streams is dropped at the next chunk, and the finished text is an import's", arguments: Engine.allCases)
+    func textIndexedMidway(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let catalog = try partly(file, 6, in: ws)
         let pending = try catalog.textPendingRecordings()
         #expect(pending.map(\.uuid) == [file.id.uuidString.lowercased()])
         #expect(try catalog.indexText(of: pending[0], actor: "test").indexed)
-        func textRows() throws -> Int { try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text") ?? -1 } }
+        func textRows() throws -> Int { try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM terminal_text") ?? -1 } }
         #expect(try textRows() > 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == false)
         _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: file.chunks[6].offset, chunk: file.chunks[6].bytes)
         #expect(try textRows() == 0 && recordingRow(catalog, file.id)["text_pending"] as Bool == true)
@@ -462,12 +462,12 @@ struct CatalogIngestTests {
             _ = try catalog.appendIngest(host: "cap1", recordingID: file.id, offset: chunk.offset, chunk: chunk.bytes)
         }
         _ = try catalog.finishIngest(host: "cap1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer)
-        let other = try Workspace()
+        let other = try Workspace(engine)
         try write(file.bytes, to: other.path("r.psrec"))
         let importing = try other.catalog()
         _ = try importing.importRecording(path: other.path("r.psrec"), actor: "test")
         func text(_ c: Catalog) throws -> [String] {
-            try c.database.read { db in try String.fetchAll(db, sql: "SELECT time_us || ' ' || text_length FROM terminal_text ORDER BY id") }
+            try c.read { db in try String.fetchAll(db, sql: "SELECT time_us || ' ' || text_length FROM terminal_text ORDER BY id") }
         }
         #expect(try text(catalog) == text(importing) && !text(importing).isEmpty)
         #expect(try catalog.search({ var q = RecordingQuery(); q.text = "streamed line 3"; return q }(), as: admin).count == 1)
@@ -494,9 +494,9 @@ struct CatalogIngestTests {
 
 @Suite("live ingest from two connections at once")
 struct CatalogIngestRaceTests {
-    @Test("two connections sending the same chunks: each chunk is stored once, the other is told where the recording ends")
-    func sameChunksTwice() throws {
-        let ws = try Workspace()
+    @Test("two connections sending the same chunks: each chunk is stored once, the other is told where the recording ends", arguments: Engine.allCases)
+    func sameChunksTwice(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let file = try StreamedFile.make()
         let first = try ws.catalog()
         let second = try Catalog(path: ws.dbPath)

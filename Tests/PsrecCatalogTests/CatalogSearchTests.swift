@@ -1,5 +1,5 @@
 import Foundation
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import Testing
 
@@ -36,9 +36,9 @@ struct CatalogSearchTests {
         return try catalog.search(q, as: admin).map { $0.user ?? "-" }
     }
 
-    @Test("every filter, newest first")
-    func filters() throws {
-        let ws = try Workspace()
+    @Test("every filter, newest first", arguments: Engine.allCases)
+    func filters(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let c = try Self.catalog(ws)
         #expect(try users(c) { _ in } == ["alice", "dave", "bob", "alice", "carol"])
         #expect(try users(c) { $0.user = "alice" } == ["alice", "alice"])
@@ -62,9 +62,9 @@ struct CatalogSearchTests {
         #expect(try users(c) { $0.limit = 2 } == ["alice", "dave"])
     }
 
-    @Test("an unknown column and a text without words are clear errors with their own codes, naming no flag")
-    func errors() throws {
-        let ws = try Workspace()
+    @Test("an unknown column and a text without words are clear errors with their own codes, naming no flag", arguments: Engine.allCases)
+    func errors(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let c = try Self.catalog(ws)
         var q = RecordingQuery()
         q.columnEquals = [("password", "x")]
@@ -81,9 +81,9 @@ struct CatalogSearchTests {
         #expect(try c.search(q, as: admin).isEmpty)
     }
 
-    @Test("a text search says where in the session the words appeared")
-    func matchTime() throws {
-        let ws = try Workspace()
+    @Test("a text search says where in the session the words appeared", arguments: Engine.allCases)
+    func matchTime(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let c = try Self.catalog(ws)
         var q = RecordingQuery()
         q.text = "payroll"

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import Testing
 
@@ -13,7 +13,7 @@ struct DeferredTextTests {
 
     /// Per recording (by UUID): its text columns and every terminal_text row, in order.
     static func textRows(_ c: Catalog) throws -> [String] {
-        try c.database.read { db in
+        try c.read { db in
             try String.fetchAll(db, sql: """
                 SELECT r.uuid || ' bytes=' || r.text_bytes || ' pending=' || r.text_pending || ' ' ||
                        coalesce((SELECT group_concat(t.time_us || ':' || t.text_length || ':' || hex(t.text_zstd), ',')
@@ -25,7 +25,7 @@ struct DeferredTextTests {
 
     /// The columns that do not depend on the text or the time of import.
     static func contentColumns(_ c: Catalog) throws -> [String] {
-        try c.database.read { db in
+        try c.read { db in
             try String.fetchAll(db, sql: """
                 SELECT r.uuid || ' ' || r.sha256 || ' ' || r.file_size || ' ' || r.chunk_count || ' ' || r.event_count || ' ' ||
                        r.indicator_count || ' ' || r.status || ' ' || r.duration_us || ' ' ||
@@ -49,7 +49,7 @@ struct DeferredTextTests {
     }
 
     static func count(_ c: Catalog, _ sql: String) throws -> Int {
-        try c.database.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+        try c.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 
     static func textQuery(_ text: String, user: String? = nil) -> RecordingQuery {
@@ -159,8 +159,8 @@ struct DeferredTextTests {
         let pending = try c.textPendingRecordings()
         #expect(pending.map(\.user) == ["gone", "damaged", "fine"])
         try c.delete(pending[0], reason: "test", by: admin)
-        try c.database.write { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT rowid, bytes FROM chunks WHERE recording_id = ? AND file_offset = ?",
+        try c.write { db in
+            let row = try #require(try SQLRow.fetchOne(db, sql: "SELECT rowid, bytes FROM chunks WHERE recording_id = ? AND file_offset = ?",
                                                    arguments: [pending[1].rowID, chunkOffset]))
             var bytes = [UInt8](row["bytes"] as Data)
             bytes[60] ^= 0xFF   // a payload byte: its checksum fails
@@ -202,8 +202,8 @@ struct DeferredTextTests {
         #expect(try Self.count(c, "SELECT count(*) FROM recordings") == 0)
         #expect(try Self.count(c, "SELECT count(*) FROM chunks") == 0)
         #expect(try Self.count(c, "SELECT count(*) FROM terminal_text") == 0)
-        #expect(try c.database.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
-        try c.database.write { db in try db.execute(sql: "INSERT INTO terminal_text_fts (terminal_text_fts, rank) VALUES ('integrity-check', 0)") }
+        #expect(try c.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
+        try c.write { db in try db.execute(sql: "INSERT INTO terminal_text_fts (terminal_text_fts, rank) VALUES ('integrity-check', 0)") }
     }
 
     @Test("a catalog made before deferred indexing upgrades: its recordings are not pending")
@@ -236,7 +236,7 @@ struct DeferredTextTests {
     @Test("a new catalog has 16 KiB pages and incremental auto-vacuum; an existing one keeps its page size")
     func pageSize() throws {
         let ws = try Workspace()
-        let pragmas = { (c: Catalog) in try c.database.read { db in [try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "PRAGMA auto_vacuum")] } }
+        let pragmas = { (c: Catalog) in try c.read { db in [try Int.fetchOne(db, sql: "PRAGMA page_size"), try Int.fetchOne(db, sql: "PRAGMA auto_vacuum")] } }
         #expect(try pragmas(try ws.catalog()) == [16384, 2])
         let old = try DatabaseQueue(path: ws.path("old.db"))
         // A catalog begun by a psrec that used SQLite's default page size.

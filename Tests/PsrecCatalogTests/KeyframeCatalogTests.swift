@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import Testing
 
@@ -11,9 +11,9 @@ struct KeyframeCatalogTests {
                          snapshot: Array("\u{1B}[H\u{1B}[2Jkeyframe \(n) ".utf8) + Array(repeating: UInt8(ascii: "x"), count: n * 100))
     }
 
-    @Test("stored compressed and read back as they were; a resumed build keeps the ones before; the build's size is kept")
-    func storeAndRead() throws {
-        let ws = try Workspace()
+    @Test("stored compressed and read back as they were; a resumed build keeps the ones before; the build's size is kept", arguments: Engine.allCases)
+    func storeAndRead(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let catalog = try ws.catalog()
         try write(try recordingBytes(), to: ws.path("a.psrec"))
         _ = try catalog.importRecording(path: ws.path("a.psrec"), actor: "test")
@@ -36,10 +36,10 @@ struct KeyframeCatalogTests {
         try catalog.storeKeyframes([Self.keyframe(9)], of: recording, keptCount: 0, contentBytes: 6000)
         #expect(try catalog.keyframeCount(of: recording) == 1)
         #expect(try catalog.lastKeyframe(of: recording) == Self.keyframe(9))
-        let stored = try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT length(snapshot_zstd) FROM terminal_keyframes") ?? 0 }
+        let stored = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT length(snapshot_zstd) FROM terminal_keyframes") ?? 0 }
         #expect(stored < Self.keyframe(9).snapshot.count / 4, "compressed")
         try catalog.delete(recording, reason: "test", by: admin)
-        let left = try catalog.database.read { db in
+        let left = try catalog.read { db in
             try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM terminal_keyframes) + (SELECT count(*) FROM terminal_keyframe_builds)") ?? -1
         }
         #expect(left == 0, "deleted with the recording")

@@ -15,12 +15,34 @@ func temporaryDirectory() throws -> URL {
     return url
 }
 
-/// A workspace with a catalog path and a place for files.
+/// The catalog's engines, for suites that run against both (`@Test(arguments: Engine.allCases)`).
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgresql
+
+    var testDescription: String { rawValue }
+}
+
+/// A workspace with a catalog path and a place for files. On PostgreSQL the catalog is a
+/// new database of the test run's server (`PostgresServer`), and `dbPath` its URL.
 final class Workspace {
     let directory: URL
-    var dbPath: String { directory.appendingPathComponent("catalog.db").path }
+    let engine: Engine
+    let dbPath: String
 
-    init() throws { directory = try temporaryDirectory() }
+    init(_ engine: Engine = .sqlite) throws {
+        directory = try temporaryDirectory()
+        self.engine = engine
+        switch engine {
+        case .sqlite:
+            dbPath = directory.appendingPathComponent("catalog.db").path
+        case .postgresql:
+            guard let server = PostgresServer.shared else {
+                throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "No PostgreSQL server for the tests: \(PostgresServer.failure ?? "?") (.ci/setup installs Debian's postgresql)"])
+            }
+            dbPath = try server.makeDatabase()
+        }
+    }
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PsrecCatalog
+@testable import PsrecCatalog
 import PsrecFormat
 import Testing
 
@@ -30,13 +30,13 @@ struct WebUsersCatalogTests {
         try catalog.addWebUser("alice", bcryptHash: "$2b$12$abcdefghijklmnopqrstuv", actor: "admin:test")
         #expect(try catalog.webUsers().map(\.name) == ["alice"])
         #expect(try catalog.webPasswordHash(of: "alice") == "$2b$12$abcdefghijklmnopqrstuv")
-        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM app_rights WHERE user = 'alice'") } == 1)
-        #expect(try catalog.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") } == 7)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM app_rights WHERE user = 'alice'") } == 1)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") } == 7)
     }
 
-    @Test("a session is known by the SHA-256 of its token; closing it, a new password or disabling the user ends it")
-    func sessions() throws {
-        let catalog = try Workspace().catalog()
+    @Test("a session is known by the SHA-256 of its token; closing it, a new password or disabling the user ends it", arguments: Engine.allCases)
+    func sessions(engine: Engine) throws {
+        let catalog = try Workspace(engine).catalog()
         try catalog.addWebUser("bob", bcryptHash: "$2b$12$x", actor: "t")
         #expect(throws: CatalogError(.userExists, "")) { try catalog.addWebUser("bob", bcryptHash: "$2b$12$y", actor: "t") }
         #expect(throws: CatalogError(.userNotFound, "")) { try catalog.setWebPassword("nobody", bcryptHash: "$2b$12$y", actor: "t") }
@@ -52,13 +52,13 @@ struct WebUsersCatalogTests {
         let (third, _) = try catalog.openWebSession(for: "bob", address: nil)
         try catalog.setWebUserDisabled("bob", true, actor: "t")
         #expect(try !open(third) && catalog.webPasswordHash(of: "bob") == nil && catalog.isWebUserDisabled("bob"))
-        let stored = try catalog.database.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log") }.joined()
+        let stored = try catalog.read { db in try String.fetchAll(db, sql: "SELECT detail FROM audit_log") }.joined()
         #expect(!stored.contains("$2b$") && !stored.contains(first))
     }
 
-    @Test("search sorts on any listed column in either direction and pages with an offset, without overlap")
-    func sortAndOffset() throws {
-        let ws = try Workspace()
+    @Test("search sorts on any listed column in either direction and pages with an offset, without overlap", arguments: Engine.allCases)
+    func sortAndOffset(engine: Engine) throws {
+        let ws = try Workspace(engine)
         let catalog = try ws.catalog()
         for (n, user) in ["carol", "alice", "bob", "alice"].enumerated() {
             let path = ws.path("\(n).psrec")

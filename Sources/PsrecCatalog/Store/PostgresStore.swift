@@ -1,0 +1,445 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+/// A catalog in a PostgreSQL database, through PostgresNIO's connections used from the
+/// catalog's own (blocking) threads: every call waits on an `EventLoopFuture`, never on a
+/// Swift concurrency task, so a caller on a dedicated thread cannot starve the cooperative
+/// pool and a caller anywhere cannot deadlock it.
+///
+/// Write transactions take one transaction-scoped advisory lock (`pg_advisory_xact_lock`) before
+/// anything else: writes to one catalog never interleave, as in SQLite, whichever server
+/// makes them, so the catalog's code reads what it is about to change without races. Reads
+/// run in `REPEATABLE READ READ ONLY` transactions: one snapshot each, as SQLite gives.
+final class PostgresStore: CatalogStore, @unchecked Sendable {
+    var dialect: SQLDialect { .postgresql }
+    let location: PostgresLocation
+    let lockTimeoutMilliseconds: Int
+    let synchronousCommits: Bool
+    private let pool: PostgresConnectionPool
+
+    /// The advisory lock key every write transaction takes ("psrec" in ASCII).
+    static let writeLockKey: Int64 = 0x7073_7265_63
+
+    init(location: PostgresLocation, lockTimeoutSeconds: Double, synchronousCommits: Bool, maxConnections: Int = 8) {
+        self.location = location
+        self.lockTimeoutMilliseconds = max(1, Int(lockTimeoutSeconds * 1000))
+        self.synchronousCommits = synchronousCommits
+        self.pool = PostgresConnectionPool(location: location, maxConnections: maxConnections)
+    }
+
+    func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try pool.with { connection in
+            try connection.execute(sql: "BEGIN ISOLATION LEVEL READ COMMITTED")
+            do {
+                try connection.execute(sql: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)")
+                if synchronousCommits { try connection.execute(sql: "SET LOCAL synchronous_commit = on") }
+                _ = try connection.rows(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", arguments: SQLArguments())
+                let result = try body(connection)
+                try connection.execute(sql: "COMMIT")
+                return result
+            } catch {
+                try? connection.execute(sql: "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try pool.with { connection in
+            try connection.execute(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let result = try body(connection)
+                try connection.execute(sql: "COMMIT")
+                return result
+            } catch {
+                try? connection.execute(sql: "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` on a connection outside any transaction (for `VACUUM`, which cannot run
+    /// inside one).
+    func outsideTransaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try pool.with { connection in try body(connection) }
+    }
+
+    func close() { pool.close() }
+
+    /// PostgresNIO requires every connection closed before it is released.
+    deinit { pool.close() }
+}
+
+/// A PostgreSQL catalog's address, as libpq users write it: `postgres://user:password@host:port/db?sslmode=…`
+/// (or `postgresql://`), with `host=/socket/folder` for a Unix socket; the password, when the
+/// URL has none, from `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`).
+/// https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING
+public struct PostgresLocation: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// The folder of the server's Unix socket, instead of a TCP host.
+    public var socketFolder: String?
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslMode: String
+    public var sslRootCertificate: String?
+
+    /// Whether `text` names a PostgreSQL catalog rather than a file.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// Parses `url`. - Throws: `.cannotOpen` with a sentence saying what is wrong.
+    public init(url: String, environment: [String: String]? = nil) throws(CatalogError) {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        guard Self.isURL(url), let components = URLComponents(string: url) else {
+            throw CatalogError(.cannotOpen, "\(Self.redacted(url)) is not a PostgreSQL URL; write postgres://USER@HOST:PORT/DATABASE.")
+        }
+        var query: [String: String] = [:]
+        for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let known: Set<String> = ["sslmode", "sslrootcert", "host", "port", "user", "password", "dbname", "connect_timeout", "application_name"]
+        if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CatalogError(.cannotOpen, "The PostgreSQL URL has a parameter psrec does not know: \(unknown); known are \(known.sorted().joined(separator: ", ")).")
+        }
+        let hostParameter = query["host"] ?? (components.host.flatMap { $0.isEmpty ? nil : $0 }) ?? environment["PGHOST"] ?? "localhost"
+        if hostParameter.hasPrefix("/") {
+            socketFolder = hostParameter
+            host = "localhost"
+        } else {
+            socketFolder = nil
+            host = hostParameter
+        }
+        let portText = query["port"] ?? components.port.map(String.init) ?? environment["PGPORT"] ?? "5432"
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw CatalogError(.cannotOpen, "The PostgreSQL port \(portText) is not a number from 1 to 65535.")
+        }
+        self.port = port
+        user = query["user"] ?? (components.user.flatMap { $0.isEmpty ? nil : $0 }) ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+        var path = components.path
+        if path.hasPrefix("/") { path.removeFirst() }
+        database = query["dbname"] ?? (path.isEmpty ? nil : path) ?? environment["PGDATABASE"] ?? user
+        sslMode = query["sslmode"] ?? environment["PGSSLMODE"] ?? "prefer"
+        guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
+            throw CatalogError(.cannotOpen, "sslmode=\(sslMode) is not one of disable, allow, prefer, require, verify-ca, verify-full.")
+        }
+        sslRootCertificate = query["sslrootcert"] ?? environment["PGSSLROOTCERT"]
+        password = query["password"] ?? components.password ?? environment["PGPASSWORD"]
+            ?? Self.passwordFile(environment).flatMap { Self.lookUp($0, host: socketFolder ?? host, port: port, database: database, user: user) }
+    }
+
+    /// The URL with its password hidden, for messages and the audit log.
+    public var description: String {
+        "postgres://\(user)@\(socketFolder.map { "[\($0)]" } ?? host):\(port)/\(database)"
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "The PostgreSQL URL" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "The PostgreSQL URL"
+    }
+
+    private static func passwordFile(_ environment: [String: String]) -> String? {
+        let path = environment["PGPASSFILE"] ?? environment["HOME"].map { $0 + "/.pgpass" }
+        guard let path else { return nil }
+        // libpq ignores a password file others can read; so does psrec.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & 0o077 == 0 else { return nil }
+        return try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// The password of the first line of a `.pgpass` file matching the connection
+    /// (`host:port:database:user:password`, `*` matching anything, `\` escaping `:` and `\`).
+    static func lookUp(_ file: String, host: String, port: Int, database: String, user: String) -> String? {
+        for line in file.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
+            var fields: [String] = [""]
+            var escaped = false
+            for c in line {
+                if escaped { fields[fields.count - 1].append(c); escaped = false }
+                else if c == "\\" { escaped = true }
+                else if c == ":" && fields.count < 5 { fields.append("") }
+                else { fields[fields.count - 1].append(c) }
+            }
+            guard fields.count == 5 else { continue }
+            let wanted = [host, String(port), database, user]
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return fields[4] }
+        }
+        return nil
+    }
+
+    func configuration() throws(CatalogError) -> PostgresConnection.Configuration {
+        if let socketFolder {
+            return PostgresConnection.Configuration(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        let tls: PostgresConnection.Configuration.TLS
+        if sslMode == "disable" {
+            tls = .disable
+        } else {
+            var settings = TLSConfiguration.makeClientConfiguration()
+            switch sslMode {
+            case "verify-full": settings.certificateVerification = .fullVerification
+            case "verify-ca": settings.certificateVerification = .noHostnameVerification
+            default: settings.certificateVerification = .none
+            }
+            if let sslRootCertificate { settings.trustRoots = .file(sslRootCertificate) }
+            let context: NIOSSLContext
+            do {
+                context = try NIOSSLContext(configuration: settings)
+            } catch {
+                throw CatalogError(.cannotOpen, "The TLS settings for \(description) cannot be used: \(CatalogError.clause(String(describing: error))).")
+            }
+            tls = ["allow", "prefer"].contains(sslMode) ? .prefer(context) : .require(context)
+        }
+        return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    }
+}
+
+/// A few connections shared by the threads of one process, each used by one thread at a
+/// time; a connection that failed is closed rather than returned.
+final class PostgresConnectionPool: @unchecked Sendable {
+    let location: PostgresLocation
+    let maxConnections: Int
+    private let condition = NSCondition()
+    private var idle: [PostgresSQLConnection] = []
+    private var open = 0
+    private var closed = false
+    private var nextID = 0
+    static let logger = Logger(label: "psrec.catalog.postgres")
+
+    init(location: PostgresLocation, maxConnections: Int) {
+        self.location = location
+        self.maxConnections = maxConnections
+    }
+
+    func with<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        let connection = try acquire()
+        do {
+            let result = try body(connection)
+            release(connection)
+            return result
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    private func acquire() throws -> PostgresSQLConnection {
+        condition.lock()
+        while true {
+            if closed { condition.unlock(); throw CatalogError(.database, "The catalog \(location.description) is closed.") }
+            if let connection = idle.popLast() { condition.unlock(); return connection }
+            if open < maxConnections { break }
+            condition.wait()
+        }
+        open += 1
+        nextID += 1
+        let id = nextID
+        condition.unlock()
+        do {
+            let configuration = try location.configuration()
+            let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+            let connection = try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: Self.logger).wait()
+            return PostgresSQLConnection(connection)
+        } catch {
+            condition.lock()
+            open -= 1
+            condition.signal()
+            condition.unlock()
+            throw PostgresSQLConnection.wrap(error, location: location.description, opening: true)
+        }
+    }
+
+    private func release(_ connection: PostgresSQLConnection) {
+        condition.lock()
+        if connection.broken || closed || connection.connection.isClosed {
+            open -= 1
+            condition.signal()
+            condition.unlock()
+            _ = try? connection.connection.close().wait()
+            return
+        }
+        idle.append(connection)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        let connections = idle
+        idle = []
+        open -= connections.count
+        condition.broadcast()
+        condition.unlock()
+        for connection in connections { _ = try? connection.connection.close().wait() }
+    }
+}
+
+/// One PostgreSQL connection seen as an `SQLConnection`.
+final class PostgresSQLConnection: SQLConnection {
+    let connection: PostgresConnection
+    /// Set when a statement failed other than by the server refusing it: the connection's
+    /// state is unknown, and the pool closes it.
+    var broken = false
+    private(set) var changesCount = 0
+    private var cursors = 0
+    var dialect: SQLDialect { .postgresql }
+
+    init(_ connection: PostgresConnection) { self.connection = connection }
+
+    private func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
+        let translation = PostgresSQL.translate(sql)
+        var binds = PostgresBindings(capacity: max(arguments.positional.count, translation.names.count))
+        if translation.names.isEmpty {
+            for value in arguments.positional { Self.bind(value, into: &binds) }
+        } else {
+            for name in translation.names {
+                guard let value = arguments.named[name] else { preconditionFailure("No argument named \(name) for \(sql)") }
+                Self.bind(value, into: &binds)
+            }
+        }
+        do {
+            let result = try connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binds), logger: PostgresConnectionPool.logger).wait()
+            changesCount = result.metadata.rows ?? 0
+            return result
+        } catch {
+            if (error as? PSQLError)?.code != .server { broken = true }
+            if ProcessInfo.processInfo.environment["PSREC_SQL_DEBUG"] != nil {
+                FileHandle.standardError.write(Data("psrec: PostgreSQL refused \(translation.sql): \(String(reflecting: error))\n".utf8))
+            }
+            throw error
+        }
+    }
+
+    func execute(sql: String, arguments: SQLArguments) throws {
+        if arguments.isEmpty && sql.contains(";") {
+            // A script (a migration): one statement at a time.
+            for statement in PostgresSQL.statements(sql) { _ = try query(statement, arguments) }
+            return
+        }
+        _ = try query(sql, arguments)
+    }
+
+    func rows(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
+        try query(sql, arguments).rows.map(Self.row)
+    }
+
+    func cursor(sql: String, arguments: SQLArguments) throws -> any SQLCursor {
+        cursors += 1
+        let name = "psrec_cursor_\(cursors)"
+        try execute(sql: "DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", arguments: arguments)
+        return PostgresCursor(connection: self, name: name)
+    }
+
+    func cachedStatement(sql: String) throws -> SQLStatement {
+        SQLStatement(connection: self, sql: sql)
+    }
+
+    static func bind(_ value: SQLValue, into binds: inout PostgresBindings) {
+        switch value {
+        case .null: binds.appendNull()
+        case .integer(let integer): binds.append(integer)
+        case .real(let real): binds.append(real)
+        case .text(let text): binds.append(text)
+        case .blob(let data): binds.append(ByteBuffer(bytes: data))
+        }
+    }
+
+    static func row(_ row: PostgresRow) -> SQLRow {
+        var names: [String] = []
+        var values: [SQLValue] = []
+        names.reserveCapacity(row.count)
+        values.reserveCapacity(row.count)
+        for cell in row {
+            names.append(cell.columnName)
+            values.append(value(cell))
+        }
+        return SQLRow(names: names, values: values)
+    }
+
+    static func value(_ cell: PostgresCell) -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid:
+            return (try? cell.decode(Int64.self)).map(SQLValue.integer) ?? .null
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        case .float4, .float8:
+            return (try? cell.decode(Double.self)).map(SQLValue.real) ?? .null
+        case .numeric:
+            guard let decimal = try? cell.decode(Decimal.self) else { return .null }
+            let number = NSDecimalNumber(decimal: decimal)
+            if decimal == Decimal(number.int64Value) { return .integer(number.int64Value) }
+            return .real(number.doubleValue)
+        case .bytea:
+            guard var buffer = cell.bytes else { return .null }
+            return .blob(Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+        default:
+            return (try? cell.decode(String.self)).map(SQLValue.text) ?? .null
+        }
+    }
+
+    /// The catalog's error for a PostgreSQL failure.
+    static func wrap(_ error: any Error, location: String, opening: Bool = false) -> CatalogError {
+        if let error = error as? CatalogError { return error }
+        guard let error = error as? PSQLError else {
+            return CatalogError(.database, "The catalog \(location) reported an error: \(CatalogError.clause(String(describing: error))).")
+        }
+        let state = error.serverInfo?[.sqlState]
+        let message = error.serverInfo?[.message] ?? String(describing: error.code)
+        switch state {
+        case "53100", "53200", "53300", "54000":
+            return CatalogError(.storageFull, "The catalog \(location) cannot grow: the PostgreSQL server said \(CatalogError.clause(message)); nothing of this change was stored.")
+        case "55P03", "57014", "40P01":
+            return CatalogError(.busy, "The catalog \(location) is busy: another server or process held it longer than this command waits; try again when it has finished.")
+        case "28P01", "28000":
+            return CatalogError(.cannotOpen, "The catalog \(location) cannot be opened: the PostgreSQL server refused the login (\(CatalogError.clause(message))).")
+        case "3D000":
+            return CatalogError(.catalogMissing, "The catalog \(location) does not exist: the PostgreSQL server has no such database.")
+        default:
+            break
+        }
+        if error.code != .server {
+            let reason = error.underlying.map { String(describing: $0) } ?? error.code.description
+            let verb = opening ? "cannot be reached" : "lost its connection"
+            return CatalogError(opening ? .cannotOpen : .database, "The catalog \(location) \(verb): \(CatalogError.clause(reason)); nothing of this change was stored.")
+        }
+        if opening {
+            return CatalogError(.cannotOpen, "The catalog \(location) cannot be opened: \(CatalogError.clause(message)).")
+        }
+        return CatalogError(.database, "The catalog \(location) reported an error: \(CatalogError.clause(message)).")
+    }
+}
+
+/// A server-side cursor read 256 rows at a time.
+final class PostgresCursor: SQLCursor {
+    let connection: PostgresSQLConnection
+    let name: String
+    private var buffered: [SQLRow] = []
+    private var position = 0
+    private var finished = false
+
+    init(connection: PostgresSQLConnection, name: String) {
+        self.connection = connection
+        self.name = name
+    }
+
+    func next() throws -> SQLRow? {
+        if position == buffered.count {
+            if finished { return nil }
+            buffered = try connection.rows(sql: "FETCH 256 FROM \(name)", arguments: SQLArguments())
+            position = 0
+            if buffered.count < 256 {
+                finished = true
+                try connection.execute(sql: "CLOSE \(name)")
+            }
+            if buffered.isEmpty { return nil }
+        }
+        position += 1
+        return buffered[position - 1]
+    }
+}
