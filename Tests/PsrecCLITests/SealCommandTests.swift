@@ -56,6 +56,7 @@ import PsrecTestSupport
         let convert = try CLI.run(["convert", input, "-o", sealed, "--sign-key", key, "--seal-interval", "2", "--chunk-interval", "1s"])
         #expect(convert.status == 0, "\(convert.stderr)")
 
+        #expect(try CLI.run(["info", sealed]).text.contains("Sealed by:     gw-1 (key sha256:"))
         let open = try CLI.run(["verify", sealed])
         #expect(open.status == 0, "\(open.text)\(open.stderr)")
         #expect(open.text.contains("seal: sealed from 0:00:00 to 0:00:11 by gw-1 (key sha256:"), "\(open.text)")
