@@ -56,6 +56,8 @@ let package = Package(
             dependencies: [
                 "CZlib", "CZstd",
                 .product(name: "SystemPackage", package: "swift-system"),
+                // SHA-256 and Ed25519 for the seals of format 1.2.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming),
         // The one terminal: UTF-8 decoding and escape-sequence parsing for every module that

@@ -73,7 +73,7 @@ struct ConvertCommand: ParsableCommand {
     func run() throws {
         try reporting {
             var options = ConversionOptions(user: user, application: app, host: host, lenient: lenient)
-            options.writer = compression.writerOptions
+            options.writer = try compression.writerOptions()
             options.writer.chunkIntervalMicros = chunkInterval?.micros
                 ?? (readsLiveStream ? options.writer.chunkIntervalMicros : Self.fileChunkIntervalMicros)
             // Parsing the input and compressing the chunks overlap on two cores.

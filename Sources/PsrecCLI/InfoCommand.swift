@@ -83,6 +83,10 @@ struct RecordingSummary {
             if let t = m.terminal { rows.append(("Terminal", "\(t.cols)x\(t.rows)" + (t.type.map { " " + TerminalSafe.escape($0) } ?? ""))) }
             if let s = m.screen { rows.append(("Screen", "\(s.width)x\(s.height)")) }
             if let tool = m.captureTool { rows.append(("Capture tool", TerminalSafe.escape(tool + (m.captureToolVersion.map { " " + $0 } ?? "")))) }
+            // What the metadata claims; `psrec verify` says whether the seals hold.
+            if let fingerprint = m.sealKeyFingerprint {
+                rows.append(("Sealed by", TerminalSafe.escape("\(m.sealKeyID ?? "?") (key \(SealPublicKey.short(fingerprint))); psrec verify checks the seals")))
+            }
             for key in m.extra.keys.sorted() { rows.append(("Extra", TerminalSafe.escape(key) + "=" + TerminalSafe.escape(m.extra[key]!))) }
         } else {
             rows.append(("Metadata", "unreadable (corrupt metadata chunk)"))
@@ -115,6 +119,7 @@ struct RecordingSummary {
         f += [("capture_tool", str(m.captureTool)), ("capture_tool_version", str(m.captureToolVersion)), ("owner", str(m.owner))]
         f.append(("auditors", "[" + m.auditors.map(JSONText.string).joined(separator: ",") + "]"))
         f.append(("extra", "{" + m.extra.keys.sorted().map { JSONText.string($0) + ":" + JSONText.string(m.extra[$0]!) }.joined(separator: ",") + "}"))
+        f += [("seal_key_id", str(m.sealKeyID)), ("seal_key_fingerprint", str(m.sealKeyFingerprint))]
         return "{" + f.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 

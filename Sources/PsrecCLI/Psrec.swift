@@ -12,7 +12,7 @@ public struct Psrec: ParsableCommand {
         gives its own details.
         """,
         version: PsrecVersion.string,
-        subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, RepairCommand.self, RecordCommand.self, PlayCommand.self, RenderCommand.self, ContactSheetCommand.self, RecordScreenCommand.self,
+        subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, KeyCommand.self, RepairCommand.self, RecordCommand.self, PlayCommand.self, RenderCommand.self, ContactSheetCommand.self, RecordScreenCommand.self,
                       ImportCommand.self, IndexCommand.self, ExportCommand.self, SearchCommand.self, AppCommand.self, GrantCommand.self,
                       RevokeCommand.self, LegalHoldCommand.self, DeleteCommand.self, PruneCommand.self, StatsCommand.self, HostCommand.self, UserCommand.self, ServeForwarder.self, UploadForwarder.self])
 

@@ -114,7 +114,7 @@ struct RecordCommand: ParsableCommand {
         }
         let writer: RecordingWriter
         do {
-            var options = compression.writerOptions
+            var options = try compression.writerOptions()
             options.sync = .everySeconds(1)
             // Compression and fdatasync happen off the relay loop: the session never waits on them.
             options.writeInBackground = true

@@ -80,7 +80,7 @@ struct RecordScreenCommand: ParsableCommand {
         let path = output ?? (dir as NSString).appendingPathComponent(meta.defaultFileName)
         let recorder: ScreenRecorder
         do {
-            var options = compression.writerOptions
+            var options = try compression.writerOptions()
             options.sync = .everySeconds(1)
             let writer = try RecordingWriter(path: path, metadata: meta, options: options)
             recorder = ScreenRecorder(writer: writer, width: capture.width, height: capture.height, options: ScreenRecorderOptions(recordsKeys: input))

@@ -68,13 +68,15 @@ enum CodecName: String, CaseIterable, ExpressibleByArgument {
 
 /// The format versions psrec writes, by the name `--format-version` takes.
 enum WrittenFormatVersion: String, CaseIterable, ExpressibleByArgument {
-    /// Columnar events: smaller, the default.
+    /// Seals (with --sign-key, where it is the default).
+    case v1_2 = "1.2"
+    /// Columnar events: smaller, the default without --sign-key.
     case v1_1 = "1.1"
     /// Interleaved events, for readers that only know 1.0.
     case v1_0 = "1.0"
 }
 
-/// `--compression` and `--level`, wherever files are written.
+/// `--compression`, `--level`, `--format-version` and the sealing options, wherever files are written.
 struct CompressionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Chunk compression.", valueName: "codec"))
     var compression: CodecName = .zstd
@@ -82,8 +84,14 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Compression level (zstd 1-19, default 3; zlib 0-9, default 6).", valueName: "n"))
     var level: Int?
 
-    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.1 has columnar events and is smaller; 1.0 is for readers that only know 1.0.", valueName: "version"))
-    var formatVersion: WrittenFormatVersion = .v1_1
+    @Option(name: .customLong("format-version"), help: ArgumentHelp("Format version to write: 1.2 adds seals (the default with --sign-key); 1.1 has columnar events and is smaller (the default otherwise); 1.0 is for readers that only know 1.0.", valueName: "version"))
+    var formatVersion: WrittenFormatVersion?
+
+    @Option(name: .customLong("sign-key"), help: ArgumentHelp("Seal the recording with this private key file (psrec key generate), every --seal-interval and at the end.", valueName: "file"))
+    var signKey: String?
+
+    @Option(name: .customLong("seal-interval"), help: ArgumentHelp("With --sign-key: seconds of session time between seals (default 60).", valueName: "seconds"))
+    var sealInterval: Double?
 
     var codec: Codec { compression.codec }
 
@@ -91,13 +99,31 @@ struct CompressionOptions: ParsableArguments {
         if let level, !codec.levels.contains(level) {
             throw ValidationError("--level \(level) is not valid for \(codec); use \(codec.levels.lowerBound)-\(codec.levels.upperBound).")
         }
+        if let formatVersion, signKey != nil, formatVersion != .v1_2 {
+            throw ValidationError("--sign-key writes format 1.2 (seals are a 1.2 chunk); --format-version \(formatVersion.rawValue) cannot be sealed.")
+        }
+        if formatVersion == .v1_2 && signKey == nil {
+            throw ValidationError("--format-version 1.2 is what seals add: give --sign-key as well, or write 1.1.")
+        }
+        if let sealInterval {
+            guard signKey != nil else { throw ValidationError("--seal-interval applies to sealed recordings; give --sign-key as well.") }
+            guard sealInterval >= 0.001, sealInterval <= 86_400 else { throw ValidationError("--seal-interval takes 0.001 to 86400 seconds.") }
+        }
     }
 
-    var writerOptions: WriterOptions {
+    /// The writer's options; reads the --sign-key file.
+    /// - Throws: `FormatError` (`.io`), as the writer's own errors, when the key file cannot be
+    ///   read or is open to others.
+    func writerOptions() throws(FormatError) -> WriterOptions {
         var options = WriterOptions(codec: codec, level: level)
-        options.eventLayout = switch formatVersion {
-        case .v1_0: .interleaved
-        case .v1_1: .columnar
+        options.eventLayout = formatVersion == .v1_0 ? .interleaved : .columnar
+        if let signKey {
+            do {
+                options.sealingKey = try SealKeyFiles.sealingKey(signKey)
+            } catch {
+                throw FormatError(.io, (error as? CommandFailure)?.message ?? "\(error)")
+            }
+            if let sealInterval { options.sealIntervalMicros = Int64((sealInterval * 1_000_000).rounded()) }
         }
         return options
     }

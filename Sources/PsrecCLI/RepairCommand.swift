@@ -44,7 +44,7 @@ struct RepairCommand: ParsableCommand {
             let sink = try FileSink.temporary(beside: output)
             let report: Repairer.Report
             do {
-                report = try Repairer.repair(source, into: sink, options: compression.writerOptions)
+                report = try Repairer.repair(source, into: sink, options: try compression.writerOptions())
                 guard rename(sink.path, output) == 0 else {
                     throw FormatError(.io, "\(output) cannot be put in place (\(String(cString: strerror(errno))))")
                 }

@@ -13,8 +13,16 @@ struct VerifyCommand: ParsableCommand {
         decoding, the seek and indicator indexes, and the trailer. Directories are searched \
         for *.psrec files.
 
-        Exit status: 0 all complete, 1 the worst is truncated, 2 the worst is corrupt, \
-        3 the worst is invalid or unreadable, 64 usage error.
+        A sealed recording (format 1.2) also has its hash chain and seals checked, and a \
+        line says what holds: the sealed range and its key, or what was altered. Without \
+        --trust the seals are checked against the key the file names and reported \
+        unverified; with --trust they must be made by one of those keys, and every file \
+        must be sealed to its end (to its last seal when truncated).
+
+        Exit status: 0 all complete, 1 the worst is truncated, 2 the worst is corrupt or \
+        fails its seals (altered, a seal that does not belong, a key other than the \
+        recording's; with --trust also an untrusted key or no seal), 3 the worst is invalid \
+        or unreadable, 64 usage error.
         """)
 
     @Argument(help: "Files or directories to verify (with --db: recording IDs; none verifies every recording).")
@@ -26,6 +34,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("as"), help: ArgumentHelp("With --db: act as this user (only their visible recordings).", valueName: "user"))
     var asUser: String?
 
+    @Option(help: ArgumentHelp("Require seals by this public key, or by any *.pub key in this directory (repeatable).", valueName: "key|dir"))
+    var trust: [String] = []
+
     @Flag(help: "Print one JSON object per file (JSON lines).")
     var json = false
 
@@ -35,6 +46,7 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         if paths.isEmpty && db == nil { throw ValidationError("Give at least one file or directory to verify.") }
         if asUser != nil && db == nil { throw ValidationError("--as applies to recordings in a catalog; give --db as well.") }
+        if !trust.isEmpty && db != nil { throw ValidationError("--trust applies to files; the catalog's recordings are verified without it.") }
     }
 
     func run() throws {
@@ -42,28 +54,38 @@ struct VerifyCommand: ParsableCommand {
             if let db { return try verifyCatalog(db) }
             let files = try FileDiscovery.psrecFiles(paths)
             if files.isEmpty { throw CommandFailure("No .psrec files found in \(paths.map(TerminalSafe.escape).joined(separator: ", ")).") }
+            let trusted = trust.isEmpty ? nil : try SealKeyFiles.trustStore(trust)
             let totalBytes = files.reduce(Int64(0)) { $0 + $1.size }
             let progress = ProgressBar(total: totalBytes, files: files.count,
                                        enabled: Console.stderrIsTerminal && (files.count >= 20 || totalBytes >= 256 << 20))
             let out = OutputBuffer()
             var counts: [Verdict.Status: Int] = [:]
             var worst = Verdict.Status.complete
+            var sealFailures = 0
             for file in files {
                 progress.start(file.path)
                 let verdict = Validator.verify(path: file.path)
+                let seal = verdict.status == .invalid ? nil : SealVerifier.verify(path: file.path, trusted: trusted)
                 progress.finish(file.size)
                 counts[verdict.status, default: 0] += 1
                 worst = max(worst, verdict.status)
-                if quiet && verdict.status == .complete { continue }
+                let sealFails = seal.map { SealText.fails($0, trusted: trusted != nil, complete: verdict.status == .complete) } ?? false
+                if sealFails { sealFailures += 1 }
+                if quiet && verdict.status == .complete && !sealFails { continue }
                 progress.clear()
-                out.append((json ? VerdictText.json(verdict, path: file.path) : VerdictText.text(verdict, path: file.path)) + "\n")
+                var text = json ? VerdictText.json(verdict, path: file.path, seal: seal) : VerdictText.text(verdict, path: file.path)
+                if !json, let seal, seal.status != .unsealed || trusted != nil {
+                    text += "\n  " + SealText.text(seal, trusted: trusted != nil, complete: verdict.status == .complete)
+                }
+                out.append(text + "\n")
                 out.flush()
             }
             progress.clear()
             out.flush()
             let summary = Verdict.Status.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
-            if !json || !quiet { Console.error("\(files.count) file\(files.count == 1 ? "" : "s"): \(summary)") }
-            return worst.exitStatus
+            let seals = trusted != nil || sealFailures > 0 ? "; \(sealFailures) failing \(trusted != nil ? "the trusted seals" : "their seals")" : ""
+            if !json || !quiet { Console.error("\(files.count) file\(files.count == 1 ? "" : "s"): \(summary)\(seals)") }
+            return sealFailures > 0 ? max(worst.exitStatus, ExitStatus.corrupt) : worst.exitStatus
         }
     }
 }
@@ -97,7 +119,7 @@ enum VerdictText {
         return s
     }
 
-    static func json(_ v: Verdict, path: String) -> String {
+    static func json(_ v: Verdict, path: String, seal: SealReport? = nil) -> String {
         let problems = v.problems.map { p in
             var f = ["\"kind\":\(JSONText.string(p.kind))", "\"message\":\(JSONText.string(p.message))"]
             f.append("\"offset\":\(p.offset.map(String.init) ?? "null")")
@@ -106,7 +128,7 @@ enum VerdictText {
             if let lost = p.lostMicros { f.append("\"lost_from_us\":\(lost.lowerBound),\"lost_to_us\":\(lost.upperBound)") }
             return "{" + f.joined(separator: ",") + "}"
         }
-        return "{\"file\":\(JSONText.string(path)),\"status\":\"\(v.status.rawValue)\",\"recording_id\":\(v.recordingID.map(JSONText.string) ?? "null"),\"file_bytes\":\(v.fileBytes),\"plays_to_us\":\(v.playableMicros),\"last_good_offset\":\(v.lastGoodOffset.map(String.init) ?? "null"),\"chunks\":\(v.chunks),\"events\":\(v.events),\"indicators\":\(v.indicators),\"problems\":[\(problems.joined(separator: ","))]}"
+        return "{\"file\":\(JSONText.string(path)),\"status\":\"\(v.status.rawValue)\",\"recording_id\":\(v.recordingID.map(JSONText.string) ?? "null"),\"file_bytes\":\(v.fileBytes),\"plays_to_us\":\(v.playableMicros),\"last_good_offset\":\(v.lastGoodOffset.map(String.init) ?? "null"),\"chunks\":\(v.chunks),\"events\":\(v.events),\"indicators\":\(v.indicators),\"problems\":[\(problems.joined(separator: ","))]\(seal.map { ",\"seal\":" + SealText.json($0) } ?? "")}"
     }
 }
 

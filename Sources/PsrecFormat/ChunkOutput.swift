@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns payloads into chunks on the sink: compression, checksums and sequence numbers, the
 /// partial and final indexes, the trailer and the sync schedule. Used by one thread at a time.
 final class ChunkOutput {
@@ -24,10 +26,44 @@ final class ChunkOutput {
     private var final = IndexBuilder()
     private var previousIndexOffset: Int64?
 
-    init(sink: any ChunkSink, salt: UInt64, options: WriterOptions) {
+    // Sealing state (format 1.2): nil chain when the writer does not seal.
+    private var chain: SealChain?
+    private let recordingID: UUID
+    private var lastSealMicros: Int64 = 0
+    /// The largest `end_us` written so far: a seal's time, so that it never goes before a chunk.
+    private var lastEndMicros: Int64 = 0
+
+    /// - Parameters:
+    ///   - fileHeader: the 32 bytes of the file header, where the seals' chain starts; needed
+    ///     only when `options` seal.
+    ///   - recordingID: the metadata's, which every seal signs; likewise.
+    init(sink: any ChunkSink, salt: UInt64, options: WriterOptions, fileHeader: [UInt8] = [], recordingID: UUID = UUID()) {
         self.sink = sink
         self.salt = salt
         self.options = options
+        self.recordingID = recordingID
+        if options.sealingKey != nil { chain = SealChain(fileHeader: fileHeader) }
+    }
+
+    /// Writes a SEAL chunk when the seal interval has passed by `time` since the last seal and
+    /// chunks were written since (`Spec/format.md#seals`).
+    func sealIfDue(atMicros time: Int64) throws(FormatError) {
+        guard chain != nil, time - lastSealMicros >= options.sealIntervalMicros else { return }
+        try seal(atMicros: lastEndMicros)
+    }
+
+    /// Writes a SEAL chunk at session time `time` covering every chunk so far, unless the
+    /// writer does not seal or nothing was written since the last seal.
+    func seal(atMicros time: Int64) throws(FormatError) {
+        guard let key = options.sealingKey, let current = chain, current.unsealedChunks > 0 else { return }
+        let message = SealPayload.message(recordingID: recordingID, sequence: sequence, timeMicros: time, chain: current.value)
+        let payload = SealPayload(chain: current.value, publicKey: key.publicKey.raw, signature: try key.sign(message),
+                                  marks: current.marks).encoded()
+        var bytes: [UInt8] = []
+        try appendChunk(type: .seal, compressed: Compressed(stored: payload, codec: .none, decodedLength: payload.count),
+                        flags: 0, itemCount: current.unsealedChunks, start: time, end: time, into: &bytes)
+        try sink.append(bytes)
+        lastSealMicros = time
     }
 
     /// Compresses an EVENTS chunk's payload with `compressor`: touches no state of the output,
@@ -52,11 +88,14 @@ final class ChunkOutput {
         if partial.entryCount >= options.indexEveryChunks {
             try writeIndex(isFinal: false, at: chunk.end)
         }
+        try sealIfDue(atMicros: chunk.end)
         try syncIfDue()
     }
 
     /// Writes the final index and the trailer, syncs and closes the sink.
     func finish(durationMicros duration: Int64) throws(FormatError) {
+        // The final seal comes before the final index, which must be the last chunk.
+        try seal(atMicros: duration)
         let indexOffset = sink.length
         let indexSequence = sequence
         try writeIndex(isFinal: true, at: duration)
@@ -137,6 +176,10 @@ final class ChunkOutput {
         var w = ByteWriter(capacity: ChunkHeader.size + stored.count)
         header.encode(into: &w, salt: salt)
         w.writeBytes(stored)
+        if chain != nil {
+            w.bytes.withUnsafeBytes { chain!.add(chunk: $0, isSeal: type == .seal) }
+        }
+        lastEndMicros = max(lastEndMicros, end)
         bytes.append(contentsOf: w.bytes)
         sequence &+= 1
         chunksWritten += 1

@@ -12,6 +12,9 @@ public struct ChunkType: RawRepresentable, Sendable, Hashable, CustomStringConve
     public static let events = ChunkType(rawValue: 0x02)
     /// Seek and indicator index.
     public static let index = ChunkType(rawValue: 0x81)
+    /// Hash-chain seal with an Ed25519 signature (format 1.2, `Spec/format.md#seals`).
+    /// Readers skip it as an ancillary chunk; only `SealVerifier` reads it.
+    public static let seal = ChunkType(rawValue: 0x82)
 
     /// True when readers may skip the chunk if they do not know its type.
     public var isAncillary: Bool { rawValue & 0x80 != 0 }
@@ -23,6 +26,7 @@ public struct ChunkType: RawRepresentable, Sendable, Hashable, CustomStringConve
         case .metadata: "META"
         case .events: "EVENTS"
         case .index: "INDEX"
+        case .seal: "SEAL"
         default: "0x" + hexByte(rawValue)
         }
     }

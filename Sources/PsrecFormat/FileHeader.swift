@@ -14,9 +14,9 @@ public struct FileHeader: Sendable, Equatable {
     public static let size = 32
     /// The major version this implementation reads and writes.
     public static let currentMajor: UInt8 = 1
-    /// The highest minor version this implementation knows (and writes, with the columnar
-    /// event layout).
-    public static let currentMinor: UInt8 = 1
+    /// The highest minor version this implementation knows (and writes when it seals; 1 with
+    /// the columnar event layout alone).
+    public static let currentMinor: UInt8 = 2
 
     /// Format major version.
     public var major: UInt8

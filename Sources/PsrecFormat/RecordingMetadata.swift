@@ -76,6 +76,10 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
     public var auditors: [String]
     /// Free key-value pairs.
     public var extra: [String: String]
+    /// Name of the key that seals the recording (format 1.2).
+    public var sealKeyID: String?
+    /// SHA-256 of the sealing key's public key, 64 lower-case hex digits (format 1.2).
+    public var sealKeyFingerprint: String?
 
     enum CodingKeys: String, CodingKey {
         case recordingID = "recording_id"
@@ -87,6 +91,8 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
         case captureTool = "capture_tool"
         case captureToolVersion = "capture_tool_version"
         case owner, auditors, extra
+        case sealKeyID = "seal_key_id"
+        case sealKeyFingerprint = "seal_key_fingerprint"
     }
 
     /// Creates metadata.
@@ -132,6 +138,8 @@ public struct RecordingMetadata: Sendable, Equatable, Codable {
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         auditors = try c.decodeIfPresent([String].self, forKey: .auditors) ?? []
         extra = try c.decodeIfPresent([String: String].self, forKey: .extra) ?? [:]
+        sealKeyID = try c.decodeIfPresent(String.self, forKey: .sealKeyID)
+        sealKeyFingerprint = try c.decodeIfPresent(String.self, forKey: .sealKeyFingerprint)
     }
 
     /// Start time as a `Date`.

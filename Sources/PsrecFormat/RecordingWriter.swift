@@ -68,15 +68,20 @@ public final class RecordingWriter {
     /// Starts a recording on `sink`: writes the file header and the metadata chunk.
     public init(sink: any ChunkSink, metadata: RecordingMetadata, options: WriterOptions = WriterOptions()) throws(FormatError) {
         try options.validate()
+        var metadata = metadata
+        if let key = options.sealingKey {
+            metadata.sealKeyID = key.id
+            metadata.sealKeyFingerprint = key.publicKey.fingerprint
+        }
         self.metadata = metadata
         self.options = options
         var salt = options.salt ?? 0
         while salt == 0 { salt = UInt64.random(in: 1...UInt64.max) }
         self.salt = salt
-        output = ChunkOutput(sink: sink, salt: salt, options: options)
         pending = EventsBuilder(layout: options.eventLayout)
-        // The columnar layout is format 1.1; the interleaved one is all of 1.0.
-        var bytes = FileHeader(salt: salt, minor: options.eventLayout == .columnar ? 1 : 0).encoded()
+        // Seals are format 1.2, the columnar layout 1.1; the interleaved one is all of 1.0.
+        var bytes = FileHeader(salt: salt, minor: options.minorVersion).encoded()
+        output = ChunkOutput(sink: sink, salt: salt, options: options, fileHeader: bytes, recordingID: metadata.recordingID)
         let json = try metadata.encodedJSON()
         try output.appendChunk(type: .metadata, payload: json, itemCount: 0, start: 0, end: 0, into: &bytes)
         try output.sink.append(bytes)
@@ -218,10 +223,25 @@ public final class RecordingWriter {
 
     /// Closes the current chunk if it has spanned the chunk interval by `nowMicros`.
     /// Live capture calls this from a timer, so a crash loses at most one interval.
+    /// When sealing, it also writes a seal once the seal interval has passed since the last
+    /// one and chunks were written since, so the output before an idle spell is sealed.
     public func flushIfDue(nowMicros: Int64) throws(FormatError) {
         try check()
         try closeChunkIfSpanned(at: nowMicros)
+        guard options.sealingKey != nil, nowMicros - lastSealCheck >= options.sealIntervalMicros else { return }
+        lastSealCheck = nowMicros
+        if let background {
+            let output = output
+            background.submit { (_) throws(FormatError) in
+                return { () throws(FormatError) in try output.sealIfDue(atMicros: nowMicros) }
+            }
+        } else {
+            try now { () throws(FormatError) in try output.sealIfDue(atMicros: nowMicros) }
+        }
     }
+
+    /// Session time of the last seal check by `flushIfDue`.
+    @exclusivity(unchecked) private var lastSealCheck: Int64 = 0
 
     /// Writes the current chunk now, if it holds any event.
     public func flush() throws(FormatError) {

@@ -37,11 +37,22 @@ public struct WriterOptions: Sendable {
     /// thread (1–8, default 2). Offline conversion gains from 2 on two cores; a live capture
     /// that shares the machine with the session it records may prefer 1.
     public var backgroundThreads = 2
+    /// The key that seals the recording (format 1.2, `Spec/format.md#seals`): SEAL chunks
+    /// every `sealIntervalMicros` of session time and at close, and the key's name and
+    /// fingerprint in the metadata. Nil writes no seals (format 1.0 or 1.1 by `eventLayout`).
+    public var sealingKey: SealingKey? = nil
+    /// With `sealingKey`: a seal is written once this much session time has passed since the
+    /// previous one (default 60 s), when a chunk is written or `flushIfDue` is called.
+    public var sealIntervalMicros: Int64 = 60_000_000
 
     public init(codec: Codec = .zstd, level: Int? = nil) {
         self.codec = codec
         self.level = level
     }
+
+    /// The minor format version the file header states: 2 when sealing, 1 for the columnar
+    /// layout, otherwise 0.
+    public var minorVersion: UInt8 { sealingKey != nil ? 2 : eventLayout == .columnar ? 1 : 0 }
 
     /// The level that will be used.
     public var effectiveLevel: Int { level ?? codec.defaultLevel }
@@ -56,6 +67,7 @@ public struct WriterOptions: Sendable {
             throw FormatError(.misuse, "The chunk size bound must be between 1 KiB and \(Limits.maxDecodedLength / 2) bytes")
         }
         guard indexEveryChunks >= 1 else { throw FormatError(.misuse, "The index interval must be at least one chunk") }
+        guard sealIntervalMicros > 0 else { throw FormatError(.misuse, "The seal interval must be positive") }
         guard (1...8).contains(backgroundThreads) else { throw FormatError(.misuse, "The number of background threads must be between 1 and 8") }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent psrec reader, written from Spec/format.md (version 1.1) alone.
+"""An independent psrec reader, written from Spec/format.md (version 1.2) alone.
 
 It shares no code with the reference implementation (Sources/PsrecFormat) and was written
 without reading it. The test suite (Tests/PsrecFormatTests/IndependentReaderTests.swift) runs
@@ -7,11 +7,16 @@ it on every golden vector in Spec/vectors/ to check that the Spec and the vector
 second implementation built from the text gives the expected files, the text is precise enough.
 
 Usage: python3 psrec_reader.py FILE.psrec
+       python3 psrec_reader.py --seals FILE.psrec
 
 Prints the info line exactly as NAME.info.json holds it, a line `---`, then the events exactly
 as NAME.events.jsonl holds them (Spec section "Test vectors"). Exits 0 when the file could be
 opened (its status may still be `truncated` or `corrupt`; what was found wrong goes to stderr),
 and 1 with one sentence on stderr when it cannot be read at all.
+
+With --seals it checks the hash chain and the SEAL chunks instead (Spec section "Seals") and
+prints one JSON line, exactly as NAME.seals.json holds it (Spec section "Test vectors"); Ed25519
+verification is written here from RFC 8032, so no library is needed.
 
 Python 3.11 standard library only, plus libzstd through ctypes for zstd payloads. Each function
 names the Spec section it implements.
@@ -20,6 +25,7 @@ names the Spec section it implements.
 import base64
 import decimal
 import ctypes
+import hashlib
 import json
 import struct
 import sys
@@ -38,7 +44,7 @@ CHUNK_MAGIC = b"\xf5PCK"
 TRAILER_PREFIX = b"PSREC-END idx="
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
-META, EVENTS, INDEX = 0x01, 0x02, 0x81
+META, EVENTS, INDEX, SEAL = 0x01, 0x02, 0x81, 0x82
 FLAG_COLUMNAR = 0x0001
 BPP = {1: 4, 2: 3, 3: 2}                 # "Pixel formats"
 INDICATOR_NAMES = {0x04: "marker", 0x05: "command", 0x06: "click"}
@@ -776,7 +782,7 @@ def read_recording(data):
     """Section "Reading" on the bytes of a whole file."""
     salt_le, minor = check_file_header(data)
     # "Versioning": a file of a later minor version is opened by scanning, to meet every chunk.
-    result = open_complete(data, salt_le) if minor <= 1 else None
+    result = open_complete(data, salt_le) if minor <= 2 else None
     if result is None:
         result = scan(data, salt_le)
     play(data, salt_le, result, minor)
@@ -787,6 +793,172 @@ def read_recording(data):
     if result.status != "complete":
         result.duration = result.chunks[-1].end if result.chunks else 0
     return result
+
+
+# ---------------------------------------------------------------- Seals: Ed25519 (RFC 8032)
+
+ED_P = 2**255 - 19
+ED_L = 2**252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+
+
+def ed_recover_x(y, sign):
+    """RFC 8032 section 5.1.3, steps 2-4: x from y and the sign bit, or None."""
+    if y >= ED_P:
+        return None
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P) % ED_P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P != 0:
+        x = x * ED_SQRT_M1 % ED_P
+    if (x * x - x2) % ED_P != 0:
+        return None
+    if x & 1 != sign:
+        x = ED_P - x
+    return x
+
+
+def ed_add(p, q):
+    """Point addition in extended coordinates (RFC 8032 section 5.1.4)."""
+    a = (p[1] - p[0]) * (q[1] - q[0]) % ED_P
+    b = (p[1] + p[0]) * (q[1] + q[0]) % ED_P
+    c = 2 * p[3] * q[3] * ED_D % ED_P
+    d = 2 * p[2] * q[2] % ED_P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % ED_P, g * h % ED_P, f * g % ED_P, e * h % ED_P)
+
+
+def ed_multiply(scalar, point):
+    result = (0, 1, 1, 0)
+    while scalar > 0:
+        if scalar & 1:
+            result = ed_add(result, point)
+        point = ed_add(point, point)
+        scalar >>= 1
+    return result
+
+
+def ed_decode_point(raw):
+    """RFC 8032 section 5.1.3: a 32-byte encoding to a point, or None."""
+    if len(raw) != 32:
+        return None
+    y = int.from_bytes(raw, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = ed_recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % ED_P)
+
+
+ED_BASE_Y = 4 * pow(5, ED_P - 2, ED_P) % ED_P
+ED_BASE = (ed_recover_x(ED_BASE_Y, 0), ED_BASE_Y, 1, ed_recover_x(ED_BASE_Y, 0) * ED_BASE_Y % ED_P)
+
+
+def ed25519_verify(public, message, signature):
+    """RFC 8032 section 5.1.7: [8][S]B = [8]R + [8][k]A', checked here as [S]B = R + [k]A."""
+    if len(signature) != 64:
+        return False
+    a, r = ed_decode_point(public), ed_decode_point(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= ED_L:
+        return False
+    k = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % ED_L
+    left, right = ed_multiply(s, ED_BASE), ed_add(r, ed_multiply(k, a))
+    return ((left[0] * right[2] - right[0] * left[2]) % ED_P == 0
+            and (left[1] * right[2] - right[1] * left[2]) % ED_P == 0)
+
+
+# ---------------------------------------------------------------- Seals: chain and SEAL chunks
+
+def check_seals(data):
+    """Section "Seals": the chain over the chunks in file order and each SEAL chunk, steps
+    1-4 (no trust store: the key is the one the metadata names). Returns the report as a dict
+    in the key order of NAME.seals.json."""
+    salt_le, _minor = check_file_header(data)
+    chain = hashlib.sha256(b"psrec chain 1\x00" + data[:32]).digest()
+    marks = []                      # chain values (first 4 bytes) since the last seal
+    meta = None
+    seals = valid = 0
+    sealed_to = sealed_seq = None
+    previous_seal = None
+    problem = None                  # (kind, sequence)
+    damaged = False
+    offset = 32
+    while len(data) - offset >= 48 and not data[offset:].startswith(TRAILER_PREFIX):
+        try:
+            h = check_chunk_header(data, salt_le, offset)
+        except HeaderFailure:
+            damaged = True
+            break
+        if not chunk_within_file(data, h):
+            break
+        if h.type == META and offset == 32:
+            try:
+                meta = check_metadata(read_payload(data, salt_le, h))
+            except Malformed:
+                meta = None
+        elif h.type == SEAL:
+            seals += 1
+            first = 0 if previous_seal is None else previous_seal + 1
+            previous_seal = h.sequence
+            if problem is None:
+                problem = check_one_seal(data, salt_le, h, meta, chain, marks, first)
+                if problem is None:
+                    valid += 1
+                    sealed_to, sealed_seq = h.start, h.sequence
+        chain = hashlib.sha256(chain + data[offset:h.next_offset]).digest()
+        marks = [] if h.type == SEAL else marks + [chain[:4]]
+        offset = h.next_offset
+    fingerprint = meta.get("seal_key_fingerprint") if meta else None
+    if problem is not None:
+        status = problem[0]
+    elif seals == 0:
+        status = "unsealed" if fingerprint is None else "notSealed"
+    else:
+        status = "unverified"
+    if problem is None and damaged and (seals or fingerprint is not None):
+        problem = ("chainBroken", None)
+    return {"status": status, "key_id": meta.get("seal_key_id") if meta else None,
+            "key_fingerprint": fingerprint, "seals": seals, "valid_seals": valid,
+            "sealed_to_us": sealed_to, "sealed_sequence": sealed_seq,
+            "problem": problem[0] if problem else None,
+            "problem_sequence": problem[1] if problem else None}
+
+
+def check_one_seal(data, salt_le, h, meta, chain, marks, first):
+    """Section "Seals", verifying steps 1-4 for one SEAL chunk; None when it holds, else
+    (kind, sequence of the chunk concerned)."""
+    payload = data[h.payload_offset:h.next_offset]
+    if h.codec != 0 or salted_crc(salt_le, payload) != h.payload_crc:           # 1
+        return ("malformed", h.sequence)
+    if len(payload) < 130 or payload[0] != 1:
+        return ("malformed", h.sequence)
+    cur = Cursor(payload, 129)
+    try:
+        count = cur.uvarint()
+    except Malformed:
+        return ("malformed", h.sequence)
+    if count > MAX_ITEMS or len(payload) - cur.pos != 4 * count or meta is None:
+        return ("malformed", h.sequence)
+    stored_chain, public, signature = payload[1:33], payload[33:65], payload[65:129]
+    seal_marks = [payload[cur.pos + 4 * i:cur.pos + 4 * i + 4] for i in range(count)]
+    if hashlib.sha256(public).hexdigest() != meta.get("seal_key_fingerprint"):   # 2
+        return ("foreignKey", h.sequence)
+    message = (b"psrec seal 1\x00" + bytes.fromhex(meta["recording_id"].replace("-", ""))
+               + struct.pack("<Iq", h.sequence, h.start) + stored_chain)
+    # Step 3: a seal renumbered because chunks before it were removed or added holds for
+    # the sequence first + mark_count; that is an alteration (step 4), not a misplaced seal.
+    implied = first + count
+    renumbered = implied != h.sequence and implied <= MAX_U32 and ed25519_verify(
+        public, message[:29] + struct.pack("<I", implied) + message[33:], signature)
+    if not renumbered and not ed25519_verify(public, message, signature):        # 3
+        return ("misplaced", h.sequence)
+    if stored_chain != chain or renumbered:                                      # 4
+        for i, (ours, theirs) in enumerate(zip(marks, seal_marks)):
+            if ours != theirs:
+                return ("altered", first + i)
+        return ("altered", h.sequence)
+    return None
 
 
 # ---------------------------------------------------------------- Test vectors
@@ -829,6 +1001,8 @@ def json_string(s):
 
 
 def json_value(v):
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -854,8 +1028,17 @@ def event_line(event):
 
 
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--seals":
+        try:
+            with open(argv[2], "rb") as f:
+                report = check_seals(f.read())
+        except (OSError, Unreadable) as e:
+            print(f"psrec_reader: {argv[2]}: {e}.", file=sys.stderr)
+            return 1
+        sys.stdout.buffer.write((json_value(report) + "\n").encode("utf-8"))
+        return 0
     if len(argv) != 2:
-        print("usage: python3 psrec_reader.py FILE.psrec", file=sys.stderr)
+        print("usage: python3 psrec_reader.py [--seals] FILE.psrec", file=sys.stderr)
         return 1
     try:
         result = read_file(argv[1])

@@ -53,14 +53,14 @@ import Testing
     }
 
     /// Runs the Python reader on `file`; records an issue and returns nil when python3 is missing.
-    static func runReader(on file: URL) throws -> Output? {
+    static func runReader(on file: URL, arguments: [String] = []) throws -> Output? {
         guard let python = python3() else {
             Issue.record("python3 was not found on the PATH: the independent reader tests need it (CI installs python3)")
             return nil
         }
         let process = Process()
         process.executableURL = python
-        process.arguments = [script.path, file.path]
+        process.arguments = [script.path] + arguments + [file.path]
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -101,6 +101,15 @@ import Testing
                 stderr: \(result.stderr)
                 """)
         }
+    }
+
+    /// Every vector with a `NAME.seals.json` (format 1.2) gives exactly that with `--seals`.
+    @Test(arguments: names.filter { FileManager.default.fileExists(atPath: vectors.appendingPathComponent("\($0).seals.json").path) })
+    func readerMatchesSealVector(_ name: String) throws {
+        let expected = try String(contentsOf: Self.vectors.appendingPathComponent("\(name).seals.json"), encoding: .utf8)
+        guard let result = try Self.runReader(on: Self.vectors.appendingPathComponent("\(name).psrec"), arguments: ["--seals"]) else { return }
+        #expect(result.status == 0, "psrec_reader.py --seals \(name).psrec exited \(result.status): \(result.stderr)")
+        #expect(result.stdout == expected)
     }
 
     /// A copy of a vector with one byte flipped inside the payload of its second chunk (the one

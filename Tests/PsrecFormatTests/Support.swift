@@ -15,6 +15,11 @@ enum Sample {
                           auditors: ["sec-officer"], extra: ["ticket": "CHG-42"])
     }
 
+    /// The fixed sealing key of the test suite and of the sealed vectors: seed bytes 0, 1, … 31.
+    static let sealingKey = try! SealingKey(seed: (0..<32).map { UInt8($0) }, id: "test-key")
+    /// A second key, for a recording re-signed or a seal made by someone else.
+    static let otherKey = try! SealingKey(seed: (0..<32).map { UInt8(0xA0 + $0) }, id: "other-key")
+
     static func options(_ codec: Codec = .zstd, salt: UInt64 = 0x5EED_5A17_0000_0001) -> WriterOptions {
         var o = WriterOptions(codec: codec)
         o.salt = salt

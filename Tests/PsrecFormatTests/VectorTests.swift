@@ -19,6 +19,8 @@ import Testing
         var indexEvery = 64
         var cutBytesFromEnd = 0
         var close = true
+        /// Sealed with `Sample.sealingKey` every this many µs (format 1.2), when set.
+        var sealEvery: Int64? = nil
         var description: String { name }
     }
 
@@ -76,6 +78,10 @@ import Testing
         Vector(name: "columnar-frames", codec: .zstd, proto: .ssh, events: typing, layout: .columnar),
         Vector(name: "columnar-zlib", codec: .zlib, proto: .ssh, events: typing, layout: .columnar),
         Vector(name: "columnar-every-event", codec: .none, proto: .ssh, events: Sample.everyEvent, layout: .columnar),
+        // Format 1.2: the hash chain and SEAL chunks, uncompressed so that the seals can be read
+        // in a hex dump and the file is checked byte for byte (Ed25519 signatures are deterministic).
+        Vector(name: "sealed", codec: .none, proto: .ssh, events: session, layout: .columnar, indexEvery: 4, sealEvery: 2_000_000),
+        Vector(name: "sealed-truncated", codec: .none, proto: .ssh, events: session, layout: .columnar, indexEvery: 4, cutBytesFromEnd: 20, close: false, sealEvery: 2_000_000),
     ]
 
     /// 200 events in one chunk (a prompt, keystroke echo, command output): enough for the
@@ -100,6 +106,10 @@ import Testing
         var options = Sample.options(v.codec, salt: 0x0123_4567_89AB_CDEF)
         options.indexEveryChunks = v.indexEvery
         options.eventLayout = v.layout
+        if let every = v.sealEvery {
+            options.sealingKey = Sample.sealingKey
+            options.sealIntervalMicros = every
+        }
         var bytes = try Sample.file(v.events, options: options, metadata: Sample.metadata(v.proto), close: v.close)
         bytes.removeLast(v.cutBytesFromEnd)
         return bytes
@@ -109,6 +119,13 @@ import Testing
         let counts = Dictionary(grouping: reader.indicators, by: \.kind.name).mapValues(\.count)
         let indicators = counts.keys.sorted().map { "\"\($0)\":\(counts[$0]!)" }.joined(separator: ",")
         return "{\"status\":\"\(reader.status.rawValue)\",\"duration_us\":\(reader.durationMicros),\"event_chunks\":\(reader.entries.count),\"events\":\(reader.entries.map(\.eventCount).reduce(0, +)),\"indicators\":{\(indicators)}}\n"
+    }
+
+    /// The seal report as `NAME.seals.json` holds it (`Spec/format.md#test-vectors`).
+    static func expectedSeals(_ r: SealReport) -> String {
+        func string(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
+        func number<N: BinaryInteger>(_ n: N?) -> String { n.map { "\($0)" } ?? "null" }
+        return "{\"status\":\"\(r.status.rawValue)\",\"key_id\":\(string(r.keyID)),\"key_fingerprint\":\(string(r.keyFingerprint)),\"seals\":\(r.seals),\"valid_seals\":\(r.validSeals),\"sealed_to_us\":\(number(r.sealedMicros)),\"sealed_sequence\":\(number(r.sealedSequence)),\"problem\":\(string(r.problem?.kind)),\"problem_sequence\":\(number(r.problem?.sequence))}\n"
     }
 
     static func expectedEvents(_ reader: RecordingReader) -> String {
@@ -125,13 +142,25 @@ import Testing
             let reader = try RecordingReader(source: MemorySource(bytes))
             try Self.expectedEvents(reader).write(to: base.appendingPathExtension("events.jsonl"), atomically: true, encoding: .utf8)
             try Self.expectedInfo(reader).write(to: base.appendingPathExtension("info.json"), atomically: true, encoding: .utf8)
+            if vector.sealEvery != nil {
+                try Self.expectedSeals(SealVerifier.verify(MemorySource(bytes))).write(to: base.appendingPathExtension("seals.json"), atomically: true, encoding: .utf8)
+            }
+        }
+        if vector.sealEvery != nil {
+            let seals = try String(contentsOf: base.appendingPathExtension("seals.json"), encoding: .utf8)
+            #expect(Self.expectedSeals(SealVerifier.verify(path: file.path)) == seals)
         }
         let reader = try RecordingReader(path: file.path)
         let events = try String(contentsOf: base.appendingPathExtension("events.jsonl"), encoding: .utf8)
         let info = try String(contentsOf: base.appendingPathExtension("info.json"), encoding: .utf8)
         #expect(Self.expectedEvents(reader) == events)
         #expect(Self.expectedInfo(reader) == info)
-        #expect(reader.metadata == Sample.metadata(vector.proto))
+        var metadata = Sample.metadata(vector.proto)
+        if vector.sealEvery != nil {
+            metadata.sealKeyID = Sample.sealingKey.id
+            metadata.sealKeyFingerprint = Sample.sealingKey.publicKey.fingerprint
+        }
+        #expect(reader.metadata == metadata)
         #expect(reader.damage.isEmpty)
         // The events the vector was made from are exactly the events it holds (all of them
         // for complete files; a prefix for the cut one).
