@@ -32,25 +32,22 @@ final class PostgresStore: CatalogStore, @unchecked Sendable {
     }
 
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.with { connection in
-            try connection.execute(sql: "BEGIN ISOLATION LEVEL READ COMMITTED")
-            do {
-                try connection.execute(sql: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)")
-                if synchronousCommits { try connection.execute(sql: "SET LOCAL synchronous_commit = on") }
-                _ = try connection.rows(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", arguments: SQLArguments())
-                let result = try body(connection)
-                try connection.execute(sql: "COMMIT")
-                return result
-            } catch {
-                try? connection.execute(sql: "ROLLBACK")
-                throw error
-            }
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { connection in
+            try connection.execute(sql: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)")
+            if synchronousCommits { try connection.execute(sql: "SET LOCAL synchronous_commit = on") }
+            _ = try connection.rows(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", arguments: SQLArguments())
+            return try body(connection)
         }
     }
 
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// Runs `body` between `begin` and COMMIT on one connection; a failure rolls back.
+    private func transaction<T>(_ begin: String, _ body: (PostgresSQLConnection) throws -> T) throws -> T {
         try pool.with { connection in
-            try connection.execute(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try connection.execute(sql: begin)
             do {
                 let result = try body(connection)
                 try connection.execute(sql: "COMMIT")

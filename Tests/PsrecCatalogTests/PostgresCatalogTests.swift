@@ -1,0 +1,125 @@
+import Foundation
+@testable import PsrecCatalog
+import PsrecFormat
+import PsrecTestSupport
+import Testing
+
+/// What only the PostgreSQL engine has: its URL, its SQL spelling, the commands run against
+/// a real server, bad addresses and passwords, a foreign database, and concurrent writers.
+/// The catalog's behaviour on both engines is in the suites parameterised by `Engine`.
+@Suite("The catalog on PostgreSQL")
+struct PostgresCatalogTests {
+    @Test("the SQL both engines share is spelled for PostgreSQL: placeholders, the user column, INSERT OR IGNORE, LIMIT -1; literals untouched")
+    func translation() {
+        let a = PostgresSQL.translate("SELECT r.user, 'user ? :x' FROM recordings r WHERE user = ? AND id > ? LIMIT -1 OFFSET 3")
+        #expect(a.sql == "SELECT r.\"user\", 'user ? :x' FROM recordings r WHERE \"user\" = $1 AND id > $2 LIMIT ALL OFFSET 3")
+        #expect(a.names.isEmpty)
+        let b = PostgresSQL.translate("INSERT OR IGNORE INTO users (name, created_us) VALUES (:name, :now)")
+        #expect(b.sql == "INSERT INTO users (name, created_us) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        #expect(b.names == ["name", "now"])
+        let c = PostgresSQL.translate("SELECT :a, :b, :a, x::text, \"users\", users_x FROM t")
+        #expect(c.sql == "SELECT $1, $2, $1, x::text, \"users\", users_x FROM t")
+        #expect(c.names == ["a", "b"])
+        #expect(PostgresSQL.statements("CREATE TABLE a (x TEXT DEFAULT ';');\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\nSELECT 2") ==
+                ["CREATE TABLE a (x TEXT DEFAULT ';')", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$", "SELECT 2"])
+    }
+
+    @Test("URLs as libpq reads them: parts, environment, sslmode, a password file only when private; bad ones refused in a sentence")
+    func urls() throws {
+        let plain = try PostgresLocation(url: "postgres://alice@db.example:6543/rec?sslmode=require", environment: ["PGPASSWORD": "pw"])
+        #expect(plain.host == "db.example" && plain.port == 6543 && plain.user == "alice" && plain.database == "rec")
+        #expect(plain.sslMode == "require" && plain.password == "pw")
+        #expect(plain.description == "postgres://alice@db.example:6543/rec")
+        let socket = try PostgresLocation(url: "postgresql:///rec?host=/run/postgresql", environment: ["PGUSER": "bob"])
+        #expect(socket.socketFolder == "/run/postgresql" && socket.user == "bob" && socket.port == 5432 && socket.sslMode == "prefer")
+        let withPassword = try PostgresLocation(url: "postgres://alice:s3cret@h/rec", environment: [:])
+        #expect(withPassword.password == "s3cret" && !withPassword.description.contains("s3cret"))
+
+        let ws = try Workspace()
+        let file = ws.path("pgpass")
+        try "# comment\nother:*:*:*:no\nh:5432:rec:alice:from\\:file\n*:*:*:*:fallback\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o600)
+        #expect(try PostgresLocation(url: "postgres://alice@h/rec", environment: ["PGPASSFILE": file]).password == "from:file")
+        #expect(try PostgresLocation(url: "postgres://carol@h/rec", environment: ["PGPASSFILE": file]).password == "fallback")
+        chmod(file, 0o644)
+        #expect(try PostgresLocation(url: "postgres://alice@h/rec", environment: ["PGPASSFILE": file]).password == nil)
+
+        for (url, words) in [("postgres://h:99999/rec", "port"), ("postgres://h/rec?sslmode=sometimes", "sslmode"),
+                             ("postgres://h/rec?options=-c%20x", "does not know"), ("mysql://h/rec", "not a PostgreSQL URL")] {
+            #expect(throws: CatalogError.self, "\(url)") { try PostgresLocation(url: url, environment: [:]) }
+            do { _ = try PostgresLocation(url: url, environment: [:]) } catch {
+                #expect(error.code == .cannotOpen && error.message.contains(words), "\(error.message)")
+            }
+        }
+    }
+
+    @Test("psrec import, search and export on a PostgreSQL URL: the recording comes back byte for byte, and the password is never shown")
+    func commands() throws {
+        let ws = try Workspace(.postgresql)
+        let bytes = try recordingBytes(outputs: ["SELECT secret FROM vault;\r\n"])
+        try write(bytes, to: ws.path("a.psrec"))
+        let imported = try CLI.run(["import", "--db", ws.dbPath, ws.path("a.psrec")])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let found = try CLI.run(["search", "--db", ws.dbPath, "--text", "secret from vault", "--json"])
+        #expect(found.status == 0, "\(found.stderr)")
+        let id = try #require(try Catalog(path: ws.dbPath).search(RecordingQuery(), as: admin).first?.uuid)
+        #expect(found.text.contains(id))
+        let exported = try CLI.run(["export", "--db", ws.dbPath, id, "-o", ws.path("back.psrec")])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try readFile(ws.path("back.psrec")) == bytes)
+        let stats = try CLI.run(["stats", "--db", ws.dbPath])
+        #expect(stats.status == 0, "\(stats.stderr)")
+
+        let server = try #require(PostgresServer.shared)
+        let wrong = ws.dbPath.replacingOccurrences(of: server.password, with: "not-the-password")
+        let refused = try CLI.run(["search", "--db", wrong])
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(refused.stderr.contains("refused the login") && !refused.stderr.contains("not-the-password"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+
+        let closed = try CLI.run(["search", "--db", "postgres://psrec:x@127.0.0.1:1/none?sslmode=disable"])
+        #expect(closed.status == 3 && closed.stderr.contains("cannot be reached"), "\(closed.stderr)")
+    }
+
+    @Test("a database that holds other tables is not taken for a catalog, and is left as it was; an empty one is a missing catalog until created")
+    func foreignDatabase() throws {
+        let server = try #require(PostgresServer.shared)
+        let url = try server.makeDatabase()
+        let name = String(url.split(separator: "/").last!.split(separator: "?").first!)
+        try server.psql("CREATE TABLE payroll (who TEXT, amount INT); INSERT INTO payroll VALUES ('a', 1)", database: name)
+        #expect { try Catalog(path: url, create: true) } throws: { ($0 as? CatalogError)?.message.contains("other tables") == true }
+        #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: name).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+
+        let empty = try server.makeDatabase()
+        #expect { try Catalog(path: empty) } throws: { ($0 as? CatalogError)?.code == .catalogMissing }
+        _ = try Catalog(path: empty, create: true)
+        _ = try Catalog(path: empty)
+    }
+
+    @Test("two processes importing into one PostgreSQL catalog at once: every recording stored once and whole, no chunk of one in another")
+    func concurrentImports() throws {
+        let ws = try Workspace(.postgresql)
+        _ = try Catalog(path: ws.dbPath, create: true)
+        var files: [[String]] = [[], []]
+        var all: [String: [UInt8]] = [:]
+        for n in 0..<8 {
+            let bytes = try recordingBytes(user: "u\(n)", seconds: 20, outputs: ["run \(n)\r\n"])
+            try write(bytes, to: ws.path("r\(n).psrec"))
+            files[n % 2].append(ws.path("r\(n).psrec"))
+            all["u\(n)"] = bytes
+        }
+        let results = try files.map { list in
+            try Process.run(CLI.binary, arguments: ["import", "--db", ws.dbPath] + list)
+        }
+        for process in results {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let catalog = try Catalog(path: ws.dbPath)
+        let stored = try catalog.search(RecordingQuery(), as: admin)
+        #expect(stored.count == 8)
+        for recording in stored {
+            #expect(try exported(catalog, recording) == all[recording.user ?? ""], "\(recording.user ?? "?")")
+        }
+    }
+}
