@@ -90,29 +90,51 @@ final class RecordingStream {
     /// for it up to `finishSeconds`, and passes on what it said.
     func finish(path: String) {
         close(input)
-        let deadline = Date().addingTimeInterval(Self.finishSeconds)
-        var status: Int32 = 0
-        var exited = false
-        while Date() < deadline {
-            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
-            usleep(20_000)
-        }
-        guard exited else {
+        guard let said = Self.awaitExit(pid: pid, output: output, seconds: Self.finishSeconds) else {
             Console.error("The server has not acknowledged all of \(TerminalSafe.escape(path)) yet; it is still being sent in the background, and psrec upload sends what is not.")
             close(output)
             return
         }
-        var said = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(output, &buffer, buffer.count)
-            if n <= 0 { break }
-            said += buffer[..<n]
-            if said.count > 16_384 { break }
-        }
         close(output)
         let text = String(decoding: said, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if !text.isEmpty { Console.error(TerminalSafe.escape(text)) }
+    }
+
+    /// Waits for the child `pid`, whose standard output and error are the pipe `output`, to
+    /// exit, reading what it writes meanwhile (at most 16 KiB is kept).
+    ///
+    /// The end of the pipe (`poll(2)` reports it at once) says the child has exited: no
+    /// `waitpid` polling, whose period would be added to every session's end.
+    /// - Returns: what it wrote, or nil when it has not exited within `seconds`.
+    static func awaitExit(pid: pid_t, output: Int32, seconds: Double) -> [UInt8]? {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        var said = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var open = true
+        while open {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            let (whole, fraction) = left.components
+            var ready = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let n = poll(&ready, 1, Int32(min(whole * 1000 + fraction / 1_000_000_000_000_000 + 1, 60_000)))
+            if n < 0 && errno != EINTR { break }
+            guard n > 0 else { continue }
+            let count = read(output, &buffer, buffer.count)
+            if count > 0 {
+                if said.count < 16_384 { said += buffer[..<min(count, 16_384 - said.count)] }
+            } else if count == 0 || errno != EINTR {
+                open = false
+            }
+        }
+        // The pipe has ended: the child is exiting, if it has not already (a child that
+        // closed its output and went on is waited for no longer than the deadline).
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { return said }
+            usleep(200)
+        }
+        return nil
     }
 }
 
@@ -328,12 +350,24 @@ struct StreamingOptions: ParsableArguments {
             let folder = (path as NSString).deletingLastPathComponent
             // Only files older than this one: a file another recorder finishes meanwhile is
             // streamed by its own recorder, and this one by this recorder (which keeps it).
-            NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server)] + credentialArguments
-                                      + ["--older-than", path, "--", folder.isEmpty ? "." : folder])
+            // A folder that holds no other recording needs no sender (a process, a TLS
+            // context, sharing the cores with the session's start).
+            if Self.holdsOtherRecordings(folder.isEmpty ? "." : folder, besides: path) {
+                NetworkTool.spawnDetached(["upload", "--server", NetworkTool.url(server)] + credentialArguments
+                                          + ["--older-than", path, "--", folder.isEmpty ? "." : folder])
+            }
             return (lock, stream)
         } catch {
             lock?.release()
             throw error
         }
+    }
+
+    /// Whether `folder` holds a `.psrec` file other than `path` (which `psrec upload` would
+    /// then consider); a folder that cannot be read counts as holding some.
+    static func holdsOtherRecordings(_ folder: String, besides path: String) -> Bool {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return true }
+        let own = (path as NSString).lastPathComponent
+        return names.contains { $0.hasSuffix(".psrec") && $0 != own }
     }
 }

@@ -1,4 +1,7 @@
 internal import PsrecTerminal
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Follows, in a session's output, the modes that mark a full-screen program: the alternate
 /// screen (`CSI ? 1049 h`, `1047`, `47`), application cursor keys (`CSI ? 1 h`) and the
@@ -34,10 +37,51 @@ struct ScreenModes: Sendable {
     /// control characters but carriage returns, UTF-8), else nothing. Runs of plain ASCII are handed over
     /// whole by the parser: the relay loop calls this for every read of output.
     mutating func feed(_ bytes: [UInt8], collectText: Bool = true) -> [UInt8] {
+        bytes.withUnsafeBytes { feed($0, collectText: collectText) }
+    }
+
+    /// Follows `bytes` straight from a read buffer; see `feed(_:collectText:)` taking an array.
+    ///
+    /// Without `collectText`, only escape sequences and C1 controls can change a mode: the
+    /// text between them is skipped (`inertLength`) and the parser is handed what follows
+    /// each ESC, `sequenceWindow` bytes at a time until it is back between characters. The
+    /// modes and the parser's state come out as from the whole stream.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, collectText: Bool = true) -> [UInt8] {
         var actions = Actions(modes: modes, collectText: collectText)
-        parser.feed(bytes, into: &actions)
+        if collectText {
+            parser.feed(bytes, into: &actions)
+        } else {
+            var start = 0
+            while start < bytes.count {
+                if parser.isAtBoundary {
+                    start += Self.inertLength(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+                    if start == bytes.count { break }
+                }
+                let end = min(bytes.count, start + Self.sequenceWindow)
+                parser.feed(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), into: &actions)
+                start = end
+            }
+        }
         modes = actions.modes
         return actions.text
+    }
+
+    /// Bytes handed to the parser at a time from an ESC on: longer than the sequences that set modes.
+    static let sequenceWindow = 32
+
+    /// How many leading bytes of `bytes` a parser in the ground state, between characters,
+    /// may skip with nothing it would do lost: those up to and including the last ASCII byte
+    /// before the first ESC or 0xC2 (the lead byte of U+0080–U+009F, the C1 controls, CSI
+    /// among them). They are characters and C0 controls, which open no sequence and change
+    /// no mode, and after an ASCII byte the UTF-8 decoder is between characters again.
+    static func inertLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var stop = bytes.count
+        if let escape = memchr(base, 0x1B, stop) { stop = base.distance(to: UnsafeRawPointer(escape)) }
+        if let lead = memchr(base, 0xC2, stop) { stop = base.distance(to: UnsafeRawPointer(lead)) }
+        var last = stop - 1
+        while last >= 0 && bytes[last] >= 0x80 { last -= 1 }
+        return last + 1
     }
 
     private struct Actions: TerminalActions {

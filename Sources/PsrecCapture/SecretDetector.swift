@@ -164,8 +164,16 @@ struct SecretDetector: Sendable {
     /// Follows the program's output; releases held lines up to the last one shown (those
     /// before it that are not shown are secrets).
     mutating func output(_ bytes: [UInt8]) -> [Decision] {
-        let text = modes.feed(bytes, collectText: !held.isEmpty).filter { Self.isEvidence($0) || $0 == 0x0D || $0 == 0x20 }
-        guard !held.isEmpty, !text.isEmpty else { return [] }
+        bytes.withUnsafeBytes { output($0) }
+    }
+
+    /// Follows output straight from a read buffer; see `output(_:)` taking an array.
+    mutating func output(_ bytes: UnsafeRawBufferPointer) -> [Decision] {
+        let collect = !held.isEmpty
+        let fed = modes.feed(bytes, collectText: collect)
+        guard collect else { return [] }
+        let text = fed.filter { Self.isEvidence($0) || $0 == 0x0D || $0 == 0x20 }
+        guard !text.isEmpty else { return [] }
         for index in held.indices where held[index].seen.count < HeldLine.seenLimit {
             held[index].seen += text.prefix(HeldLine.seenLimit - held[index].seen.count)
         }

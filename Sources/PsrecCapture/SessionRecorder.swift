@@ -84,6 +84,13 @@ public final class SessionRecorder {
         do { try writer.append(event, atMicros: now) } catch { recordingError = error }
     }
 
+    /// Records output straight from the read buffer (`RecordingWriter.appendOutput`: the
+    /// same file as `record(.output(Array(bytes)))`, without an array per read).
+    func recordOutput(_ bytes: UnsafeRawBufferPointer) {
+        guard recordingError == nil else { return }
+        do { try writer.appendOutput(bytes, atMicros: now) } catch { recordingError = error }
+    }
+
     /// Runs the session to its end and closes the recording.
     /// - Throws: only when the session cannot start (no pty, command not found).
     public func run() throws -> Outcome {
@@ -101,16 +108,20 @@ public final class SessionRecorder {
         var childStatus: Int32?
         var drainDeadline: ContinuousClock.Instant?
         var hangupSent: ContinuousClock.Instant?
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // One buffer for every read: output is passed on, recorded and interpreted from it.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { buffer.deallocate() }
         var masterOpen = true
         // waitpid only when the child may have changed: on SIGCHLD, on a quiet poll, at the
         // start (not once per read: that was a system call per 4 KiB of output).
         var reapDue = true
 
+        // Filled anew on every turn, allocated once.
+        var fds = [pollfd](repeating: pollfd(), count: 3)
         loop: while masterOpen {
-            var fds = [pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: SignalPipe.readEnd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: stdinOpen && childStatus == nil ? 0 : -1, events: Int16(POLLIN), revents: 0)]
+            fds[0] = pollfd(fd: pty.master, events: Int16(POLLIN), revents: 0)
+            fds[1] = pollfd(fd: SignalPipe.readEnd, events: Int16(POLLIN), revents: 0)
+            fds[2] = pollfd(fd: stdinOpen && childStatus == nil ? 0 : -1, events: Int16(POLLIN), revents: 0)
             // Typed bytes waiting for their echo are decided within a few tens of milliseconds of their time.
             let ready = poll(&fds, nfds_t(fds.count), detector.isHolding ? 20 : 200)
             if ready < 0 && errno != EINTR { break }
@@ -149,15 +160,15 @@ public final class SessionRecorder {
             }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 let n: Int
-                do {
-                    n = try buffer.withUnsafeMutableBytes { buffer throws(Errno) in try SystemCalls.read(pty.master, into: buffer) }
+                do throws(Errno) {
+                    n = try SystemCalls.read(pty.master, into: buffer)
                 } catch {
-                    n = (error as? Errno) == .resourceTemporarilyUnavailable ? -1 : 0
+                    n = error == .resourceTemporarilyUnavailable ? -1 : 0
                 }
                 if n > 0 {
-                    let bytes = Array(buffer.prefix(n))
-                    writeAll(1, bytes)
-                    record(.output(bytes))
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+                    _ = SystemCalls.writeAll(1, bytes)
+                    recordOutput(bytes)
                     record(detector.output(bytes))
                     if drainDeadline != nil { drainDeadline = .now + .milliseconds(300) }
                 } else if n == 0 {
@@ -166,14 +177,14 @@ public final class SessionRecorder {
             }
             if fds[2].revents & Int16(POLLIN | POLLHUP) != 0 {
                 let n: Int
-                do {
-                    n = try buffer.withUnsafeMutableBytes { buffer throws(Errno) in try SystemCalls.read(0, into: buffer) }
+                do throws(Errno) {
+                    n = try SystemCalls.read(0, into: buffer)
                 } catch {
                     // Nothing to read after all (EAGAIN), or our input is gone: treat as its end.
-                    n = (error as? Errno) == .resourceTemporarilyUnavailable ? -1 : 0
+                    n = error == .resourceTemporarilyUnavailable ? -1 : 0
                 }
                 if n > 0 {
-                    let bytes = Array(buffer.prefix(n))
+                    let bytes = Array(buffer[..<n])
                     let modes = pty.lineModes
                     writeAll(pty.master, bytes)
                     record(detector.typed(bytes, echo: modes.echo, canonical: modes.canonical, nowMicros: now))

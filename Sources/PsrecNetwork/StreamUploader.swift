@@ -60,10 +60,15 @@ public final class StreamUploader: Sendable {
     /// A connection owing acks that receives nothing for this long is dropped and made again
     /// (a server gone without a reset, a half-open connection).
     let ackTimeout: TimeAmount
+    /// While following: what wakes the uploader when the file grows or the recorder stops.
+    let watch: SpoolWatch?
+    /// While following, the longest wait before the file is looked at again: the watch wakes
+    /// the uploader sooner when it can.
+    let followTimeout: TimeAmount
 
     public init(target: UploadTarget, path: String, following: Bool = false, logger: Logger,
                 window: Int = 8 << 20, initialBackoff: TimeAmount = .milliseconds(200), maxBackoff: TimeAmount = .seconds(10),
-                maxAttempts: Int? = 6, ackTimeout: TimeAmount = .seconds(60)) {
+                maxAttempts: Int? = 6, ackTimeout: TimeAmount = .seconds(60), followTimeout: TimeAmount? = nil) {
         self.target = target
         self.path = path
         self.logger = logger
@@ -73,10 +78,30 @@ public final class StreamUploader: Sendable {
         self.maxAttempts = maxAttempts
         self.ackTimeout = ackTimeout
         self.following.withLockedValue { $0 = following }
+        let watch = following ? SpoolWatch(path: path) : nil
+        self.watch = watch
+        // Without a watch on the file (no inotify), it is looked at every 20 ms.
+        self.followTimeout = followTimeout ?? (watch?.watchesFile == true ? .milliseconds(250) : .milliseconds(20))
     }
 
-    /// The recorder has stopped writing the file: send the rest and end.
-    public func finish() { following.withLockedValue { $0 = false } }
+    /// The recorder has stopped writing the file: send the rest and end. Wakes the uploader
+    /// at once, so the end of a session waits for no polling period.
+    public func finish() {
+        following.withLockedValue { $0 = false }
+        watch?.wake()
+    }
+
+    /// Waits until the file may have grown or the recorder has stopped (at most
+    /// `followTimeout`).
+    /// - Throws: `CancellationError` when the task is cancelled.
+    func awaitChange() async throws {
+        if let watch {
+            await watch.sleep(upTo: followTimeout)
+            try Task.checkCancellation()
+        } else {
+            try await Task.sleep(nanoseconds: UInt64(followTimeout.nanoseconds))
+        }
+    }
 
     var isFollowing: Bool { following.withLockedValue { $0 } }
 
@@ -124,7 +149,7 @@ public final class StreamUploader: Sendable {
             head = try spool.head()
             if head != nil { break }
             guard isFollowing else { throw UploadError(.notARecording, "\(path) ends before its metadata is whole.") }
-            try await Task.sleep(nanoseconds: 50_000_000)
+            try await awaitChange()
         }
         let channel = try await connect()
         return try await channel.executeThenClose { inbound, outbound in
@@ -185,7 +210,7 @@ public final class StreamUploader: Sendable {
                         if following {
                             // Acks that have arrived are taken while waiting for the recorder.
                             if !inFlight.isEmpty { try await awaitAck(); continue }
-                            try await Task.sleep(nanoseconds: 20_000_000)
+                            try await awaitChange()
                             continue
                         }
                         // The recorder stopped without a trailer: the file ends here.
@@ -194,7 +219,7 @@ public final class StreamUploader: Sendable {
                         endUnanswered = true
                         ended = true
                     case .damaged(let why):
-                        if following { try await Task.sleep(nanoseconds: 20_000_000); continue }
+                        if following { try await awaitChange(); continue }
                         try await outbound.write(.end(offset: offset))
                         inFlight.append((offset, true))
                         endUnanswered = true

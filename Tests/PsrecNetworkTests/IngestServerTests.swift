@@ -122,6 +122,53 @@ import Testing
         #expect(try server.stored(id).bytes == file)
     }
 
+    @Test("A followed file is sent as it is written and ends as soon as the recorder stops, with a minute between looks at it")
+    func followingWakesOnWritesAndFinish() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let token = try server.token("gw-wake")
+        let (path, id) = try TestRecordings.write(in: server.dir, name: "wake", chunks: 8)
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let parts = TestRecordings.segments(file)
+        let spool = server.dir.appendingPathComponent("wake-spool.psrec").path
+        try Data(parts.head).write(to: URL(fileURLWithPath: spool))
+        // Were the uploader to wait for its timeout, each step below would take a minute.
+        let uploader = StreamUploader(target: server.target(token), path: spool, following: true, logger: Self.quiet,
+                                      followTimeout: .seconds(60))
+        let upload = Task { try await uploader.run() }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+        handle.seekToEndOfFile()
+        let clock = ContinuousClock()
+        for chunk in parts.chunks.prefix(3) {
+            handle.write(Data(chunk.bytes))
+            let end = Int(chunk.offset) + chunk.bytes.count
+            let written = clock.now
+            var stored = try server.stored(id).bytes.count
+            while stored < end && clock.now - written < .seconds(10) {
+                try await Task.sleep(nanoseconds: 5_000_000)
+                stored = try server.stored(id).bytes.count
+            }
+            #expect(stored == end, "the chunk at \(chunk.offset) was not sent within 10 s of being written")
+        }
+        // The other chunks, not the trailer: a recorder that stops without one. The uploader
+        // has sent them and sleeps again when the recorder says it has stopped.
+        let chunksEnd = Int(parts.chunks.last!.offset) + parts.chunks.last!.bytes.count
+        handle.write(Data(file[Int(parts.chunks[3].offset)..<chunksEnd]))
+        try handle.close()
+        let written = clock.now
+        while try server.stored(id).bytes.count < chunksEnd && clock.now - written < .seconds(10) {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let stopped = clock.now
+        uploader.finish()
+        let result = try await upload.value
+        #expect(clock.now - stopped < .seconds(10), "finish() did not wake the uploader")
+        #expect(!result.position.complete)
+        #expect(result.position.committedBytes == Int64(chunksEnd))
+        #expect(try server.stored(id).bytes == Array(file[..<chunksEnd]))
+    }
+
     @Test("Live recordings silent past the grace period become interrupted")
     func interruptedAfterGrace() async throws {
         let server = try await TestServer(interruptedAfter: .milliseconds(400))
