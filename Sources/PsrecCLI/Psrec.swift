@@ -14,7 +14,7 @@ public struct Psrec: ParsableCommand {
         version: PsrecVersion.string,
         subcommands: [InfoCommand.self, CatCommand.self, EventsCommand.self, ConvertCommand.self, VerifyCommand.self, KeyCommand.self, RepairCommand.self, RecordCommand.self, PlayCommand.self, RenderCommand.self, ContactSheetCommand.self, RecordScreenCommand.self,
                       ImportCommand.self, IndexCommand.self, ExportCommand.self, SearchCommand.self, AppCommand.self, GrantCommand.self,
-                      RevokeCommand.self, LegalHoldCommand.self, DeleteCommand.self, PruneCommand.self, StatsCommand.self, HostCommand.self, UserCommand.self, ServeForwarder.self, UploadForwarder.self])
+                      RevokeCommand.self, LegalHoldCommand.self, DeleteCommand.self, PruneCommand.self, StatsCommand.self, HostCommand.self, UserCommand.self, CatalogCommand.self, ServeForwarder.self, UploadForwarder.self])
 
     public init() {}
 }

@@ -58,6 +58,18 @@ extension Catalog {
         }
     }
 
+    /// The text as the index is given it: as it is for FTS5, whose tokenizer splits at
+    /// every character that is not a letter or digit; for PostgreSQL with every such
+    /// character made a space, so that its parser finds the words a search splits its text
+    /// into (it would otherwise index `/tmp/alice` or `a-b` as single lexemes, which a
+    /// search for "tmp alice" could never match).
+    static func indexedText(_ dialect: SQLDialect, _ text: String) -> String {
+        guard dialect == .postgresql else { return text }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? $0 : " " })
+        return String(scalars)
+    }
+
     /// Removes a recording's rows from the text index, before its `terminal_text` rows go.
     /// A contentless FTS5 table removes a row only given its text, which is decompressed
     /// from `terminal_text`; PostgreSQL deletes by recording.

@@ -66,7 +66,7 @@ extension Catalog {
             }
             packer.submit(utf8)
             waiting.append((nextID, start, utf8.count))
-            try indexRow.execute(arguments: [nextID, rowID, chunk])
+            try indexRow.execute(arguments: [nextID, rowID, Catalog.indexedText(db.dialect, chunk)])
             nextID += 1
             total += utf8.count
             rowStart = nil

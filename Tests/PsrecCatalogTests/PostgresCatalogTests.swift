@@ -122,4 +122,72 @@ struct PostgresCatalogTests {
             #expect(try exported(catalog, recording) == all[recording.user ?? ""], "\(recording.user ?? "?")")
         }
     }
+
+    @Test("catalog copy, SQLite to PostgreSQL and back: every recording byte for byte, holds, rights, applications, hosts, users and the audit log; run again it copies nothing; a conflicting ID is reported and left alone")
+    func copyBetweenEngines() throws {
+        let ws = try Workspace()
+        let source = try Catalog(path: ws.dbPath, create: true)
+        try source.addApplication("db-prod", sessionProtocol: .ssh, recordingEnabled: true, retentionDays: 90, by: admin)
+        var files: [String: [UInt8]] = [:]
+        for (n, user) in ["alice", "bob", "carol"].enumerated() {
+            let bytes = try recordingBytes(user: user, seconds: 3 + n, outputs: ["rm -rf /tmp/\(user)\r\n"])
+            try write(bytes, to: ws.path("\(user).psrec"))
+            _ = try source.importRecording(path: ws.path("\(user).psrec"), actor: "test", deferText: user == "carol")
+            files[user] = bytes
+        }
+        let stored = try source.search(RecordingQuery(), as: admin)
+        let bob = try #require(stored.first { $0.user == "bob" })
+        try source.setLegalHold(true, on: bob, reason: "case 17", by: admin)
+        try source.grant(.audit, to: "sofia", on: .recording(bob), by: admin)
+        try source.grant(.manage, to: "mike", on: .application("db-prod"), by: admin)
+        _ = try source.addHost(named: "gw-1", actor: "test")
+        try source.addWebUser("sofia", bcryptHash: "$2b$12$abcdefghijklmnopqrstuuJ3Ok1YlAm6J6n5q8wW0ZP9Zl4Gz1b7e", actor: "test")
+        let sourceAudit = try source.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } ?? 0
+
+        let server = try #require(PostgresServer.shared)
+        let postgres = try server.makeDatabase()
+        let first = try CLI.run(["catalog", "copy", "--from", ws.dbPath, "--to", postgres])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.text.contains("3 recordings copied, 0 already there"), "\(first.text)")
+        let copy = try Catalog(path: postgres)
+        for recording in try copy.search(RecordingQuery(), as: admin) {
+            #expect(try exported(copy, recording) == files[recording.user ?? ""], "\(recording.user ?? "?")")
+            #expect(recording.legalHold == (recording.user == "bob"))
+            #expect(recording.textPending == (recording.user == "carol"))
+        }
+        #expect(try copy.search(RecordingQuery(), as: .user("sofia")).map(\.user) == ["bob"])
+        #expect(try copy.search(RecordingQuery(), as: .user("mike")).count == 3)
+        #expect(try copy.application("db-prod")?.retentionDays == 90)
+        #expect(try copy.hosts().map(\.name) == ["gw-1"])
+        #expect(try copy.webPasswordHash(of: "sofia") != nil)
+        var text = RecordingQuery()
+        text.text = "rm -rf /tmp/alice"
+        #expect(try copy.search(text, as: admin).map(\.user) == ["alice"])
+        let copiedAudit = try copy.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE action <> 'copy'") } ?? 0
+        #expect(copiedAudit >= sourceAudit)
+
+        let again = try CLI.run(["catalog", "copy", "--from", ws.dbPath, "--to", postgres])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.text.contains("0 recordings copied, 3 already there"), "\(again.text)")
+        let auditAfter = try copy.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE action <> 'copy'") } ?? 0
+        #expect(auditAfter < copiedAudit + 10, "the second run appended only the rows made since the first")
+
+        let back = ws.path("back.db")
+        let home = try CLI.run(["catalog", "copy", "--from", postgres, "--to", back, "--quiet"])
+        #expect(home.status == 0 && home.text.isEmpty, "\(home.stderr)")
+        let returned = try Catalog(path: back)
+        #expect(Set(try returned.search(RecordingQuery(), as: admin).map { try exported(returned, $0) }) == Set(files.values))
+
+        // Another recording under one of these IDs, in a third catalog: refused, reported, kept.
+        let other = ws.path("other.db")
+        let otherCatalog = try Catalog(path: other, create: true)
+        let alice = try #require(stored.first { $0.user == "alice" })
+        let impostor = try recordingBytes(user: "mallory", id: try #require(UUID(uuidString: alice.uuid)), seconds: 9)
+        try write(impostor, to: ws.path("impostor.psrec"))
+        _ = try otherCatalog.importRecording(path: ws.path("impostor.psrec"), actor: "test")
+        let conflict = try CLI.run(["catalog", "copy", "--from", ws.dbPath, "--to", other])
+        #expect(conflict.status == 3, "\(conflict.stderr)")
+        #expect(conflict.stderr.contains(alice.uuid) && conflict.stderr.contains("other content"), "\(conflict.stderr)")
+        #expect(try exported(otherCatalog, try otherCatalog.recording(alice.uuid)) == impostor)
+    }
 }

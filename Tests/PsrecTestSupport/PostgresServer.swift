@@ -71,18 +71,19 @@ public final class PostgresServer: @unchecked Sendable {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "PostgreSQL did not start: \(started.output) \(log)"])
         }
         // The watchdog: stops the server and removes its folder when this process is gone.
+        // Started through the shell, in the background of a session of its own: it belongs
+        // to no Foundation `Process` of this test process (whose exit monitoring a child it
+        // does not wait for would disturb), and the shell that starts it returns at once.
         let watchdog = """
             while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
             \(asOwner("\(binaries)/pg_ctl -D \(folder)/data -m immediate stop >/dev/null 2>&1"))
             rm -rf '\(folder)'
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["/bin/sh", "-c", watchdog]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        try watchdog.write(toFile: folder + "/watchdog.sh", atomically: true, encoding: .utf8)
+        let launched = try Self.shell("setsid /bin/sh '\(folder)/watchdog.sh' </dev/null >/dev/null 2>&1 &")
+        guard launched.status == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "The PostgreSQL watchdog did not start: \(launched.output)"])
+        }
     }
 
     /// A URL for the server's `postgres` database (for administration).
