@@ -190,4 +190,49 @@ struct PostgresCatalogTests {
         #expect(conflict.stderr.contains(alice.uuid) && conflict.stderr.contains("other content"), "\(conflict.stderr)")
         #expect(try exported(otherCatalog, try otherCatalog.recording(alice.uuid)) == impostor)
     }
+
+    @Test("the connection to PostgreSQL cut mid-import: one clear sentence, nothing half stored, and the import run again completes")
+    func connectionLostMidImport() throws {
+        let ws = try Workspace(.postgresql)
+        let server = try #require(PostgresServer.shared)
+        let name = String(ws.dbPath.split(separator: "/").last!.split(separator: "?").first!)
+        _ = try Catalog(path: ws.dbPath, create: true)
+        let lines = (0..<40_000).map { "line \($0) of a long session, with words to index: alpha beta gamma delta\r\n" }
+        let bytes = try recordingBytes(seconds: 600, outputs: lines)
+        try write(bytes, to: ws.path("long.psrec"))
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["import", "--db", ws.dbPath, ws.path("long.psrec")]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Cut every connection of the import's database until the import has ended.
+        var cuts = 0
+        while process.isRunning {
+            usleep(150_000)
+            let killed = try server.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+            cuts += Int(killed.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        process.waitUntilExit()
+        print("connection cut mid-import: \(cuts) connections ended, import exit status \(process.terminationStatus)")
+        let catalog = try Catalog(path: ws.dbPath)
+        let stored = try catalog.search(RecordingQuery(), as: admin)
+        if process.terminationStatus != 0 {
+            #expect(cuts > 0)
+            #expect(process.terminationStatus == 3)
+            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(message.contains("nothing of this change was stored") || message.contains("connection"), "\(message)")
+            #expect(stored.isEmpty, "a failed import leaves nothing of its recording")
+            let chunks = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chunks") }
+            #expect(chunks == 0)
+        } else {
+            // The import won the race: it committed before any cut. Then it is whole.
+            #expect(stored.count == 1)
+        }
+        let again = try CLI.run(["import", "--db", ws.dbPath, ws.path("long.psrec")])
+        #expect(again.status == 0, "\(again.stderr)")
+        let whole = try #require(try catalog.search(RecordingQuery(), as: admin).first)
+        #expect(try exported(catalog, whole) == bytes)
+    }
 }

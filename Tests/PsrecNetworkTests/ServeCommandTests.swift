@@ -133,6 +133,43 @@ import Testing
         #expect(cat.text.contains("streamed-hello") && cat.text.contains("streamed-bye"))
     }
 
+    @Test("serve on a PostgreSQL catalog: upload and record --server over TLS, SIGTERM, every recording complete there and byte for byte")
+    func endToEndOnPostgres() throws {
+        let postgres = try #require(PostgresServer.shared, "\(PostgresServer.failure ?? "")")
+        let db = try postgres.makeDatabase()
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let server = try ServeProcess(["--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM])
+        let token = try Self.tokenFile(in: dir, db: db, host: "gw-pg")
+        let url = "psrec://127.0.0.1:\(server.port)"
+        let spool = dir.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let (first, firstID) = try TestRecordings.write(in: spool, name: "a", chunks: 12)
+        let firstBytes = try Data(contentsOf: URL(fileURLWithPath: first))
+        let upload = try CLI.run(["upload", "--server", url, "--ca", tls.caPEM, "--token-file", token, "--keep-local", spool.path])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        let recorded = dir.appendingPathComponent("session.psrec").path
+        let record = try CLI.run(["record", "-o", recorded, "--server", url, "--ca", tls.caPEM, "--token-file", token, "--",
+                                  "sh", "-c", "echo pg-hello; sleep 1; echo pg-bye"])
+        #expect(record.status == 0, "\(record.stderr)")
+        var found = false
+        for _ in 0..<100 where !found {
+            found = try CLI.run(["search", "--db", db, "--text", "pg bye"]).text.split(separator: "\n").count == 2
+            if !found { usleep(100_000) }
+        }
+        #expect(found, "search --text does not find the streamed session")
+        server.signal(SIGTERM)
+        #expect(server.exitStatus(within: 20) == 0)
+
+        let listed = try CLI.run(["search", "--db", db, "--status", "complete"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.text.split(separator: "\n").count == 3, "a heading and the two recordings: \(listed.text)")
+        let back = dir.appendingPathComponent("back.psrec").path
+        let exported = try CLI.run(["export", "--db", db, firstID.uuidString, "-o", back])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == firstBytes)
+    }
+
     @Test("record --server --app asks the server first: off runs the command unrecorded; strict refuses the session when the server cannot be asked, best-effort records locally")
     func policies() throws {
         let tls = try TestTLS()
