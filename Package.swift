@@ -76,6 +76,14 @@ let package = Package(
                 "PsrecFormat", "PsrecTerminal",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming),
+        // The catalog's PostgreSQL store (PostgresNIO, SwiftNIO, TLS): linked by psrec-net only,
+        // which installs it at start; psrec hands a command naming a postgres:// catalog to it.
+        .target(
+            name: "PsrecCatalogPostgres",
+            dependencies: [
+                "PsrecCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -142,7 +150,7 @@ let package = Package(
         .target(
             name: "PsrecNetCLI",
             dependencies: [
-                "PsrecCLI", "PsrecNetwork", "PsrecStream", "PsrecCatalog", "PsrecWeb",
+                "PsrecCLI", "PsrecNetwork", "PsrecStream", "PsrecCatalog", "PsrecCatalogPostgres", "PsrecWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -244,7 +252,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "PsrecCatalogTests",
-            dependencies: ["PsrecTestSupport", "PsrecCatalog", "PsrecCLI", "PsrecFormat", "PsrecInterop",
+            dependencies: ["PsrecTestSupport", "PsrecCatalog", "PsrecCatalogPostgres", "PsrecCLI", "PsrecFormat", "PsrecInterop",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PsrecCatalog
 
 /// Where `psrec-net` is: beside this `psrec` (the same folder as the running binary), else on
 /// the PATH.
@@ -21,11 +22,36 @@ enum NetworkTool {
 
     /// Becomes `psrec-net SUBCOMMAND ARGUMENTS…`.
     static func exec(_ subcommand: String, _ arguments: [String]) throws -> Never {
+        try exec([subcommand] + arguments, what: "psrec \(subcommand) is run by psrec-net")
+    }
+
+    /// The options that name a catalog.
+    static let catalogOptions = ["--db", "--from", "--to"]
+
+    /// Whether `arguments` name a PostgreSQL catalog (`--db URL`, `--db=URL`, and `--from`
+    /// and `--to` of `catalog copy`): such a command is run by `psrec-net`, which carries the
+    /// PostgreSQL driver, so that `psrec` itself carries no network code.
+    static func namePostgresCatalog(_ arguments: some Sequence<String>) -> Bool {
+        var previous = ""
+        for argument in arguments {
+            if argument == "--" { return false }
+            if catalogOptions.contains(previous) && PostgresLocation.isURL(argument) { return true }
+            for option in catalogOptions where argument.hasPrefix(option + "=") {
+                if PostgresLocation.isURL(String(argument.dropFirst(option.count + 1))) { return true }
+            }
+            previous = argument
+        }
+        return false
+    }
+
+    /// Becomes `psrec-net ARGUMENTS…`; when there is no psrec-net, prints "`what`, which is
+    /// neither beside psrec nor on the PATH" and fails.
+    static func exec(_ arguments: [String], what: String) throws -> Never {
         guard let path else {
-            Console.error("psrec \(subcommand) is run by psrec-net, which is neither beside psrec nor on the PATH; install both (see the README).")
+            Console.error("\(what), which is neither beside psrec nor on the PATH; install both (see the README).")
             throw ExitCode(ExitStatus.invalid)
         }
-        let argv = ["psrec-net", subcommand] + arguments
+        let argv = ["psrec-net"] + arguments
         let cArgs = argv.map { strdup($0) } + [nil]
         execv(path, cArgs)
         Console.error("Cannot run \(TerminalSafe.escape(path)): \(String(cString: strerror(errno))).")

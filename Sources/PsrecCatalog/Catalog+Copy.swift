@@ -36,12 +36,13 @@ extension Catalog {
     public func copy(to destination: Catalog, actor: String, workFolder: String,
                      progress: (CatalogRecording, Bool) -> Void = { _, _ in }) throws(CatalogError) -> CopyReport {
         var report = CopyReport()
-        try copyRows(["users": ["name", "created_us", "password_bcrypt", "disabled_us", "web_admin"],
-                      "applications": ["name", "protocol", "recording_enabled", "retention_days", "created_us", "ingest_policy"],
-                      "capture_hosts": ["name", "authentication", "token_sha256", "created_us", "revoked_us"]], to: destination)
+        // Users first: the other tables refer to them.
+        try copyRows([("users", ["name", "created_us", "password_bcrypt", "disabled_us", "web_admin"]),
+                      ("applications", ["name", "protocol", "recording_enabled", "retention_days", "created_us", "ingest_policy"]),
+                      ("capture_hosts", ["name", "authentication", "token_sha256", "created_us", "revoked_us"])], to: destination)
         var everything = RecordingQuery()
         everything.order = RecordingOrder(column: .start, ascending: true)
-        let recordings = try search(everything, as: .administrator(login: actor))
+        let recordings = try matching(everything, as: .administrator(login: actor))
         for recording in recordings {
             let there = try? destination.recording(recording.uuid)
             if let there {
@@ -86,7 +87,7 @@ extension Catalog {
             report.copied += 1
             progress(recording, true)
         }
-        try copyRows(["app_rights": ["application", "user", "\"right\"", "granted_us"]], to: destination)
+        try copyRows([("app_rights", ["application", "user", "\"right\"", "granted_us"])], to: destination)
         report.auditRows = try copyAuditLog(to: destination, actor: actor)
         try destination.write { db in
             try Self.audit(db, actor: actor, action: "copy", recording: nil,
@@ -102,9 +103,10 @@ extension Catalog {
         return sink.hex
     }
 
-    /// Rows of small tables the destination lacks (by primary key), column by column.
-    private func copyRows(_ tables: [String: [String]], to destination: Catalog) throws(CatalogError) {
-        for (table, columns) in tables.sorted(by: { $0.key == "users" ? true : $1.key == "users" ? false : $0.key < $1.key }) {
+    /// Rows of small tables the destination lacks (by primary key), column by column, table
+    /// by table in the order given.
+    private func copyRows(_ tables: [(table: String, columns: [String])], to destination: Catalog) throws(CatalogError) {
+        for (table, columns) in tables {
             let list = columns.joined(separator: ", ")
             let rows = try read { db in try SQLRow.fetchAll(db, sql: "SELECT \(list) FROM \(table)") }
             try destination.write { db in
@@ -153,11 +155,6 @@ extension Catalog {
             last = end
         }
     }
-}
-
-extension SQLValue: SQLValueConvertible {
-    public var sqlValue: SQLValue { self }
-    public static func fromSQL(_ value: SQLValue) -> SQLValue? { value }
 }
 
 /// A sink that only hashes what it is given.

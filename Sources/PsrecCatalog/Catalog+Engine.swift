@@ -142,7 +142,7 @@ extension Catalog {
     /// empty pages at the end of a table), without the exclusive lock of `VACUUM FULL`, which
     /// would stop every server's ingest: the database does not shrink otherwise.
     public func reclaimSpace() throws(CatalogError) {
-        if let postgres = store as? PostgresStore {
+        if let postgres = store as? any PostgresCatalogStore {
             do {
                 try postgres.outsideTransaction { db in
                     try db.execute(sql: "VACUUM recordings, chunks, indicators, terminal_text, terminal_text_fts, terminal_keyframes")

@@ -197,7 +197,7 @@ extension Catalog {
     /// Brings a PostgreSQL catalog's schema up to date. Reading first: a catalog already up
     /// to date is opened without the write lock. A database with other tables and no psrec
     /// schema is refused, as a foreign SQLite file is.
-    static func migratePostgres(_ store: PostgresStore, path: String, create: Bool) throws(CatalogError) {
+    static func migratePostgres(_ store: any PostgresCatalogStore, path: String, create: Bool) throws(CatalogError) {
         let names = postgresMigrations.map(\.name)
         func applied(_ db: any SQLConnection) throws -> [String]? {
             let tables = try String.fetchAll(db, sql: "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")

@@ -9,6 +9,13 @@ extension Catalog {
     /// - Throws: `.unknownColumn` for a condition on a column the table lacks, `.emptyTextSearch`
     ///   for a text with no letter or digit.
     public func search(_ query: RecordingQuery, as principal: Principal) throws(CatalogError) -> [CatalogRecording] {
+        let found = try matching(query, as: principal)
+        try audit(principal, action: "search", detail: query.description)
+        return found
+    }
+
+    /// What `search` finds, without its audit row (for `copy`, which records itself).
+    func matching(_ query: RecordingQuery, as principal: Principal) throws(CatalogError) -> [CatalogRecording] {
         let (conditions, filterArguments) = try filters(query, as: principal)
         var arguments = filterArguments
         var select = "SELECT \(CatalogRecording.columns)"
@@ -30,9 +37,7 @@ extension Catalog {
         if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
         if let offset = query.offset, offset > 0 { sql += (query.limit == nil ? " LIMIT -1" : "") + " OFFSET \(offset)" }
         let statementArguments = SQLArguments(arguments)
-        let found = try read { db in try SQLRow.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
-        try audit(principal, action: "search", detail: query.description)
-        return found
+        return try read { db in try SQLRow.fetchAll(db, sql: sql, arguments: statementArguments).map(CatalogRecording.init(row:)) }
     }
 
     /// How many recordings match every filter of `query` but the text, may be seen by

@@ -65,7 +65,7 @@ public final class Catalog {
         if PostgresLocation.isURL(path) {
             let location = try PostgresLocation(url: path)
             self.path = location.description
-            let store = PostgresStore(location: location, lockTimeoutSeconds: busyTimeoutSeconds, synchronousCommits: synchronousCommits)
+            let store = try PostgresDriver.open(location, lockTimeoutSeconds: busyTimeoutSeconds, synchronousCommits: synchronousCommits)
             self.store = store
             do {
                 try Self.migratePostgres(store, path: location.description, create: create)

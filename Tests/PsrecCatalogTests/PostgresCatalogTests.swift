@@ -1,5 +1,6 @@
 import Foundation
 @testable import PsrecCatalog
+@testable import PsrecCLI
 import PsrecFormat
 import PsrecTestSupport
 import Testing
@@ -70,7 +71,7 @@ struct PostgresCatalogTests {
         let stats = try CLI.run(["stats", "--db", ws.dbPath])
         #expect(stats.status == 0, "\(stats.stderr)")
 
-        let server = try #require(PostgresServer.shared)
+        let server = try #require(PostgresServer.withDriver)
         let wrong = ws.dbPath.replacingOccurrences(of: server.password, with: "not-the-password")
         let refused = try CLI.run(["search", "--db", wrong])
         #expect(refused.status == 3, "\(refused.stderr)")
@@ -81,9 +82,35 @@ struct PostgresCatalogTests {
         #expect(closed.status == 3 && closed.stderr.contains("cannot be reached"), "\(closed.stderr)")
     }
 
+    @Test("psrec carries no PostgreSQL, SwiftNIO or TLS code (psrec-net does); a command naming a PostgreSQL catalog is run by psrec-net, and without it psrec says so in one sentence")
+    func onlyPsrecNetCarriesTheDriver() throws {
+        let psrec = try Data(contentsOf: CLI.binary, options: .alwaysMapped)
+        let net = try Data(contentsOf: CLI.binary.deletingLastPathComponent().appendingPathComponent("psrec-net"), options: .alwaysMapped)
+        for module in ["PostgresNIO", "NIOSSL", "NIOPosix"] {
+            // Swift's mangled names and metadata carry each module's name.
+            #expect(psrec.range(of: Data(module.utf8)) == nil, "psrec links \(module)")
+            #expect(net.range(of: Data(module.utf8)) != nil, "psrec-net does not link \(module)")
+        }
+        #expect(NetworkToolProbe.names(["search", "--db", "postgres://h/db"]))
+        #expect(NetworkToolProbe.names(["catalog", "copy", "--from", "a.db", "--to=postgresql://h/db"]))
+        #expect(!NetworkToolProbe.names(["search", "--db", "a.db", "--title", "postgres://h/db"]))
+        #expect(!NetworkToolProbe.names(["search", "--db", "a.db", "--", "--db", "postgres://h/db"]))
+
+        // A psrec with no psrec-net beside it or on the PATH.
+        let ws = try Workspace()
+        let lone = ws.path("psrec")
+        try FileManager.default.copyItem(atPath: CLI.binary.path, toPath: lone)
+        let result = try runProgram(lone, ["search", "--db", "postgres://psrec@127.0.0.1:1/none"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr == "psrec: A PostgreSQL catalog is opened by psrec-net, which is neither beside psrec nor on the PATH; install both (see the README).\n", "\(result.stderr)")
+        // A SQLite catalog needs no psrec-net.
+        let local = try runProgram(lone, ["search", "--db", ws.path("catalog.db")], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(local.status == 0 || local.stderr.contains("does not exist"), "\(local.stderr)")
+    }
+
     @Test("a database that holds other tables is not taken for a catalog, and is left as it was; an empty one is a missing catalog until created")
     func foreignDatabase() throws {
-        let server = try #require(PostgresServer.shared)
+        let server = try #require(PostgresServer.withDriver)
         let url = try server.makeDatabase()
         let name = String(url.split(separator: "/").last!.split(separator: "?").first!)
         try server.psql("CREATE TABLE payroll (who TEXT, amount INT); INSERT INTO payroll VALUES ('a', 1)", database: name)
@@ -144,11 +171,13 @@ struct PostgresCatalogTests {
         try source.addWebUser("sofia", bcryptHash: "$2b$12$abcdefghijklmnopqrstuuJ3Ok1YlAm6J6n5q8wW0ZP9Zl4Gz1b7e", actor: "test")
         let sourceAudit = try source.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } ?? 0
 
-        let server = try #require(PostgresServer.shared)
+        let server = try #require(PostgresServer.withDriver)
         let postgres = try server.makeDatabase()
         let first = try CLI.run(["catalog", "copy", "--from", ws.dbPath, "--to", postgres])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.text.contains("3 recordings copied, 0 already there"), "\(first.text)")
+        let sourceAuditAfter = try source.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } ?? 0
+        #expect(sourceAuditAfter == sourceAudit, "copy adds nothing to its source's audit log")
         let copy = try Catalog(path: postgres)
         for recording in try copy.search(RecordingQuery(), as: admin) {
             #expect(try exported(copy, recording) == files[recording.user ?? ""], "\(recording.user ?? "?")")
@@ -194,7 +223,7 @@ struct PostgresCatalogTests {
     @Test("the connection to PostgreSQL cut mid-import: one clear sentence, nothing half stored, and the import run again completes")
     func connectionLostMidImport() throws {
         let ws = try Workspace(.postgresql)
-        let server = try #require(PostgresServer.shared)
+        let server = try #require(PostgresServer.withDriver)
         let name = String(ws.dbPath.split(separator: "/").last!.split(separator: "?").first!)
         _ = try Catalog(path: ws.dbPath, create: true)
         let lines = (0..<40_000).map { "line \($0) of a long session, with words to index: alpha beta gamma delta\r\n" }
@@ -235,4 +264,25 @@ struct PostgresCatalogTests {
         let whole = try #require(try catalog.search(RecordingQuery(), as: admin).first)
         #expect(try exported(catalog, whole) == bytes)
     }
+}
+
+/// `NetworkTool.namePostgresCatalog`, which decides which commands psrec hands to psrec-net.
+enum NetworkToolProbe {
+    static func names(_ arguments: [String]) -> Bool { NetworkTool.namePostgresCatalog(arguments) }
+}
+
+/// Runs `program` with only `environment`, and returns its status and standard error.
+func runProgram(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.environment = environment
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -4,6 +4,7 @@ import PsrecTestSupport
 import Glibc
 #endif
 import PsrecCatalog
+import PsrecCatalogPostgres
 import PsrecFormat
 import PsrecInterop
 import Testing
@@ -13,6 +14,15 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("psrec-catalog-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+extension PostgresServer {
+    /// The test run's PostgreSQL server, with the PostgreSQL store installed in this process
+    /// (as psrec-net installs it at start) so that `Catalog(path: url)` opens its databases.
+    static var withDriver: PostgresServer? {
+        PostgresCatalogDriver.install()
+        return shared
+    }
 }
 
 /// The catalog's engines, for suites that run against both (`@Test(arguments: Engine.allCases)`).
@@ -37,7 +47,7 @@ final class Workspace {
         case .sqlite:
             dbPath = directory.appendingPathComponent("catalog.db").path
         case .postgresql:
-            guard let server = PostgresServer.shared else {
+            guard let server = PostgresServer.withDriver else {
                 throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "No PostgreSQL server for the tests: \(PostgresServer.failure ?? "?") (.ci/setup installs Debian's postgresql)"])
             }
             dbPath = try server.makeDatabase()

@@ -11,17 +11,17 @@ import Foundation
 /// Everything else the catalog writes is common to both engines (`ON CONFLICT … DO UPDATE`,
 /// `coalesce`, `substr` and `length` of a blob, `EXISTS`); what is not (full-text search,
 /// sizes, vacuum, the schema) is in `Catalog+Engine.swift`.
-enum PostgresSQL {
-    struct Translation: Sendable {
-        var sql: String
+package enum PostgresSQL {
+    package struct Translation: Sendable {
+        package var sql: String
         /// For each `$n`, the name of the `:name` argument it takes, when the statement
         /// uses names.
-        var names: [String]
+        package var names: [String]
     }
 
     private static let cache = TranslationCache()
 
-    static func translate(_ sql: String) -> Translation {
+    package static func translate(_ sql: String) -> Translation {
         if let known = cache.get(sql) { return known }
         let translation = rewrite(sql)
         cache.set(sql, translation)
@@ -127,7 +127,7 @@ enum PostgresSQL {
 
     /// Statements of a script one at a time: split at semicolons outside literals, quoted
     /// identifiers and `$$` bodies (PostgreSQL runs one statement per extended query).
-    static func statements(_ script: String) -> [String] {
+    package static func statements(_ script: String) -> [String] {
         var statements: [String] = []
         var current = ""
         var quote: Character?

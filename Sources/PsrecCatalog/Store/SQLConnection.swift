@@ -36,7 +36,7 @@ public final class SQLStatement {
     /// The SQLite store's prepared statement (a GRDB `Statement`), when there is one.
     let prepared: AnyObject?
 
-    init(connection: any SQLConnection, sql: String, prepared: AnyObject? = nil) {
+    package init(connection: any SQLConnection, sql: String, prepared: AnyObject? = nil) {
         self.connection = connection
         self.sql = sql
         self.prepared = prepared
@@ -105,7 +105,7 @@ extension SQLValueConvertible {
 }
 
 /// Where a catalog's rows are kept: one SQLite file, or a PostgreSQL database.
-protocol CatalogStore: AnyObject, Sendable {
+package protocol CatalogStore: AnyObject, Sendable {
     var dialect: SQLDialect { get }
     /// Runs `body` in one write transaction; write transactions of one catalog never
     /// interleave (SQLite's single writer; on PostgreSQL an advisory lock), so each sees

@@ -181,3 +181,8 @@ extension SQLArguments {
         for (name, value) in rhs.named { lhs.named[name] = value }
     }
 }
+
+extension SQLValue: SQLValueConvertible {
+    public var sqlValue: SQLValue { self }
+    public static func fromSQL(_ value: SQLValue) -> SQLValue? { value }
+}
