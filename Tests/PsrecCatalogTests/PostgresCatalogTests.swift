@@ -108,6 +108,18 @@ struct PostgresCatalogTests {
         #expect(local.status == 0 || local.stderr.contains("does not exist"), "\(local.stderr)")
     }
 
+    @Test("what starts the test run's PostgreSQL server and its watchdog inherits no descriptor of the test process: a pipe it kept would never reach its end")
+    func serverShellHoldsNoTestDescriptor() throws {
+        let pipe = Pipe()
+        var status = stat()
+        #expect(fstat(pipe.fileHandleForWriting.fileDescriptor, &status) == 0)
+        let listed = try PostgresServer.shell("for f in /proc/$$/fd/*; do readlink \"$f\"; done")
+        #expect(listed.status == 0)
+        #expect(listed.output.contains("psrec-pg-sh-"), "\(listed.output)")
+        #expect(!listed.output.contains("pipe:[\(status.st_ino)]"), "\(listed.output)")
+        try pipe.fileHandleForWriting.close()
+    }
+
     @Test("a database that holds other tables is not taken for a catalog, and is left as it was; an empty one is a missing catalog until created")
     func foreignDatabase() throws {
         let server = try #require(PostgresServer.withDriver)

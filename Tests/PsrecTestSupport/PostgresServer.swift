@@ -117,8 +117,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs `script` with /bin/sh and waits for it with waitpid: no Foundation `Process`,
     /// whose exit monitoring needs a dispatch thread, and the first use of the server blocks
-    /// every test thread that wants it until the server is up.
-    static func shell(_ script: String) throws -> (status: Int32, output: String) {
+    /// every test thread that wants it until the server is up. The shell gets no descriptor
+    /// of this process but its output file.
+    public static func shell(_ script: String) throws -> (status: Int32, output: String) {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("psrec-pg-sh-\(UUID().uuidString)").path
         defer { unlink(output) }
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
@@ -127,6 +128,11 @@ public final class PostgresServer: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process goes with it. The server and the watchdog outlive the
+        // shell; had they kept a pipe another test had open at that moment (a child's
+        // standard output, not yet closed on this side), that test's read to the end of
+        // the pipe would never end, nor would the test run (it did, in CI: 90 minutes).
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
