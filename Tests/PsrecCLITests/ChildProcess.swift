@@ -1,4 +1,5 @@
 import Foundation
+import PsrecTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,7 @@ final class ChildProcess {
         for (fd, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
             posix_spawn_file_actions_adddup2(&actions, fd, target)
         }
-        Self.addCloseFrom?(&actions, 3)
+        Spawn.closeFrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -55,14 +56,6 @@ final class ChildProcess {
         }
         self.pid = pid
     }
-
-    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, which Swift's Glibc module does
-    /// not declare; without it descriptors of concurrently running tests could leak into
-    /// long-lived children (the tmux server) and keep pipes open.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
 
     /// The exit status once the child has ended (128 + N when killed by signal N), else nil.
     var status: Int32? {

@@ -47,8 +47,13 @@ struct PlayInTmuxTests {
             posix_spawnattr_setsigmask(&attributes, &none)
             posix_spawnattr_setsigdefault(&attributes, &all)
             posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            // Nor may the server keep descriptors of other tests (pipes they read to the end).
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            Spawn.closeFrom(&actions, 3)
             var pid: pid_t = 0
-            let rc = posix_spawn(&pid, argv[0], nil, &attributes, &cArgs, environ)
+            let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, environ)
             guard rc == 0 else { throw CocoaError(.executableLoad) }
             var status: Int32 = 0
             waitpid(pid, &status, 0)

@@ -132,7 +132,7 @@ public final class PostgresServer: @unchecked Sendable {
         // shell; had they kept a pipe another test had open at that moment (a child's
         // standard output, not yet closed on this side), that test's read to the end of
         // the pipe would never end, nor would the test run (it did, in CI: 90 minutes).
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        Spawn.closeFrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
