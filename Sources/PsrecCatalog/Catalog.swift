@@ -188,7 +188,7 @@ public final class Catalog {
 
     static func wrap(_ error: any Error, path: String, opening: Bool = false) -> CatalogError {
         if let error = error as? CatalogError { return error }
-        if !(error is DatabaseError) { return PostgresSQLConnection.wrap(error, location: path, opening: opening) }
+        // PostgreSQL's errors arrive as CatalogError already (the store in PsrecCatalogPostgres says them).
         if let error = error as? DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 return CatalogError(.busy, "The catalog \(path) is busy: another process (an import, an index or a prune) held it longer than this command waits; try again when it has finished.")

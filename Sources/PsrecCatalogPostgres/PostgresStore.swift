@@ -56,24 +56,33 @@ final class PostgresStore: PostgresCatalogStore, @unchecked Sendable {
     }
 
     /// Runs `body` between `begin` and COMMIT on one connection; a failure rolls back.
+    /// The driver's errors become the catalog's sentences; the body's own pass through.
     private func transaction<T>(_ begin: String, _ body: (PostgresSQLConnection) throws -> T) throws -> T {
-        try pool.with { connection in
-            try connection.execute(sql: begin)
-            do {
-                let result = try body(connection)
-                try connection.execute(sql: "COMMIT")
-                return result
-            } catch {
-                try? connection.execute(sql: "ROLLBACK")
-                throw error
+        do {
+            return try pool.with { connection in
+                try connection.execute(sql: begin)
+                do {
+                    let result = try body(connection)
+                    try connection.execute(sql: "COMMIT")
+                    return result
+                } catch {
+                    try? connection.execute(sql: "ROLLBACK")
+                    throw error
+                }
             }
+        } catch let error as PSQLError {
+            throw PostgresSQLConnection.wrap(error, location: location.description)
         }
     }
 
     /// Runs `body` on a connection outside any transaction (for `VACUUM`, which cannot run
     /// inside one).
     func outsideTransaction<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try pool.with { connection in try body(connection) }
+        do {
+            return try pool.with { connection in try body(connection) }
+        } catch let error as PSQLError {
+            throw PostgresSQLConnection.wrap(error, location: location.description)
+        }
     }
 
     func close() { pool.close() }
