@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -72,6 +73,8 @@ final class PostgresStore: PostgresCatalogStore, @unchecked Sendable {
             }
         } catch let error as PSQLError {
             throw PostgresSQLConnection.wrap(error, location: location.description)
+        } catch is PostgresConnectionLost {
+            throw PostgresSQLConnection.lost(location.description)
         }
     }
 
@@ -82,6 +85,8 @@ final class PostgresStore: PostgresCatalogStore, @unchecked Sendable {
             return try pool.with { connection in try body(connection) }
         } catch let error as PSQLError {
             throw PostgresSQLConnection.wrap(error, location: location.description)
+        } catch is PostgresConnectionLost {
+            throw PostgresSQLConnection.lost(location.description)
         }
     }
 
@@ -152,7 +157,15 @@ final class PostgresConnectionPool: @unchecked Sendable {
         condition.lock()
         while true {
             if closed { condition.unlock(); throw CatalogError(.database, "The catalog \(location.description) is closed.") }
-            if let connection = idle.popLast() { condition.unlock(); return connection }
+            if let connection = idle.popLast() {
+                // One the server closed while it waited here (a terminated backend) is let go.
+                if connection.connection.isClosed {
+                    open -= 1
+                    continue
+                }
+                condition.unlock()
+                return connection
+            }
             if open < maxConnections { break }
             condition.wait()
         }
@@ -200,6 +213,9 @@ final class PostgresConnectionPool: @unchecked Sendable {
     }
 }
 
+/// A connection closed before its query was answered.
+struct PostgresConnectionLost: Error {}
+
 /// One PostgreSQL connection seen as an `SQLConnection`.
 final class PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
@@ -224,7 +240,8 @@ final class PostgresSQLConnection: SQLConnection {
             }
         }
         do {
-            let result = try connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binds), logger: PostgresConnectionPool.logger).wait()
+            let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binds), logger: PostgresConnectionPool.logger),
+                                       unlessClosed: connection.closeFuture)
             changesCount = result.metadata.rows ?? 0
             return result
         } catch {
@@ -234,6 +251,30 @@ final class PostgresSQLConnection: SQLConnection {
             }
             throw error
         }
+    }
+
+    /// Waits for `future`, or fails when the connection closes first: a query sent as the
+    /// server ended the connection (`pg_terminate_backend`, a restart) was seen never to be
+    /// answered, which left `import` waiting for ever. A statement may take long; a
+    /// connection gone cannot answer.
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, unlessClosed closed: EventLoopFuture<Void>) throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        let settled = NIOLockedValueBox(false)
+        @Sendable func settle(_ result: Result<T, any Error>) {
+            guard settled.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+            promise.completeWith(result)
+        }
+        future.whenComplete(settle)
+        closed.whenComplete { _ in
+            // Let a reply already on its way be delivered first.
+            future.eventLoop.execute { settle(.failure(PostgresConnectionLost())) }
+        }
+        return try promise.futureResult.wait()
+    }
+
+    /// The catalog's error for a connection the server closed.
+    static func lost(_ location: String) -> CatalogError {
+        CatalogError(.database, "The catalog \(location) lost its connection: the PostgreSQL server closed it; nothing of this change was stored.")
     }
 
     func execute(sql: String, arguments: SQLArguments) throws {
