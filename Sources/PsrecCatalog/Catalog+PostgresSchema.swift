@@ -192,6 +192,17 @@ extension Catalog {
                 content_bytes BIGINT NOT NULL
             )
             """),
+        ("v8: leases", """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY NOT NULL,
+                owner TEXT NOT NULL,
+                server TEXT NOT NULL,
+                taken_us BIGINT NOT NULL,
+                expires_us BIGINT NOT NULL
+            );
+            CREATE INDEX leases_by_server ON leases(server);
+            CREATE INDEX leases_by_owner ON leases(owner)
+            """),
     ]
 
     /// Brings a PostgreSQL catalog's schema up to date. Reading first: a catalog already up

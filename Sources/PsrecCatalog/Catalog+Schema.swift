@@ -248,6 +248,21 @@ extension Catalog {
                 );
                 """)
         }
+        // Leases (`Catalog+Leases`): which connection receives a streamed recording, which
+        // process runs retention, until when; checked in the transactions they cover.
+        migrator.registerMigration("v8: leases") { db in
+            try db.execute(sql: """
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    owner TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    taken_us INTEGER NOT NULL,
+                    expires_us INTEGER NOT NULL
+                );
+                CREATE INDEX leases_by_server ON leases(server);
+                CREATE INDEX leases_by_owner ON leases(owner)
+                """)
+        }
         return migrator
     }
 }
