@@ -10,6 +10,7 @@ public import PsrecFormat
 extension Right: ExpressibleByArgument {}
 
 extension IndicatorKind: ExpressibleByArgument {}
+extension SealState: ExpressibleByArgument {}
 
 extension RecordingMetadata.SessionProtocol: ExpressibleByArgument {
     /// Only the protocols the catalog defines: a recording can carry another (a newer

@@ -50,7 +50,7 @@ package enum FailureTable {
              .managePerRecording, .applicationExists, .hostExists, .invalidHostName, .userExists: ExitStatus.usage
         case .catalogMissing, .cannotOpen, .notFound, .applicationNotFound, .ambiguous, .conflict,
              .unimportable, .legalHold, .busy, .database, .storageFull, .hostNotFound,
-             .ingestOutOfOrder, .ingestComplete, .ingestBadChunk, .userNotFound: ExitStatus.invalid
+             .ingestOutOfOrder, .ingestComplete, .ingestBadChunk, .userNotFound, .leaseHeld: ExitStatus.invalid
         }
     }
 

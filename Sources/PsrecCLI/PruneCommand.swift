@@ -14,7 +14,10 @@ struct PruneCommand: ParsableCommand {
         to every application. Recordings under legal hold are kept and listed. Content, \
         indicators and terminal text are deleted; each deletion is recorded in the audit log; \
         the freed pages are returned to the file system. Prints one line per recording. \
-        Exit status: 0 success, 3 the catalog cannot be read or written, 64 usage error.
+        One prune at a time deletes from a catalog, whichever machine runs it: another one \
+        meanwhile deletes nothing and says which holds the catalog's retention lease. \
+        Exit status: 0 success, 3 the catalog cannot be read or written or another prune \
+        is running, 64 usage error.
         """)
 
     @Option(help: ArgumentHelp("The catalog: a SQLite file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).", valueName: "db"))

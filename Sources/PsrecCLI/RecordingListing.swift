@@ -44,12 +44,12 @@ enum RecordingListing {
     }
 
     static let keys = ["recording_id", "start_time", "start_unix_us", "duration_us", "user", "application", "host",
-                       "remote_address", "protocol", "status", "owner", "file_size", "sha256", "legal_hold", "indicators", "imported_at", "match_us"]
+                       "remote_address", "protocol", "status", "owner", "file_size", "sha256", "legal_hold", "indicators", "imported_at", "match_us", "seal"]
 
     static func values(_ r: CatalogRecording) -> [String?] {
         [r.uuid, CatalogTime.iso(r.startMicros, micros: true), String(r.startMicros), String(r.durationMicros), r.user, r.application, r.host,
          r.remoteAddress, r.sessionProtocol.rawValue, r.state.rawValue, r.owner, String(r.fileBytes), r.sha256, r.legalHold ? "true" : "false",
-         String(r.indicatorCount), CatalogTime.iso(r.importedMicros, micros: true), r.matchMicros.map(String.init)]
+         String(r.indicatorCount), CatalogTime.iso(r.importedMicros, micros: true), r.matchMicros.map(String.init), r.seal.rawValue]
     }
 
     static func json(_ r: CatalogRecording) -> String {

@@ -1,3 +1,4 @@
+import PsrecCatalog
 import PsrecFormat
 
 /// The seal line of `psrec verify`, in the journald manner: what holds, and from when to when.
@@ -33,6 +34,19 @@ enum SealText {
             var line = "seal: " + TerminalSafe.escape(r.problem?.message ?? r.status.rawValue)
             if let range { line += "; the seals hold \(range) by \(key)" }
             return line
+        }
+    }
+
+    /// A stored recording's seal line: as `text` says it, with trust decided by the catalog's
+    /// trusted keys (`psrec key trust`).
+    static func catalogText(_ r: SealReport, state: SealState, complete: Bool) -> String {
+        switch state {
+        case .sealed:
+            return text(r, trusted: false, complete: complete).replacingOccurrences(of: "; unverified: no --trust key given", with: ", trusted by the catalog")
+        case .untrusted:
+            return text(r, trusted: false, complete: complete).replacingOccurrences(of: "; unverified: no --trust key given", with: "; its key is not one the catalog trusts (psrec key trust)")
+        default:
+            return text(r, trusted: false, complete: complete)
         }
     }
 

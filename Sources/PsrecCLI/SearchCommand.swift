@@ -53,6 +53,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With at least one indicator of this kind.", valueName: "kind"))
     var indicator: IndicatorKind?
 
+    @Option(help: ArgumentHelp("Sealed by a key the catalog trusts (psrec key trust), by another key (untrusted), unsealed, failed (a seal does not hold), or unchecked.", valueName: "state"))
+    var seal: SealState?
+
     @Option(help: ArgumentHelp("Whose terminal showed these words.", valueName: "string"))
     var text: String?
 
@@ -82,6 +85,7 @@ struct SearchCommand: ParsableCommand {
         q.host = host
         q.status = status
         q.indicatorKind = indicator
+        q.seal = seal
         q.text = text
         q.limit = limit
         q.fromMicros = from?.date.micros(nowMicros: nowMicros)

@@ -17,7 +17,10 @@ struct VerifyCommand: ParsableCommand {
         line says what holds: the sealed range and its key, or what was altered. Without \
         --trust the seals are checked against the key the file names and reported \
         unverified; with --trust they must be made by one of those keys, and every file \
-        must be sealed to its end (to its last seal when truncated).
+        must be sealed to its end (to its last seal when truncated). With --db the stored \
+        recordings' seals are checked again from the stored bytes, trusted when made by a key \
+        the catalog trusts (psrec key trust), and the catalog's verdict is updated where it \
+        changed (psrec search --seal).
 
         Exit status: 0 all complete, 1 the worst is truncated, 2 the worst is corrupt or \
         fails its seals (altered, a seal that does not belong, a key other than the \
@@ -46,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         if paths.isEmpty && db == nil { throw ValidationError("Give at least one file or directory to verify.") }
         if asUser != nil && db == nil { throw ValidationError("--as applies to recordings in a catalog; give --db as well.") }
-        if !trust.isEmpty && db != nil { throw ValidationError("--trust applies to files; the catalog's recordings are verified without it.") }
+        if !trust.isEmpty && db != nil { throw ValidationError("--trust applies to files; the catalog's recordings are checked against the keys it trusts (psrec key trust).") }
     }
 
     func run() throws {

@@ -108,14 +108,21 @@ struct PreparedImport {
     let sourcePath: String?
     /// Store no terminal text; mark it pending.
     let deferText: Bool
+    /// What the hash chain and the seals show (`SealVerifier`, against the key each seal
+    /// carries; whether the catalog trusts it is decided when asked); nil when not checked
+    /// (the head of a streamed recording).
+    let seal: SealReport?
     var uuid: String { metadata.recordingID.uuidString.lowercased() }
 
     init(source: any ByteSource, verdict: Verdict, path: String, sourcePath: String? = nil, deferText: Bool) throws(CatalogError) {
         try self.init(source: source, status: verdict.status, path: path, sourcePath: sourcePath, deferText: deferText)
     }
 
-    /// - Parameter status: the validator's status for `source`, complete or truncated.
-    init(source: any ByteSource, status: Verdict.Status, path: String, sourcePath: String?, deferText: Bool) throws(CatalogError) {
+    /// - Parameters:
+    ///   - status: the validator's status for `source`, complete or truncated.
+    ///   - checkSeals: check the chain and seals (a pass over the file for a 1.2 file or one
+    ///     whose metadata names a sealing key; nothing to do for older files).
+    init(source: any ByteSource, status: Verdict.Status, path: String, sourcePath: String?, deferText: Bool, checkSeals: Bool = true) throws(CatalogError) {
         self.source = source
         self.path = path
         self.sourcePath = sourcePath
@@ -135,6 +142,14 @@ struct PreparedImport {
             throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.map(\.rawValue).joined(separator: " and ")) are defined); it was not imported.")
         }
         self.metadata = metadata
+        if !checkSeals {
+            seal = nil
+        } else if metadata.sealKeyFingerprint == nil && reader.header.minor < 2 {
+            // A 1.0 or 1.1 file cannot hold a seal.
+            seal = .unsealed(eventsEndMicros: reader.durationMicros)
+        } else {
+            seal = SealVerifier.verify(source)
+        }
         let size = source.size
         let chunksEnd = status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
         layout = try FileLayout(source: source, chunksEnd: chunksEnd, hasTrailer: status == .complete, name: path)
@@ -234,6 +249,8 @@ struct PreparedImport {
             "status": status, "file_size": source.size, "sha256": sha256 ?? "", "chunk_count": layout.segments.count { $0.kind == .chunk },
             "event_count": reader.entries.reduce(0) { $0 + $1.eventCount }, "indicator_count": reader.indicators.count,
             "metadata_json": String(decoding: (try? m.encodedJSON()) ?? [], as: UTF8.self), "source_path": sourcePath,
+            "seal_status": seal?.status.rawValue, "seal_key_id": seal?.keyID, "seal_key_fingerprint": seal?.keyFingerprint,
+            "sealed_us": seal?.sealedMicros, "seal_unsealed_chunks": seal.map { Int64($0.unsealedEventChunks) }, "seal_problem": seal?.problem?.message,
         ]
     }
 

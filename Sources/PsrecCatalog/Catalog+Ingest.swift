@@ -27,6 +27,9 @@ public struct IngestBatch: Sendable {
     public let host: String
     public let recordingID: UUID
     public let chunks: [(offset: Int64, bytes: [UInt8])]
+    /// The connection's lease on the recording, renewed by storing the batch; nil for a
+    /// caller that takes none (a batch is then refused only while another holds one).
+    public let lease: CatalogLease?
     /// The file header the checks used, and each chunk's result; nil when the recording's
     /// header could not be read then (the transaction checks each chunk whole).
     let checked: (file: FileHeader, results: [Result<ChunkCheck.Checked, FormatError>])?
@@ -74,12 +77,13 @@ extension Catalog {
     ///   session protocol the catalog does not define; `.ingestNotYours` for a recording
     ///   imported from a file or streamed by another host (logged); `.conflict` when the
     ///   stored head differs; `.storageFull`, `.busy`, `.database`.
-    public func beginIngest(host: String, head: [UInt8], actor: String) throws(CatalogError) -> IngestPosition {
+    public func beginIngest(host: String, head: [UInt8], actor: String, lease: CatalogLease? = nil) throws(CatalogError) -> IngestPosition {
         let metadata = try Self.checkHead(head)
         let uuid = metadata.recordingID.uuidString.lowercased()
         return try ingestTransaction { db in
             let now = Self.nowMicros
             if let row = try self.ingestRow(db, uuid: uuid, host: host, actor: actor) {
+                try Self.claimIngest(db, uuid, lease, beginning: true)
                 let stored = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? AND file_offset < ? ORDER BY file_offset",
                                                arguments: [row.rowID, head.count])
                 guard stored.reduce(into: [UInt8](), { $0 += $1 }) == head else {
@@ -93,11 +97,12 @@ extension Catalog {
                 return row.position(metadata.recordingID)
             }
             let prepared = try PreparedImport(source: MemorySource(head), status: .truncated, path: "the head of recording \(uuid)",
-                                              sourcePath: nil, deferText: true)
+                                              sourcePath: nil, deferText: true, checkSeals: false)
             guard prepared.layout.segments.count == 2, prepared.layout.segments.last?.kind == .chunk else {
                 throw CatalogError(.ingestBadChunk, "The head of recording \(uuid) does not read as a file header and one metadata chunk; nothing was stored.")
             }
             self.ingestChecked.forget(uuid)
+            try Self.claimIngest(db, uuid, lease, beginning: true)
             let rowID = try prepared.insertContent(db)
             try db.execute(sql: """
                 UPDATE recordings SET ingest_host = ?, ingest_state = 'live', ingest_seen_us = ?, ingest_next_sequence = 1,
@@ -153,8 +158,8 @@ extension Catalog {
 
     /// Runs the checks of `chunks` that depend on their own bytes only (`precheck`), without
     /// holding the catalog: what `appendIngest(_:)` then stores.
-    public func prepareIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])]) -> IngestBatch {
-        IngestBatch(host: host, recordingID: recordingID, chunks: chunks, checked: precheck(recordingID, chunks))
+    public func prepareIngest(host: String, recordingID: UUID, chunks: [(offset: Int64, bytes: [UInt8])], lease: CatalogLease? = nil) -> IngestBatch {
+        IngestBatch(host: host, recordingID: recordingID, chunks: chunks, lease: lease, checked: precheck(recordingID, chunks))
     }
 
     /// Stores the batches of any number of recordings and hosts in one transaction: one sync
@@ -193,6 +198,13 @@ extension Catalog {
         var events: [(offset: Int64, checked: Validator.CheckedEvents)] = []
         var refusal: CatalogError?
         do {
+            if !batch.chunks.isEmpty {
+                // Before any chunk: a connection whose lease another took stores nothing more.
+                let uuid = batch.recordingID.uuidString.lowercased()
+                if try self.ingestRow(db, uuid: uuid, host: batch.host, actor: "host:" + batch.host) != nil {
+                    try Self.claimIngest(db, uuid, batch.lease, beginning: false)
+                }
+            }
             for (i, chunk) in batch.chunks.enumerated() {
                 let (position, found) = try appendChunk(db, host: batch.host, recordingID: batch.recordingID, offset: chunk.offset, chunk: chunk.bytes,
                                                         prechecked: batch.checked?.results[i], fileHeader: batch.checked?.file)
@@ -327,7 +339,8 @@ extension Catalog {
     ///   stored); `.storageFull`, `.busy`, `.database`.
     ///   - deferText: store no terminal text and mark it pending, as `import --defer-text`
     ///     does (a server builds it after acknowledging the trailer, outside the write lock).
-    public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false) throws(CatalogError) -> IngestPosition {
+    public func finishIngest(host: String, recordingID: UUID, offset: Int64, trailer: [UInt8], deferText: Bool = false,
+                             lease: CatalogLease? = nil) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
         let known = ingestChecked.known(uuid)
         let early = checkBeforeFinishing(host: host, uuid: uuid, offset: offset, trailer: trailer, known: known, deferText: deferText)
@@ -335,6 +348,7 @@ extension Catalog {
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path); its streaming must begin with its file header and metadata.")
             }
+            try Self.claimIngest(db, uuid, lease, beginning: false)
             if row.complete {
                 let stored = try SQLRow.fetchOne(db, sql: "SELECT file_offset, bytes FROM chunks WHERE recording_id = ? AND kind = 'trailer'", arguments: [row.rowID])
                 guard let stored, stored["file_offset"] == offset, (stored["bytes"] as Data) == Data(trailer) else {
@@ -362,6 +376,7 @@ extension Catalog {
             let prepared = try early?.prepared ?? PreparedImport(source: source, verdict: verdict, path: name, sourcePath: nil, deferText: deferText)
             let note = try prepared.settle(db, rowID: row.rowID, sha256: early?.sha256 ?? PreparedImport.digest(source, name: name))
             try db.execute(sql: "UPDATE recordings SET ingest_state = NULL, ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
+            try db.execute(sql: "DELETE FROM leases WHERE name = ?", arguments: [CatalogLease.ingest(uuid)])
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "completed by capture host \(host) (\(size) bytes)" + note)
             return IngestPosition(recordingID: recordingID, committedBytes: size, nextSequence: row.nextSequence, complete: true)
         }
@@ -398,13 +413,15 @@ extension Catalog {
     /// - Throws: `.notFound`; `.ingestNotYours` (logged); `.ingestComplete`;
     ///   `.ingestOutOfOrder` when `offset` is not where it ends in the catalog; `.busy`,
     ///   `.database`.
-    public func endIngest(host: String, recordingID: UUID, offset: Int64) throws(CatalogError) -> IngestPosition {
+    public func endIngest(host: String, recordingID: UUID, offset: Int64, lease: CatalogLease? = nil) throws(CatalogError) -> IngestPosition {
         let uuid = recordingID.uuidString.lowercased()
         let position = try ingestTransaction { db in
             guard let row = try self.ingestRow(db, uuid: uuid, host: host, actor: "host:" + host) else {
                 throw CatalogError(.notFound, "Recording \(uuid) is not in the catalog \(self.path).")
             }
+            try Self.claimIngest(db, uuid, lease, beginning: false)
             try self.checkNextOffset(row, offset, uuid: uuid)
+            try db.execute(sql: "DELETE FROM leases WHERE name = ?", arguments: [CatalogLease.ingest(uuid)])
             try db.execute(sql: "UPDATE recordings SET ingest_state = 'interrupted', ingest_seen_us = ? WHERE id = ?", arguments: [Self.nowMicros, row.rowID])
             try Self.audit(db, actor: "host:" + host, action: "ingest", recording: uuid, detail: "ended without a trailer by capture host \(host) at byte \(row.fileSize)")
             return row.position(recordingID)
@@ -463,6 +480,19 @@ extension Catalog {
             throw refusal.error
         } catch {
             throw Self.wrap(error, path: path)
+        }
+    }
+
+    /// Takes or renews `lease` on the ingest of recording `uuid` (`Catalog.claim`); without
+    /// one, refuses while another connection holds an unexpired lease on it.
+    /// - Parameter beginning: a `hello`, which takes over from an older connection of the
+    ///   same server at once.
+    private static func claimIngest(_ db: any SQLConnection, _ uuid: String, _ lease: CatalogLease?, beginning: Bool) throws {
+        let name = CatalogLease.ingest(uuid)
+        if let lease {
+            try claim(db, name, lease, supersedingOwnServer: beginning, what: "Recording \(uuid)")
+        } else if let held = try SQLRow.fetchOne(db, sql: "SELECT owner FROM leases WHERE name = ? AND expires_us > ?", arguments: [name, nowMicros]) {
+            throw CatalogError(.leaseHeld, "Recording \(uuid) is being received by \(held["owner"] as String); try again when it lets go.")
         }
     }
 

@@ -192,6 +192,33 @@ extension Catalog {
                 content_bytes BIGINT NOT NULL
             )
             """),
+        ("v8: leases", """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY NOT NULL,
+                owner TEXT NOT NULL,
+                server TEXT NOT NULL,
+                taken_us BIGINT NOT NULL,
+                expires_us BIGINT NOT NULL
+            );
+            CREATE INDEX leases_by_server ON leases(server);
+            CREATE INDEX leases_by_owner ON leases(owner)
+            """),
+        ("v9: seals", """
+            ALTER TABLE recordings ADD COLUMN seal_status TEXT;
+            ALTER TABLE recordings ADD COLUMN seal_key_id TEXT;
+            ALTER TABLE recordings ADD COLUMN seal_key_fingerprint TEXT;
+            ALTER TABLE recordings ADD COLUMN sealed_us BIGINT;
+            ALTER TABLE recordings ADD COLUMN seal_unsealed_chunks BIGINT;
+            ALTER TABLE recordings ADD COLUMN seal_problem TEXT;
+            CREATE INDEX recordings_by_seal_key ON recordings(seal_key_fingerprint);
+            CREATE TABLE trusted_keys (
+                fingerprint TEXT PRIMARY KEY NOT NULL,
+                key_id TEXT NOT NULL,
+                public_key BYTEA NOT NULL,
+                added_us BIGINT NOT NULL,
+                added_by TEXT NOT NULL
+            )
+            """),
     ]
 
     /// Brings a PostgreSQL catalog's schema up to date. Reading first: a catalog already up

@@ -28,6 +28,10 @@ extension Catalog {
     /// Each deletion is its own transaction and is recorded in the audit log. The hold is
     /// read again inside that transaction, so a hold placed after the recordings were listed
     /// (by another process, while a long prune runs) still keeps the recording.
+    /// Retention runs in one process at a time, whichever machine runs it: a prune holds the
+    /// catalog's retention lease (`Catalog+Leases`) while it deletes, renewed at each
+    /// deletion; another one meanwhile fails with `.leaseHeld` and deletes nothing. A dry
+    /// run deletes nothing and takes no lease.
     /// - Parameter willDelete: called before each deletion's transaction (not in a dry run).
     public func prune(olderThanMicros: Int64?, nowMicros: Int64, dryRun: Bool, by principal: Principal,
                       willDelete: (PruneCandidate) -> Void = { _ in }) throws(CatalogError) -> PruneReport {
@@ -41,6 +45,12 @@ extension Catalog {
                 """, arguments: olderThanMicros.map { ["age": $0, "now": nowMicros] } ?? ["now": nowMicros, "day": day])
         }
         var report = PruneReport(deleted: [], held: [], bytesBefore: try fileBytes(), bytesAfter: 0)
+        let lease = CatalogLease(owner: "prune on \(Self.processIdentity)", server: Self.processIdentity, seconds: 300)
+        func renew() throws(CatalogError) {
+            try write { db in try Self.claim(db, CatalogLease.retention, lease, supersedingOwnServer: false, what: "Retention") }
+        }
+        if !dryRun { try renew() }
+        defer { if !dryRun { try? releaseLeases(owner: lease.owner) } }
         for row in rows {
             let recording = CatalogRecording(row: row)
             let reason: String
@@ -60,6 +70,7 @@ extension Catalog {
                 continue
             }
             willDelete(candidate)
+            try renew()
             switch try deleteUnlessHeld(recording, reason: "retention: \(reason)", by: principal) {
             case .deleted: report.deleted.append(candidate)
             case .held: report.held.append(candidate)

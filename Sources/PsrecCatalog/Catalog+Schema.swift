@@ -248,6 +248,43 @@ extension Catalog {
                 );
                 """)
         }
+        // Leases (`Catalog+Leases`): which connection receives a streamed recording, which
+        // process runs retention, until when; checked in the transactions they cover.
+        migrator.registerMigration("v8: leases") { db in
+            try db.execute(sql: """
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    owner TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    taken_us INTEGER NOT NULL,
+                    expires_us INTEGER NOT NULL
+                );
+                CREATE INDEX leases_by_server ON leases(server);
+                CREATE INDEX leases_by_owner ON leases(owner)
+                """)
+        }
+        // Seals (format 1.2, `Catalog+Seals`): what the chain and the signatures of each
+        // recording showed when it was stored (checked against the key each seal carries;
+        // NULL: not checked yet), and the keys the catalog trusts. Whether a recording is
+        // sealed by a trusted key is decided when asked, so trusting a key applies at once.
+        migrator.registerMigration("v9: seals") { db in
+            try db.execute(sql: """
+                ALTER TABLE recordings ADD COLUMN seal_status TEXT;
+                ALTER TABLE recordings ADD COLUMN seal_key_id TEXT;
+                ALTER TABLE recordings ADD COLUMN seal_key_fingerprint TEXT;
+                ALTER TABLE recordings ADD COLUMN sealed_us INTEGER;
+                ALTER TABLE recordings ADD COLUMN seal_unsealed_chunks INTEGER;
+                ALTER TABLE recordings ADD COLUMN seal_problem TEXT;
+                CREATE INDEX recordings_by_seal_key ON recordings(seal_key_fingerprint);
+                CREATE TABLE trusted_keys (
+                    fingerprint TEXT PRIMARY KEY NOT NULL,
+                    key_id TEXT NOT NULL,
+                    public_key BLOB NOT NULL,
+                    added_us INTEGER NOT NULL,
+                    added_by TEXT NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

@@ -81,6 +81,10 @@ extension Catalog {
             conditions.append("r.duration_us >= :minDuration")
             arguments["minDuration"] = minimum
         }
+        if let seal = query.seal {
+            conditions.append("(\(SealState.sql)) = :seal")
+            arguments["seal"] = seal.rawValue
+        }
         if let kind = query.indicatorKind {
             conditions.append("EXISTS (SELECT 1 FROM indicators i WHERE i.recording_id = r.id AND i.kind = :kind)")
             arguments["kind"] = kind
@@ -119,6 +123,7 @@ extension RecordingQuery: CustomStringConvertible {
         add("status", status?.rawValue)
         add("min_duration_us", minDurationMicros.map(String.init))
         add("indicator", indicatorKind?.rawValue)
+        add("seal", seal?.rawValue)
         add("text", text)
         if order != RecordingOrder() { add("sort", order.column.rawValue + (order.ascending ? "" : " desc")) }
         add("offset", offset.map(String.init))

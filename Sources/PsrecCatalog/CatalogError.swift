@@ -63,6 +63,9 @@ public struct CatalogError: Error, Equatable, CustomStringConvertible, Sendable 
         case ingestComplete
         /// A streamed chunk or trailer fails a check of the format; it was not stored.
         case ingestBadChunk
+        /// Another connection (of this server or another) receives the recording, or
+        /// another `prune` runs retention, and its lease has not expired.
+        case leaseHeld
         /// No user of that name has a web login (a password).
         case userNotFound
         /// The user already has a web login.

@@ -29,11 +29,17 @@ public struct CatalogRecording: Sendable, Equatable {
     public var indicatorCount: Int
     /// True when it was imported with `deferText` and its terminal text is not indexed yet.
     public var textPending: Bool
+    /// Whether it is sealed, by a key the catalog trusts (`SealState`).
+    public var seal: SealState
+    /// The name of the key its metadata says seals it.
+    public var sealKeyID: String?
+    /// Session time its seals hold to (from 0), when any holds.
+    public var sealedMicros: Int64?
     /// For a text search: session time of the first matching text.
     public var matchMicros: Int64?
 
     /// The columns `init(row:)` reads.
-    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, \(RecordingState.column) AS state, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending"
+    static let columns = "r.id, r.uuid, r.protocol, r.user, r.application, r.host, r.remote_address, r.owner, r.start_us, r.duration_us, r.status, \(RecordingState.column) AS state, r.file_size, r.sha256, r.legal_hold, r.imported_us, r.indicator_count, r.text_pending, (\(SealState.sql)) AS seal_state, r.seal_key_id, r.sealed_us"
 
     init(row: SQLRow) {
         rowID = row["id"]
@@ -54,6 +60,9 @@ public struct CatalogRecording: Sendable, Equatable {
         importedMicros = row["imported_us"]
         indicatorCount = row["indicator_count"]
         textPending = row["text_pending"]
+        seal = SealState(rawValue: row["seal_state"] as String? ?? "") ?? .unchecked
+        sealKeyID = row["seal_key_id"]
+        sealedMicros = row["sealed_us"]
         matchMicros = row.hasColumn("match_us") ? row["match_us"] : nil
     }
 }

@@ -16,6 +16,8 @@ public struct RecordingQuery: Sendable {
     public var minDurationMicros: Int64?
     /// Recordings with at least one indicator of this kind.
     public var indicatorKind: IndicatorKind?
+    /// Recordings in this seal state (`SealState`).
+    public var seal: SealState?
     /// Full-text search over what was shown on the terminal (all words, in this order).
     public var text: String?
     /// `column = value` for any column of the `recordings` table.

@@ -46,6 +46,13 @@ public struct SealReport: Sendable {
     /// The first failure, with where it is; every later seal depends on the chain it broke.
     public var problem: Verdict.Problem?
 
+    /// The report of a file that cannot hold a seal (1.0 and 1.1, no sealing key), made
+    /// without reading it.
+    public static func unsealed(eventsEndMicros: Int64) -> SealReport {
+        SealReport(status: .unsealed, keyID: nil, keyFingerprint: nil, trustedKey: nil, seals: 0, validSeals: 0, sealedMicros: nil,
+                   sealedSequence: nil, eventsEndMicros: eventsEndMicros, unsealedEventChunks: 0, problem: nil)
+    }
+
     /// Session time after the sealed range: the events' end minus the sealed time.
     public var unsealedMicros: Int64 { max(0, eventsEndMicros - (sealedMicros ?? 0)) }
 

@@ -27,6 +27,12 @@ struct ServeCommand: ParsableCommand {
         --interrupted-after. SIGTERM or SIGINT: no new connections, each connection's chunk in \
         hand is stored and acknowledged, then the server exits 0.
 
+        Several servers may share one PostgreSQL catalog (behind one name or a load \
+        balancer): a recording is received by one connection at a time, which holds a lease \
+        on it in the catalog; when a server goes away, its recordings' capture hosts \
+        reconnect to another, which takes them over once the lease has run out \
+        (--takeover-after) and goes on from what the catalog acknowledged.
+
         With --web the same process serves the auditors' web application (search now; the \
         player later) on that address, over the same TLS: users log in with the password \
         `psrec user add` set, and see only the recordings the catalog's rights let them \
@@ -71,6 +77,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("interrupted-after"), help: ArgumentHelp("Seconds without a chunk before a live recording is marked interrupted.", valueName: "seconds"))
     var interruptedAfter: Int = 120
 
+    @Option(name: .customLong("takeover-after"), help: ArgumentHelp("Seconds before another server sharing the catalog may take over a recording whose server went away (each connection's lease on its recording; renewed while the connection lives).", valueName: "seconds"))
+    var takeoverAfter: Int = 15
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -90,6 +99,7 @@ struct ServeCommand: ParsableCommand {
         }
         for host in hosts { try validateTransport(host) }
         guard (1...86_400).contains(interruptedAfter) else { throw ValidationError("--interrupted-after: give 1 to 86400 seconds.") }
+        guard (1...3_600).contains(takeoverAfter) else { throw ValidationError("--takeover-after: give 1 to 3600 seconds.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: '\(TerminalSafe.escape(logLevel))' is not a level.") }
     }
 
@@ -137,6 +147,7 @@ struct ServeCommand: ParsableCommand {
             var configuration = IngestServer.Configuration(host: host, port: port, tls: tls)
             configuration.clientCertificates = clientCA != nil
             configuration.interruptedAfter = .seconds(Int64(interruptedAfter))
+            configuration.leaseSeconds = Double(takeoverAfter)
             ingestServer = IngestServer(configuration: configuration, catalog: catalog, logger: logger)
         }
         var webServer: WebServer?

@@ -16,6 +16,15 @@ import ServiceLifecycle
 struct IngestConnection {
     let server: IngestServer
     let connection: NIOAsyncChannel<IngestInbound, StreamMessage>
+    /// The connection's lease on the recording it streams (`Catalog+Leases`), let go when
+    /// the connection ends.
+    let lease: CatalogLease
+
+    init(server: IngestServer, connection: NIOAsyncChannel<IngestInbound, StreamMessage>) {
+        self.server = server
+        self.connection = connection
+        lease = server.newLease()
+    }
 
     /// Where the conversation is.
     enum State {
@@ -29,6 +38,7 @@ struct IngestConnection {
         var logger = server.logger
         logger[metadataKey: "peer"] = "\(peer)"
         let busy = NIOLockedValueBox(false)
+        let began = NIOLockedValueBox(false)
         do {
             try await withGracefulShutdownHandler {
                 try await connection.executeThenClose { inbound, outbound in
@@ -37,7 +47,9 @@ struct IngestConnection {
                         busy.withLockedValue { $0 = true }
                         let (replies, done): ([StreamMessage], Bool)
                         switch inboundItem {
-                        case .message(let message): (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
+                        case .message(let message):
+                            if case .hello = message { began.withLockedValue { $0 = true } }
+                            (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
                         case .chunks(let chunks): (replies, done) = await store(chunks, state: state, peer: peer, logger: logger)
                         }
                         for reply in replies { try await outbound.write(reply) }
@@ -58,6 +70,16 @@ struct IngestConnection {
             // Refused by the pipeline (RefusalHandler), which has logged and audited it.
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+        if began.withLockedValue({ $0 }) {
+            // Another connection (this host's next one, on this server or another) may take
+            // the recording at once.
+            let catalog = server.catalog, owner = lease.owner
+            do {
+                try await server.threadPool.runIfActive { try catalog.value.releaseLeases(owner: owner) }
+            } catch {
+                logger.warning("cannot let go of the connection's lease; it expires by itself", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -102,7 +124,7 @@ struct IngestConnection {
             case (.hello(let version, let token, let head), .opening):
                 let name = try await authenticate(version: version, token: token)
                 host = name
-                let position = try await onPool { try catalog.value.beginIngest(host: name, head: head, actor: "host:\(name)") }
+                let position = try await onPool { try catalog.value.beginIngest(host: name, head: head, actor: "host:\(name)", lease: lease) }
                 state = .recording(host: name, id: position.recordingID)
                 logger.info("recording opened", metadata: ["host": "\(name)", "recording": "\(position.recordingID)", "have": "\(position.committedBytes)"])
                 return ([.welcome(Self.streamPosition(position))], false)
@@ -111,7 +133,7 @@ struct IngestConnection {
             case (.trailer(let offset, let bytes), .recording(let name, let id)):
                 host = name
                 let started = ContinuousClock.now
-                let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes, deferText: true) }
+                let position = try await onPool { try catalog.value.finishIngest(host: name, recordingID: id, offset: offset, trailer: bytes, deferText: true, lease: lease) }
                 logger.info("recording complete", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)",
                                                              "settled-in": "\(ContinuousClock.now - started)"])
                 // The terminal text is built after the ack, outside the write lock the trailer held.
@@ -119,7 +141,7 @@ struct IngestConnection {
                 return ([.ack(sequence: position.nextSequence &- 1, position: Self.streamPosition(position))], true)
             case (.end(let offset), .recording(let name, let id)):
                 host = name
-                let position = try await onPool { try catalog.value.endIngest(host: name, recordingID: id, offset: offset) }
+                let position = try await onPool { try catalog.value.endIngest(host: name, recordingID: id, offset: offset, lease: lease) }
                 logger.info("recording ended without a trailer", metadata: ["host": "\(name)", "recording": "\(id)", "bytes": "\(position.committedBytes)"])
                 return ([.welcome(Self.streamPosition(position))], true)
             default:
@@ -155,7 +177,7 @@ struct IngestConnection {
             let started = ContinuousClock.now
             // The content checks here, on the catalog threads; the writes with every other
             // connection's, by the writer.
-            let batch = try await server.threadPool.runIfActive { catalog.value.prepareIngest(host: name, recordingID: id, chunks: chunks) }
+            let batch = try await server.threadPool.runIfActive { catalog.value.prepareIngest(host: name, recordingID: id, chunks: chunks, lease: lease) }
             let (positions, refusal) = try await server.writer.store(batch).get()
             logger.debug("chunks stored", metadata: ["recording": "\(id)", "chunks": "\(positions.count)", "in": "\(ContinuousClock.now - started)"])
             var replies = positions.map { StreamMessage.ack(sequence: $0.nextSequence &- 1, position: Self.streamPosition($0)) }
@@ -196,6 +218,9 @@ extension IngestConnection {
             return StreamRefusal(.unavailable, "The server's disk is full; nothing of this message was stored. Send it again later.")
         case .busy:
             return StreamRefusal(.unavailable, "The server's catalog is busy; nothing of this message was stored. Send it again later.")
+        case .leaseHeld:
+            // The catalog's sentence names the other connection's server; the host learns none.
+            return StreamRefusal(.unavailable, "The recording is being received by another connection, whose lease has not expired; nothing of this message was stored. Send it again in a few seconds.")
         case .notFound, .database, .cannotOpen, .catalogMissing:
             return StreamRefusal(.internalError, "The server failed to store the message; send it again later.")
         default: code = .internalError

@@ -46,6 +46,11 @@ public final class IngestServer: Service, Sendable {
         /// Refusals written to the audit log per peer address and minute; the rest are counted
         /// in one row when the next minute's first refusal is written.
         public var auditedRefusalsPerMinute = 10
+        /// How long a connection's lease on its recording lasts unrenewed
+        /// (`Catalog+Leases`): the server renews its connections' leases every third of it,
+        /// so this is how long a recording whose server went away (killed, its machine
+        /// lost) waits before another server sharing the catalog may take it over.
+        public var leaseSeconds: Double = 15
 
         public init(host: String, port: Int, tls: NIOSSLContext?) {
             self.host = host
@@ -66,6 +71,15 @@ public final class IngestServer: Service, Sendable {
     let refusalLimiter: RefusalLimiter
     /// Stores every connection's chunks, together (group commit across connections).
     let writer: IngestWriter
+    /// This server, as its connections' leases name it: the process and one server in it.
+    let identity = "\(Catalog.processIdentity) server \(UUID().uuidString.prefix(4).lowercased())"
+    private let connectionNumbers = NIOLockedValueBox(0)
+
+    /// A lease for a new connection: "… connection N".
+    func newLease() -> CatalogLease {
+        let number = connectionNumbers.withLockedValue { $0 += 1; return $0 }
+        return CatalogLease(owner: "\(identity) connection \(number)", server: identity, seconds: configuration.leaseSeconds)
+    }
 
     /// A server for `catalog`, opened with synchronous commits.
     public init(configuration: Configuration, catalog: Catalog, logger: Logger) {
@@ -181,6 +195,7 @@ public final class IngestServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await self.markInterruptedPeriodically() }
+                group.addTask { await self.renewLeasesPeriodically() }
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         let admitted = connections.withLockedValue { count in
@@ -207,6 +222,23 @@ public final class IngestServer: Service, Sendable {
             serverChannel.close(promise: nil)
         }
         logger.info("stopped")
+    }
+
+    /// Renews the leases of this server's connections every third of `leaseSeconds`, until
+    /// cancelled or shut down (the connections then end, and let go of them).
+    func renewLeasesPeriodically() async {
+        let seconds = configuration.leaseSeconds
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(nanoseconds: UInt64(max(seconds / 3, 0.01) * 1e9))
+            } catch { return }
+            let catalog = self.catalog, identity = self.identity
+            do {
+                _ = try await self.threadPool.runIfActive { try catalog.value.renewLeases(server: identity, seconds: seconds) }
+            } catch {
+                logger.error("cannot renew the connections' leases", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Marks live recordings without a chunk for `interruptedAfter` as interrupted, every

@@ -230,7 +230,7 @@ struct DeferredTextTests {
         #expect(try c.search(Self.textQuery("needle"), as: admin).map(\.user) == ["alice"])
         #expect(try c.importRecording(path: ws.path("b.psrec"), actor: "t", deferText: true).kind == .added)
         #expect(try c.textPendingRecordings().map(\.user) == ["bob"])
-        #expect(try Self.count(c, "SELECT count(*) FROM grdb_migrations") == 7)
+        #expect(try Self.count(c, "SELECT count(*) FROM grdb_migrations") == 9)
     }
 
     @Test("a new catalog has 16 KiB pages and incremental auto-vacuum; an existing one keeps its page size")

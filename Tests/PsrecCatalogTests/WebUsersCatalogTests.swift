@@ -31,7 +31,7 @@ struct WebUsersCatalogTests {
         #expect(try catalog.webUsers().map(\.name) == ["alice"])
         #expect(try catalog.webPasswordHash(of: "alice") == "$2b$12$abcdefghijklmnopqrstuv")
         #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM app_rights WHERE user = 'alice'") } == 1)
-        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") } == 7)
+        #expect(try catalog.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") } == 9)
     }
 
     @Test("a session is known by the SHA-256 of its token; closing it, a new password or disabling the user ends it", arguments: Engine.allCases)

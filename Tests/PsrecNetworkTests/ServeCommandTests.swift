@@ -425,3 +425,122 @@ import Testing
         #expect(stored.status == "complete")
     }
 }
+
+/// What stands in front of several servers (a load balancer, one DNS name): each new
+/// connection goes to the server `target` names now.
+final class Balancer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var current: Int
+
+    init(to target: Int) throws {
+        current = target
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 64)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { self.accept() }
+    }
+
+    var target: Int {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue } }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func accept() {
+        while true {
+            let client = Glibc.accept(listener, nil, nil)
+            if client < 0 { return }
+            guard let server = try? RawClient(port: target) else { close(client); continue }
+            let pair = ConnectionPair(client: client, server: server.fd, keep: server)
+            Thread.detachNewThread { pair.pump(from: client, to: server.fd, fault: .none, budget: .max, up: true) }
+            Thread.detachNewThread { pair.pump(from: server.fd, to: client, fault: .none, budget: .max, up: false) }
+        }
+    }
+}
+
+extension ServeCommandTests {
+    @Test("two servers on one PostgreSQL catalog: the one receiving a session is killed; the capture host goes on through the other, which takes the recording over once its lease has run out; nothing acknowledged is lost, no chunk is stored twice, the catalog's copy equals the file")
+    func twoServersOneCatalog() throws {
+        let postgres = try #require(PostgresServer.shared, "\(PostgresServer.failure ?? "")")
+        let db = try postgres.makeDatabase()
+        let database = String(db.split(separator: "/").last!.split(separator: "?").first!)
+        let tls = try TestTLS()
+        let dir = CLI.tempDir()
+        let common = ["--db", db, "--listen", "127.0.0.1:0", "--tls-cert", tls.certPEM, "--tls-key", tls.keyPEM, "--takeover-after", "2"]
+        let a = try ServeProcess(common)
+        let b = try ServeProcess(common)
+        let balancer = try Balancer(to: a.port)
+        defer { balancer.stop() }
+        let token = try Self.tokenFile(in: dir, db: db, host: "gw-two")
+        let recorded = dir.appendingPathComponent("session.psrec").path
+
+        nonisolated(unsafe) var record: CLI.Result?
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            // A chunk a second: the session's 8 s are several chunks on each server.
+            record = try? CLI.run(["record", "-o", recorded, "--server", "psrec://127.0.0.1:\(balancer.port)",
+                                   "--ca", tls.caPEM, "--token-file", token, "--",
+                                   "sh", "-c", "for i in $(seq 1 80); do echo two-servers line $i; sleep 0.1; done"])
+            done.signal()
+        }
+        // Server A has part of the session (its metadata and two chunks)…
+        var stored = 0
+        for _ in 0..<400 where stored < 3 {
+            stored = Int((try? postgres.psql("SELECT count(*) FROM chunks", database: database))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            if stored < 3 { usleep(25_000) }
+        }
+        #expect(stored >= 3, "server A stored \(stored) chunks")
+        // …and goes away without a word; new connections go to B.
+        balancer.target = b.port
+        a.signal(SIGKILL)
+        #expect(a.exitStatus(within: 10) != nil)
+        #expect(done.wait(timeout: .now() + 60) == .success, "record --server did not end")
+        #expect(record?.status == 0, "\(record?.stderr ?? "")")
+
+        // The capture host's follower sends the rest to B; the recording becomes complete there.
+        let id = try #require(try FileRecordingID.read(recorded))
+        var status = ""
+        for _ in 0..<300 where status != "complete" {
+            status = (try? postgres.psql("SELECT status FROM recordings WHERE uuid = '\(id)'", database: database))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if status != "complete" { usleep(50_000) }
+        }
+        #expect(status == "complete")
+        let back = dir.appendingPathComponent("back.psrec").path
+        let exported = try CLI.run(["export", "--db", db, id, "-o", back])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == Data(contentsOf: URL(fileURLWithPath: recorded)))
+        let chunks = try postgres.psql("SELECT count(*) - count(DISTINCT file_offset) FROM chunks", database: database)
+        #expect(chunks.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a chunk stored twice")
+        let resumed = try postgres.psql("SELECT count(*) FROM audit_log WHERE action = 'ingest' AND detail LIKE 'resumed by capture host gw-two%'", database: database)
+        #expect((Int(resumed.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 1, "B resumed the recording")
+        let leases = try postgres.psql("SELECT count(*) FROM leases", database: database)
+        #expect(leases.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a complete recording holds no lease")
+        b.signal(SIGTERM)
+        #expect(b.exitStatus(within: 20) == 0)
+    }
+}
+
+/// A recording file's ID, from its META chunk (`psrec info --json`).
+enum FileRecordingID {
+    static func read(_ path: String) throws -> String? {
+        let info = try CLI.run(["info", "--json", path])
+        guard let object = try JSONSerialization.jsonObject(with: Data(info.stdout)) as? [String: Any] else { return nil }
+        return (object["recording_id"] as? String) ?? ((object["metadata"] as? [String: Any])?["recording_id"] as? String)
+    }
+}

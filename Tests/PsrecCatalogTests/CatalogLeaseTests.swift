@@ -1,0 +1,82 @@
+import Foundation
+@testable import PsrecCatalog
+import PsrecFormat
+import PsrecTestSupport
+import Testing
+
+/// Leases (`Catalog+Leases`): which connection receives a streamed recording, and which
+/// process runs retention, decided in the catalog, on both engines.
+@Suite("Leases: one connection receives a recording at a time, one process runs retention")
+struct CatalogLeaseTests {
+    static func refusedAsHeld(_ error: any Error) -> Bool { (error as? CatalogError)?.code == .leaseHeld }
+
+    @Test("a hello while another server's connection holds the recording is refused; a newer connection of the same server takes it at once, and the older one stores nothing more; a released or expired lease is taken over, and the connection it was taken from is fenced off",
+          arguments: Engine.allCases)
+    func ingestLease(engine: Engine) throws {
+        let ws = try Workspace(engine)
+        let catalog = try ws.catalog()
+        _ = try catalog.addHost(named: "gw-1", actor: "test")
+        let file = try StreamedFile.make()
+        let a1 = CatalogLease(owner: "server A connection 1", server: "server A", seconds: 60)
+        let a2 = CatalogLease(owner: "server A connection 2", server: "server A", seconds: 60)
+        let b1 = CatalogLease(owner: "server B connection 1", server: "server B", seconds: 0.5)
+        func hello(_ lease: CatalogLease) throws -> IngestPosition {
+            try catalog.beginIngest(host: "gw-1", head: file.head, actor: "host:gw-1", lease: lease)
+        }
+        func send(_ index: Int, _ lease: CatalogLease?) throws -> IngestBatchOutcome {
+            try catalog.appendIngest([catalog.prepareIngest(host: "gw-1", recordingID: file.id, chunks: [file.chunks[index]], lease: lease)])[0].get()
+        }
+
+        _ = try hello(a1)
+        #expect(try catalog.leases() == [CatalogLease.ingest(file.id.uuidString.lowercased()): a1.owner])
+        #expect { try hello(b1) } throws: { Self.refusedAsHeld($0) && "\($0)".contains("server A connection 1") }
+        #expect(try send(0, a1).positions.count == 1)
+        // A caller with no lease is refused too while one is held.
+        #expect { try send(1, nil) } throws: { Self.refusedAsHeld($0) }
+        // The host reconnected to the same server: its new connection takes over at once.
+        _ = try hello(a2)
+        let before = try storedSize(catalog, file.id)
+        #expect { try send(1, a1) } throws: { Self.refusedAsHeld($0) }
+        #expect(try storedSize(catalog, file.id) == before, "the fenced connection stored nothing")
+        #expect(try send(1, a2).positions.count == 1)
+
+        // The connection ended and let go: another server's connection takes it at once.
+        try catalog.releaseLeases(owner: a2.owner)
+        #expect(try catalog.leases().isEmpty)
+        #expect(try hello(b1).committedBytes == file.chunks[2].offset)
+        #expect(try send(2, b1).positions.count == 1)
+        // Server B goes away without letting go: once its lease expires, A takes over…
+        #expect { try hello(a1) } throws: { Self.refusedAsHeld($0) }
+        Thread.sleep(forTimeInterval: 0.8)
+        #expect(try hello(a1).committedBytes == file.chunks[3].offset)
+        // …and B, should it come back, stores nothing more.
+        #expect { try send(3, b1) } throws: { Self.refusedAsHeld($0) }
+        // Renewing B's leases renews none of A's.
+        #expect(try catalog.renewLeases(server: "server B", seconds: 60) == 0)
+        for index in 3..<file.chunks.count { _ = try send(index, a1) }
+        let done = try catalog.finishIngest(host: "gw-1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer, lease: a1)
+        #expect(done.complete)
+        #expect(try catalog.leases().isEmpty, "a complete recording holds no lease")
+        #expect(try exported(catalog, try catalog.recording(file.id.uuidString.lowercased())) == file.bytes)
+    }
+
+    @Test("a prune while another process holds the retention lease deletes nothing and names the holder; a dry run needs no lease; once let go, prune runs and lets go itself",
+          arguments: Engine.allCases)
+    func retentionLease(engine: Engine) throws {
+        let ws = try Workspace(engine)
+        let catalog = try ws.catalog()
+        try write(try recordingBytes(), to: ws.path("old.psrec"))
+        _ = try catalog.importRecording(path: ws.path("old.psrec"), actor: "test")
+        let other = CatalogLease(owner: "prune on gw-2 pid 7", server: "gw-2 pid 7", seconds: 60)
+        try catalog.write { db in try Catalog.claim(db, CatalogLease.retention, other, supersedingOwnServer: false, what: "Retention") }
+        let now = Catalog.nowMicros
+        #expect { try catalog.prune(olderThanMicros: 86_400_000_000, nowMicros: now, dryRun: false, by: admin) }
+            throws: { Self.refusedAsHeld($0) && "\($0)".contains("prune on gw-2 pid 7") }
+        #expect(try catalog.search(RecordingQuery(), as: admin).count == 1)
+        #expect(try catalog.prune(olderThanMicros: 86_400_000_000, nowMicros: now, dryRun: true, by: admin).deleted.count == 1)
+        try catalog.releaseLeases(owner: other.owner)
+        #expect(try catalog.prune(olderThanMicros: 86_400_000_000, nowMicros: now, dryRun: false, by: admin).deleted.count == 1)
+        #expect(try catalog.search(RecordingQuery(), as: admin).isEmpty)
+        #expect(try catalog.leases().isEmpty)
+    }
+}
