@@ -465,9 +465,10 @@ final class Balancer: @unchecked Sendable {
             let client = Glibc.accept(listener, nil, nil)
             if client < 0 { return }
             guard let server = try? RawClient(port: target) else { close(client); continue }
-            let pair = ConnectionPair(client: client, server: server.fd, keep: server)
-            Thread.detachNewThread { pair.pump(from: client, to: server.fd, fault: .none, budget: .max, up: true) }
-            Thread.detachNewThread { pair.pump(from: server.fd, to: client, fault: .none, budget: .max, up: false) }
+            let upstream = server.fd
+            let pair = ConnectionPair(client: client, server: upstream, keep: server)
+            Thread.detachNewThread { pair.pump(from: client, to: upstream, fault: .none, budget: .max, up: true) }
+            Thread.detachNewThread { pair.pump(from: upstream, to: client, fault: .none, budget: .max, up: false) }
         }
     }
 }
