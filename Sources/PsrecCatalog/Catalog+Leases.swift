@@ -85,6 +85,28 @@ extension Catalog {
         }
     }
 
+    /// Lets go of the leases of servers that ran on this machine and are gone (killed, or
+    /// crashed): a server restarted here takes over their recordings at once, instead of
+    /// waiting for the leases to run out as a server elsewhere must.
+    /// - Returns: how many leases were let go.
+    @discardableResult
+    public func releaseLeasesOfGoneProcesses() throws(CatalogError) -> Int {
+        let me = Self.processIdentity
+        let host = String(me.prefix { $0 != " " })
+        return try write { db in
+            var released = 0
+            for server in try String.fetchAll(db, sql: "SELECT DISTINCT server FROM leases") where server != me {
+                // "HOST pid N (…)…", as `processIdentity` names a process.
+                let parts = server.split(separator: " ")
+                guard parts.count >= 3, parts[0] == host, parts[1] == "pid", let pid = pid_t(parts[2]), pid != getpid(),
+                      kill(pid, 0) == -1, errno == ESRCH else { continue }
+                try db.execute(sql: "DELETE FROM leases WHERE server = ?", arguments: [server])
+                released += db.changesCount
+            }
+            return released
+        }
+    }
+
     /// The holders of leases now in force, by lease name (for `stats` and the tests).
     public func leases() throws(CatalogError) -> [String: String] {
         try read { db in

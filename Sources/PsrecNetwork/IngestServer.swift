@@ -189,6 +189,12 @@ public final class IngestServer: Service, Sendable {
             for waiter in state.waiters { waiter.resume(returning: port) }
             state.waiters = []
         }
+        do {
+            let released = try catalog.value.releaseLeasesOfGoneProcesses()
+            if released > 0 { logger.notice("took back the recordings of a server that ran here before", metadata: ["leases": "\(released)"]) }
+        } catch {
+            logger.warning("cannot let go of the leases of servers gone from this machine; they expire by themselves", metadata: ["error": "\(error)"])
+        }
         logger.info("listening", metadata: ["address": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls != nil)",
                                            "client-certificates": "\(configuration.clientCertificates)"])
         let serverChannel = server.channel

@@ -60,6 +60,29 @@ struct CatalogLeaseTests {
         #expect(try exported(catalog, try catalog.recording(file.id.uuidString.lowercased())) == file.bytes)
     }
 
+    @Test("a server starting on this machine takes back at once the leases of servers that ran here and are gone; those of live processes and of other machines wait for their end",
+          arguments: Engine.allCases)
+    func goneProcessesLetGo(engine: Engine) throws {
+        let ws = try Workspace(engine)
+        let catalog = try ws.catalog()
+        let host = String(Catalog.processIdentity.prefix { $0 != " " })
+        // A process that has ended: a child reaped.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let gone = CatalogLease(owner: "\(host) pid \(child.processIdentifier) (aaaaaa) server 1 connection 1", server: "\(host) pid \(child.processIdentifier) (aaaaaa) server 1", seconds: 60)
+        let alive = CatalogLease(owner: "\(host) pid \(getppid()) (bbbbbb) server 1 connection 1", server: "\(host) pid \(getppid()) (bbbbbb) server 1", seconds: 60)
+        let elsewhere = CatalogLease(owner: "other-machine pid \(child.processIdentifier) (cccccc) server 1 connection 1", server: "other-machine pid \(child.processIdentifier) (cccccc) server 1", seconds: 60)
+        try catalog.write { db in
+            for (n, lease) in [gone, alive, elsewhere].enumerated() {
+                try Catalog.claim(db, "ingest \(n)", lease, supersedingOwnServer: false, what: "Recording \(n)")
+            }
+        }
+        #expect(try catalog.releaseLeasesOfGoneProcesses() == 1)
+        #expect(Set(try catalog.leases().values) == [alive.owner, elsewhere.owner])
+    }
+
     @Test("a prune while another process holds the retention lease deletes nothing and names the holder; a dry run needs no lease; once let go, prune runs and lets go itself",
           arguments: Engine.allCases)
     func retentionLease(engine: Engine) throws {

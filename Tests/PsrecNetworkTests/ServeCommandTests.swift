@@ -306,7 +306,10 @@ import Testing
             let bytes = try Data.fetchAll(db, sql: "SELECT bytes FROM chunks WHERE recording_id = ? ORDER BY file_offset", arguments: [row["id"] as Int64]).flatMap { [UInt8]($0) }
             return (bytes, row["status"])
         }
-        #expect(final.0 == file)
+        // Compared as one Bool: a failed comparison of two arrays of bytes would have the
+        // testing library compute their difference, for hours.
+        let whole = final.0 == file
+        #expect(whole, "stored \(final.0.count) bytes of \(file.count)")
         #expect(final.1 == "complete")
     }
 }
