@@ -193,7 +193,7 @@ let package = Package(
         // Fills a catalog for the web rows of Benchmarks/run; run only by the benchmarks.
         .executableTarget(
             name: "psrec-bench-catalog",
-            dependencies: ["PsrecFormat", "PsrecCatalog"],
+            dependencies: ["PsrecFormat", "PsrecCatalog", "PsrecCatalogPostgres"],
             path: "Benchmarks/CatalogFiller",
             swiftSettings: upcoming),
         .target(

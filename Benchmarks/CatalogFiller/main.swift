@@ -1,7 +1,8 @@
 // psrec-bench-catalog DB COUNT
 //
-// Fills the catalog DB with COUNT small terminal recordings for the web rows of
-// Benchmarks/run (the search page over 10 000 recordings): varied users, applications,
+// Fills the catalog DB (a SQLite file or a postgres:// URL) with COUNT small terminal
+// recordings for the web and postgres rows of Benchmarks/run (the search page over 10 000
+// recordings, search over 100 000): varied users, applications,
 // hosts, start times over a year, durations, indicators and a few lines of terminal text
 // each, written with the library and imported as `psrec import` does, terminal text
 // included. Deterministic: recording i is the same in every run.
@@ -9,7 +10,10 @@
 
 import Foundation
 import PsrecCatalog
+import PsrecCatalogPostgres
 import PsrecFormat
+
+PostgresCatalogDriver.install()
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]), count > 0 else {
@@ -27,7 +31,11 @@ for application in applications where try catalog.application(application) == ni
     try catalog.addApplication(application, sessionProtocol: .ssh, recordingEnabled: true, retentionDays: nil, by: .administrator(login: "bench"))
 }
 let yearStart: Int64 = 1_735_689_600_000_000  // 2025-01-01
+let started = Date()
 for i in 0..<count {
+    if i > 0 && i % 10_000 == 0 {  // a fill of 100 000 takes minutes: show it is moving
+        FileHandle.standardError.write(Data("psrec-bench-catalog: \(i) of \(count) in \(Int(Date().timeIntervalSince(started))) s\n".utf8))
+    }
     var seed = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 1
     func next(_ n: Int) -> Int {
         seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
