@@ -59,7 +59,7 @@ struct KeyCommand: ParsableCommand {
             try reporting {
                 let out = OutputBuffer()
                 for key in try Catalog(path: db).trustedKeys() {
-                    out.append("\(TerminalSafe.escape(key.keyID)) sha256:\(key.fingerprint) trusted \(CatalogTime.iso(key.addedMicros)) by \(TerminalSafe.escape(key.addedBy))\n")
+                    out.append("\(TerminalSafe.escape(key.keyID)) sha256:\(TerminalSafe.escape(key.fingerprint)) trusted \(CatalogTime.iso(key.addedMicros)) by \(TerminalSafe.escape(key.addedBy))\n")
                 }
                 out.flush()
                 return ExitStatus.ok

@@ -31,7 +31,13 @@ enum NetworkTool {
     /// Whether `arguments` name a PostgreSQL catalog (`--db URL`, `--db=URL`, and `--from`
     /// and `--to` of `catalog copy`): such a command is run by `psrec-net`, which carries the
     /// PostgreSQL driver, so that `psrec` itself carries no network code.
-    static func namePostgresCatalog(_ arguments: some Sequence<String>) -> Bool {
+    static func namePostgresCatalog(_ arguments: [String]) -> Bool {
+        if arguments.first == "record" {
+            // What follows the recorder's own options is the session's command, whose
+            // arguments are its own: only the recorder's --db counts.
+            guard let record = try? RecordCommand.parse(Array(arguments.dropFirst())) else { return false }
+            return record.db.map(PostgresLocation.isURL) ?? false
+        }
         var previous = ""
         for argument in arguments {
             if argument == "--" { return false }

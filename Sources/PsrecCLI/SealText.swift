@@ -41,13 +41,14 @@ enum SealText {
     /// A stored recording's seal line: as `text` says it, with trust decided by the catalog's
     /// trusted keys (`psrec key trust`).
     static func catalogText(_ r: SealReport, state: SealState, complete: Bool) -> String {
+        var line = text(r, trusted: false, complete: complete)
+        let unverified = "; unverified: no --trust key given"
+        guard line.hasSuffix(unverified) else { return line }
+        line.removeLast(unverified.count)
         switch state {
-        case .sealed:
-            return text(r, trusted: false, complete: complete).replacingOccurrences(of: "; unverified: no --trust key given", with: ", trusted by the catalog")
-        case .untrusted:
-            return text(r, trusted: false, complete: complete).replacingOccurrences(of: "; unverified: no --trust key given", with: "; its key is not one the catalog trusts (psrec key trust)")
-        default:
-            return text(r, trusted: false, complete: complete)
+        case .sealed: return line + ", trusted by the catalog"
+        case .untrusted: return line + "; its key is not one the catalog trusts (psrec key trust)"
+        default: return line + "; failed: a recorder seals at the end, so what follows the last seal was added"
         }
     }
 

@@ -19,7 +19,7 @@ extension VerifyCommand {
             // The seals, checked again from the stored bytes; what changed is stored.
             let seal = try catalog.recheckSeals(recording, by: principal)
             if seal.changed { changed += 1 }
-            let sealFails = seal.report.failed
+            let sealFails = seal.state == .failed
             if sealFails { sealFailures += 1 }
             if quiet && verdict.status == .complete && !sealFails { continue }
             let name = "recording \(recording.uuid)"

@@ -87,7 +87,8 @@ extension Catalog {
             report.copied += 1
             progress(recording, true)
         }
-        try copyRows([("app_rights", ["application", "user", "\"right\"", "granted_us"])], to: destination)
+        try copyRows([("app_rights", ["application", "user", "\"right\"", "granted_us"]),
+                      ("trusted_keys", ["fingerprint", "key_id", "public_key", "added_us", "added_by"])], to: destination)
         report.auditRows = try copyAuditLog(to: destination, actor: actor)
         try destination.write { db in
             try Self.audit(db, actor: actor, action: "copy", recording: nil,

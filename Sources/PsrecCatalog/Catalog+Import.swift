@@ -55,7 +55,8 @@ extension Catalog {
             break
         }
         do {
-            return VerifiedImport(.ready(try PreparedImport(source: source, verdict: verdict, path: path, sourcePath: path, deferText: deferText)))
+            return VerifiedImport(.ready(try PreparedImport(source: source, status: verdict.status, path: path, sourcePath: path, deferText: deferText,
+                                                            checkSeals: .onStoredCopy)))
         } catch {
             return VerifiedImport(.skipped(ImportOutcome(kind: .skipped, verdict: .invalid, recordingID: verdict.recordingID, fileBytes: source.size, reason: error.message)))
         }
@@ -110,8 +111,21 @@ struct PreparedImport {
     let deferText: Bool
     /// What the hash chain and the seals show (`SealVerifier`, against the key each seal
     /// carries; whether the catalog trusts it is decided when asked); nil when not checked
-    /// (the head of a streamed recording).
+    /// (the head of a streamed recording), or to be checked on the stored copy.
     let seal: SealReport?
+    /// Check the seals on the catalog's copy once stored (`settleSeals`), not on the file:
+    /// a file changed between the check and the copy must not be stored as sealed.
+    let sealsFromStoredCopy: Bool
+
+    /// When and on what a recording's seals are checked.
+    enum SealCheck {
+        /// Not at all (the head of a streamed recording: its verdict comes when it completes).
+        case no
+        /// On `source` (the catalog's own chunks).
+        case onSource
+        /// On the stored copy, in the transaction that stores it (a file being imported).
+        case onStoredCopy
+    }
     var uuid: String { metadata.recordingID.uuidString.lowercased() }
 
     init(source: any ByteSource, verdict: Verdict, path: String, sourcePath: String? = nil, deferText: Bool) throws(CatalogError) {
@@ -120,9 +134,9 @@ struct PreparedImport {
 
     /// - Parameters:
     ///   - status: the validator's status for `source`, complete or truncated.
-    ///   - checkSeals: check the chain and seals (a pass over the file for a 1.2 file or one
-    ///     whose metadata names a sealing key; nothing to do for older files).
-    init(source: any ByteSource, status: Verdict.Status, path: String, sourcePath: String?, deferText: Bool, checkSeals: Bool = true) throws(CatalogError) {
+    ///   - checkSeals: when the chain and seals are checked (a pass over the content for a
+    ///     1.2 file or one whose metadata names a sealing key; nothing to do for older files).
+    init(source: any ByteSource, status: Verdict.Status, path: String, sourcePath: String?, deferText: Bool, checkSeals: SealCheck = .onSource) throws(CatalogError) {
         self.source = source
         self.path = path
         self.sourcePath = sourcePath
@@ -142,13 +156,21 @@ struct PreparedImport {
             throw CatalogError(.unimportable, "\(path) gives its session protocol as '\(metadata.sessionProtocol.rawValue)', which the catalog does not accept (only \(Application.knownProtocols.map(\.rawValue).joined(separator: " and ")) are defined); it was not imported.")
         }
         self.metadata = metadata
-        if !checkSeals {
+        let sealable = metadata.sealKeyFingerprint != nil || reader.header.minor >= 2
+        switch checkSeals {
+        case .no:
             seal = nil
-        } else if metadata.sealKeyFingerprint == nil && reader.header.minor < 2 {
-            // A 1.0 or 1.1 file cannot hold a seal.
+            sealsFromStoredCopy = false
+        case _ where !sealable:
+            // A 1.0 or 1.1 file without a sealing key cannot hold a seal.
             seal = .unsealed(eventsEndMicros: reader.durationMicros)
-        } else {
+            sealsFromStoredCopy = false
+        case .onSource:
             seal = SealVerifier.verify(source)
+            sealsFromStoredCopy = false
+        case .onStoredCopy:
+            seal = nil
+            sealsFromStoredCopy = true
         }
         let size = source.size
         let chunksEnd = status == .complete ? size - Int64(Trailer.size) : (reader.truncation?.lastGoodOffset ?? size)
@@ -186,6 +208,7 @@ struct PreparedImport {
             let digest = BackgroundDigest()
             try insertSegments(db, rowID: rowID, from: 0, digest: digest)
             try db.execute(sql: "UPDATE recordings SET sha256 = ? WHERE id = ?", arguments: [digest.finalize(), rowID])
+            try settleSeals(db, rowID: rowID)
             let limits = try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
                               detail: "added from \(path)" + (deferText ? " (terminal text pending)" : "") + limits)
@@ -211,6 +234,7 @@ struct PreparedImport {
             try db.execute(sql: "DELETE FROM indicators WHERE recording_id = ?", arguments: [rowID])
             try Catalog.deleteText(db, recording: rowID)
             try updateRecording(db, rowID: rowID, sha256: sha256)
+            try settleSeals(db, rowID: rowID)
             let limits = try insertDerived(db, rowID: rowID)
             try Catalog.audit(db, actor: actor, action: "import", recording: uuid,
                               detail: "extended from \(path) to \(source.size) bytes (\(status.rawValue))" + (deferText ? ", terminal text pending" : "") + limits)
@@ -220,6 +244,18 @@ struct PreparedImport {
             return outcome(.unchanged, "\(path) is a shorter copy of recording \(uuid), which the catalog already holds in full.")
         }
         throw CatalogError(.conflict, "\(path) has recording ID \(uuid), which the catalog already holds with different content; it was not imported.")
+    }
+
+    /// Checks the chain and seals on the catalog's copy of the recording, just stored in this
+    /// transaction, and stores what they show (when `sealsFromStoredCopy`).
+    private func settleSeals(_ db: any SQLConnection, rowID: Int64) throws {
+        guard sealsFromStoredCopy else { return }
+        let report = SealVerifier.verify(StoredRecordingSource(connection: db, rowID: rowID, recordingID: uuid, size: source.size))
+        try db.execute(sql: """
+            UPDATE recordings SET seal_status = ?, seal_key_id = ?, seal_key_fingerprint = ?, sealed_us = ?, seal_unsealed_chunks = ?, seal_problem = ?
+            WHERE id = ?
+            """, arguments: [report.status.rawValue, report.keyID, report.keyFingerprint, report.sealedMicros, Int64(report.unsealedEventChunks),
+                             report.problem?.message, rowID])
     }
 
     /// True when the first `count` segments of the catalog's rows (`stored`) and of this

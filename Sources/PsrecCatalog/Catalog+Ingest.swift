@@ -97,7 +97,7 @@ extension Catalog {
                 return row.position(metadata.recordingID)
             }
             let prepared = try PreparedImport(source: MemorySource(head), status: .truncated, path: "the head of recording \(uuid)",
-                                              sourcePath: nil, deferText: true, checkSeals: false)
+                                              sourcePath: nil, deferText: true, checkSeals: .no)
             guard prepared.layout.segments.count == 2, prepared.layout.segments.last?.kind == .chunk else {
                 throw CatalogError(.ingestBadChunk, "The head of recording \(uuid) does not read as a file header and one metadata chunk; nothing was stored.")
             }
@@ -200,8 +200,14 @@ extension Catalog {
         do {
             if !batch.chunks.isEmpty {
                 // Before any chunk: a connection whose lease another took stores nothing more.
+                // The usual case, the connection's own lease renewed, is one statement.
                 let uuid = batch.recordingID.uuidString.lowercased()
-                if try self.ingestRow(db, uuid: uuid, host: batch.host, actor: "host:" + batch.host) != nil {
+                let renewed = try batch.lease.map { lease in
+                    try db.execute(sql: "UPDATE leases SET expires_us = ? WHERE name = ? AND owner = ?",
+                                   arguments: [Self.nowMicros + Int64(lease.seconds * 1_000_000), CatalogLease.ingest(uuid), lease.owner])
+                    return db.changesCount == 1
+                } ?? false
+                if !renewed, try self.ingestRow(db, uuid: uuid, host: batch.host, actor: "host:" + batch.host) != nil {
                     try Self.claimIngest(db, uuid, batch.lease, beginning: false)
                 }
             }
@@ -490,7 +496,7 @@ extension Catalog {
     private static func claimIngest(_ db: any SQLConnection, _ uuid: String, _ lease: CatalogLease?, beginning: Bool) throws {
         let name = CatalogLease.ingest(uuid)
         if let lease {
-            try claim(db, name, lease, supersedingOwnServer: beginning, what: "Recording \(uuid)")
+            try claim(db, name, lease, taking: beginning, supersedingOwnServer: beginning, what: "Recording \(uuid)")
         } else if let held = try SQLRow.fetchOne(db, sql: "SELECT owner FROM leases WHERE name = ? AND expires_us > ?", arguments: [name, nowMicros]) {
             throw CatalogError(.leaseHeld, "Recording \(uuid) is being received by \(held["owner"] as String); try again when it lets go.")
         }

@@ -12,7 +12,9 @@ public enum SealState: String, CaseIterable, Sendable, Codable {
     /// No seal, and none promised (1.0 and 1.1 files; 1.2 files written without a key).
     case unsealed
     /// A seal failed: a chunk changed after a seal, a seal that does not belong there, a key
-    /// other than the recording's, an unreadable seal, or seals promised and missing.
+    /// other than the recording's, an unreadable seal, seals promised and missing, or a
+    /// complete recording with events after its last seal (a recorder seals at the end:
+    /// what follows was added).
     case failed
     /// Not checked yet (stored before the catalog checked seals, or still streaming).
     case unchecked
@@ -21,6 +23,7 @@ public enum SealState: String, CaseIterable, Sendable, Codable {
     static let sql = """
         CASE WHEN r.seal_status IS NULL THEN 'unchecked' \
         WHEN r.seal_status = 'unsealed' THEN 'unsealed' \
+        WHEN r.seal_status IN ('unverified', 'sealed', 'untrusted') AND r.status = 'complete' AND coalesce(r.seal_unsealed_chunks, 0) > 0 THEN 'failed' \
         WHEN r.seal_status IN ('unverified', 'sealed', 'untrusted') THEN \
         CASE WHEN EXISTS (SELECT 1 FROM trusted_keys k WHERE k.fingerprint = r.seal_key_fingerprint) THEN 'sealed' ELSE 'untrusted' END \
         ELSE 'failed' END
@@ -86,31 +89,57 @@ extension Catalog {
         }
     }
 
+    /// The state of a recording whose seals `report` describes (with no trust store: the
+    /// signatures checked against the key each seal carries), as `SealState.sql` says it of
+    /// a stored verdict.
+    static func sealState(_ report: SealReport, complete: Bool, trusted: Set<String>) -> SealState {
+        switch report.status {
+        case .unsealed: return .unsealed
+        case .unverified, .sealed, .untrusted:
+            if complete && report.unsealedEventChunks > 0 { return .failed }
+            return report.keyFingerprint.map(trusted.contains) == true ? .sealed : .untrusted
+        case .notSealed, .foreignKey, .misplaced, .altered, .malformed: return .failed
+        }
+    }
+
     /// Checks a stored recording's chain and seals again from its stored content (`verify
-    /// --db`), and stores what they show when it differs from what was stored.
-    /// - Returns: the report (seals checked against the catalog's trusted keys when any
-    ///   holds the recording's, else against the key each seal carries), the state now, and
-    ///   whether the stored verdict changed.
+    /// --db`): the state is decided from what the check shows now (the key that made the
+    /// seals against the trusted keys), never from the stored verdict, which is rewritten
+    /// where it differs. A recording still streamed is checked but not rewritten (its
+    /// verdict is made when it completes), nor is one whose content grew meanwhile.
+    /// - Returns: the report, the state, and whether the stored verdict changed.
     public func recheckSeals(_ recording: CatalogRecording, by principal: Principal) throws(CatalogError)
         -> (report: SealReport, state: SealState, changed: Bool) {
-        let report = SealVerifier.verify(try content(of: recording))
+        let source = try content(of: recording)
+        let report = SealVerifier.verify(source)
         let status = report.status.rawValue
+        let unsealed = Int64(report.unsealedEventChunks)
+        let (stored, trusted) = try read { db in
+            (try SQLRow.fetchOne(db, sql: """
+                SELECT seal_status, seal_key_id, seal_key_fingerprint, sealed_us, seal_unsealed_chunks, seal_problem, file_size, ingest_state
+                FROM recordings WHERE id = ?
+                """, arguments: [recording.rowID]),
+             Set(try String.fetchAll(db, sql: "SELECT fingerprint FROM trusted_keys")))
+        }
+        let state = Self.sealState(report, complete: recording.status == .complete, trusted: trusted)
+        guard let stored, (stored["ingest_state"] as String?) == nil, (stored["file_size"] as Int64) == source.size else {
+            return (report, state, false)
+        }
+        let same = (stored["seal_status"] as String?) == status && (stored["seal_key_id"] as String?) == report.keyID
+            && (stored["seal_key_fingerprint"] as String?) == report.keyFingerprint && (stored["sealed_us"] as Int64?) == report.sealedMicros
+            && (stored["seal_unsealed_chunks"] as Int64?) == unsealed && (stored["seal_problem"] as String?) == report.problem?.message
+        guard !same else { return (report, state, false) }
         let changed = try write { db in
-            let stored = try SQLRow.fetchOne(db, sql: "SELECT seal_status, sealed_us FROM recordings WHERE id = ?", arguments: [recording.rowID])
-            let same = (stored?["seal_status"] as String?) == status && (stored?["sealed_us"] as Int64?) == report.sealedMicros
-            guard !same else { return false }
             try db.execute(sql: """
                 UPDATE recordings SET seal_status = ?, seal_key_id = ?, seal_key_fingerprint = ?, sealed_us = ?, seal_unsealed_chunks = ?, seal_problem = ?
-                WHERE id = ?
-                """, arguments: [status, report.keyID, report.keyFingerprint, report.sealedMicros, Int64(report.unsealedEventChunks),
-                                 report.problem?.message, recording.rowID])
+                WHERE id = ? AND file_size = ? AND ingest_state IS NULL
+                """, arguments: [status, report.keyID, report.keyFingerprint, report.sealedMicros, unsealed,
+                                 report.problem?.message, recording.rowID, source.size])
+            guard db.changesCount == 1 else { return false }
             try Self.audit(db, actor: principal.auditName, action: "verify seals", recording: recording.uuid,
-                           detail: "was \((stored?["seal_status"] as String?) ?? "unchecked"), now \(status)")
+                           detail: "was \((stored["seal_status"] as String?) ?? "unchecked"), now \(status)")
             return true
         }
-        let state = try read { db in
-            try String.fetchOne(db, sql: "SELECT \(SealState.sql) FROM recordings r WHERE r.id = ?", arguments: [recording.rowID])
-        }.flatMap(SealState.init(rawValue:)) ?? .unchecked
         return (report, state, changed)
     }
 }

@@ -45,9 +45,11 @@ final class PostgresStore: PostgresCatalogStore, @unchecked Sendable {
 
     func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { connection in
-            try connection.execute(sql: "SET LOCAL lock_timeout = \(lockTimeoutMilliseconds)")
-            if synchronousCommits { try connection.execute(sql: "SET LOCAL synchronous_commit = on") }
-            _ = try connection.rows(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", arguments: SQLArguments())
+            // One round trip: the lock wait's limit, then the lock (a select list is
+            // evaluated in order), and for a server, commits that wait for the disk.
+            let durable = synchronousCommits ? ", set_config('synchronous_commit', 'on', true)" : ""
+            _ = try connection.rows(sql: "SELECT set_config('lock_timeout', '\(lockTimeoutMilliseconds)', true)\(durable), pg_advisory_xact_lock(\(Self.writeLockKey))",
+                                    arguments: SQLArguments())
             return try body(connection)
         }
     }
@@ -226,7 +228,22 @@ final class PostgresSQLConnection: SQLConnection {
     private var cursors = 0
     var dialect: SQLDialect { .postgresql }
 
-    init(_ connection: PostgresConnection) { self.connection = connection }
+    /// The promise of the query in flight (one at a time: the connection is used by one
+    /// thread), failed by the one handler on the connection's close.
+    private let inFlight = NIOLockedValueBox<EventLoopPromise<PostgresQueryResult>?>(nil)
+
+    init(_ connection: PostgresConnection) {
+        self.connection = connection
+        connection.closeFuture.whenComplete { [inFlight] _ in
+            // Let a reply already on its way be delivered first.
+            connection.eventLoop.execute {
+                inFlight.withLockedValue { promise in
+                    promise?.fail(PostgresConnectionLost())
+                    promise = nil
+                }
+            }
+        }
+    }
 
     private func query(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {
         let translation = PostgresSQL.translate(sql)
@@ -240,8 +257,7 @@ final class PostgresSQLConnection: SQLConnection {
             }
         }
         do {
-            let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binds), logger: PostgresConnectionPool.logger),
-                                       unlessClosed: connection.closeFuture)
+            let result = try waitUnlessClosed(connection.query(PostgresQuery(unsafeSQL: translation.sql, binds: binds), logger: PostgresConnectionPool.logger))
             changesCount = result.metadata.rows ?? 0
             return result
         } catch {
@@ -257,24 +273,30 @@ final class PostgresSQLConnection: SQLConnection {
     /// server ended the connection (`pg_terminate_backend`, a restart) was seen never to be
     /// answered, which left `import` waiting for ever. A statement may take long; a
     /// connection gone cannot answer.
-    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, unlessClosed closed: EventLoopFuture<Void>) throws -> T {
-        let promise = future.eventLoop.makePromise(of: T.self)
-        let settled = NIOLockedValueBox(false)
-        @Sendable func settle(_ result: Result<T, any Error>) {
-            guard settled.withLockedValue({ done in defer { done = true }; return !done }) else { return }
-            promise.completeWith(result)
+    /// Nothing of a query outlives it here: the close handler is the connection's one,
+    /// and it holds only the promise in flight.
+    private func waitUnlessClosed(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+        inFlight.withLockedValue { $0 = promise }
+        if connection.isClosed {
+            inFlight.withLockedValue { pending in
+                pending?.fail(PostgresConnectionLost())
+                pending = nil
+            }
         }
-        future.whenComplete(settle)
-        closed.whenComplete { _ in
-            // Let a reply already on its way be delivered first.
-            future.eventLoop.execute { settle(.failure(PostgresConnectionLost())) }
+        future.whenComplete { [inFlight] result in
+            inFlight.withLockedValue { pending in
+                guard pending?.futureResult === promise.futureResult else { return }
+                pending = nil
+                promise.completeWith(result)
+            }
         }
         return try promise.futureResult.wait()
     }
 
     /// The catalog's error for a connection the server closed.
     static func lost(_ location: String) -> CatalogError {
-        CatalogError(.database, "The catalog \(location) lost its connection: the PostgreSQL server closed it; nothing of this change was stored.")
+        CatalogError(.database, "The catalog \(location) lost its connection: the PostgreSQL server closed it; a change in progress was not stored, unless the connection closed as it was being committed.")
     }
 
     func execute(sql: String, arguments: SQLArguments) throws {

@@ -48,7 +48,10 @@ struct IngestConnection {
                         let (replies, done): ([StreamMessage], Bool)
                         switch inboundItem {
                         case .message(let message):
-                            if case .hello = message { began.withLockedValue { $0 = true } }
+                            if case .hello = message {
+                                began.withLockedValue { $0 = true }
+                                _ = server.openLeases.withLockedValue { $0.insert(lease.owner) }
+                            }
                             (replies, done) = await handle(message, state: &state, peer: peer, logger: logger)
                         case .chunks(let chunks): (replies, done) = await store(chunks, state: state, peer: peer, logger: logger)
                         }
@@ -72,6 +75,7 @@ struct IngestConnection {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
         }
         if began.withLockedValue({ $0 }) {
+            _ = server.openLeases.withLockedValue { $0.remove(lease.owner) }
             // Another connection (this host's next one, on this server or another) may take
             // the recording at once.
             let catalog = server.catalog, owner = lease.owner

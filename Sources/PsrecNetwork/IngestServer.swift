@@ -74,6 +74,8 @@ public final class IngestServer: Service, Sendable {
     /// This server, as its connections' leases name it: the process and one server in it.
     let identity = "\(Catalog.processIdentity) server \(UUID().uuidString.prefix(4).lowercased())"
     private let connectionNumbers = NIOLockedValueBox(0)
+    /// The leases of connections open now that began a recording: renewed while they live.
+    let openLeases = NIOLockedValueBox(Set<String>())
 
     /// A lease for a new connection: "… connection N".
     func newLease() -> CatalogLease {
@@ -238,9 +240,10 @@ public final class IngestServer: Service, Sendable {
             do {
                 try await Task.sleep(nanoseconds: UInt64(max(seconds / 3, 0.01) * 1e9))
             } catch { return }
-            let catalog = self.catalog, identity = self.identity
+            let catalog = self.catalog, owners = Array(openLeases.withLockedValue { $0 })
+            guard !owners.isEmpty else { continue }
             do {
-                _ = try await self.threadPool.runIfActive { try catalog.value.renewLeases(server: identity, seconds: seconds) }
+                _ = try await self.threadPool.runIfActive { try catalog.value.renewLeases(owners: owners, seconds: seconds) }
             } catch {
                 logger.error("cannot renew the connections' leases", metadata: ["error": "\(error)"])
             }

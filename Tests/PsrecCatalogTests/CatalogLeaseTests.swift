@@ -43,6 +43,9 @@ struct CatalogLeaseTests {
         // The connection ended and let go: another server's connection takes it at once.
         try catalog.releaseLeases(owner: a2.owner)
         #expect(try catalog.leases().isEmpty)
+        // The connection fenced off earlier does not get the free lease back by sending.
+        #expect { try send(2, a1) } throws: { Self.refusedAsHeld($0) }
+        #expect(try catalog.leases().isEmpty)
         #expect(try hello(b1).committedBytes == file.chunks[2].offset)
         #expect(try send(2, b1).positions.count == 1)
         // Server B goes away without letting go: once its lease expires, A takes over…
@@ -52,7 +55,7 @@ struct CatalogLeaseTests {
         // …and B, should it come back, stores nothing more.
         #expect { try send(3, b1) } throws: { Self.refusedAsHeld($0) }
         // Renewing B's leases renews none of A's.
-        #expect(try catalog.renewLeases(server: "server B", seconds: 60) == 0)
+        #expect(try catalog.renewLeases(owners: [b1.owner], seconds: 60) == 0)
         for index in 3..<file.chunks.count { _ = try send(index, a1) }
         let done = try catalog.finishIngest(host: "gw-1", recordingID: file.id, offset: file.trailerOffset, trailer: file.trailer, lease: a1)
         #expect(done.complete)
@@ -65,22 +68,28 @@ struct CatalogLeaseTests {
     func goneProcessesLetGo(engine: Engine) throws {
         let ws = try Workspace(engine)
         let catalog = try ws.catalog()
-        let host = String(Catalog.processIdentity.prefix { $0 != " " })
         // A process that has ended: a child reaped.
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/true")
         try child.run()
         child.waitUntilExit()
-        let gone = CatalogLease(owner: "\(host) pid \(child.processIdentifier) (aaaaaa) server 1 connection 1", server: "\(host) pid \(child.processIdentifier) (aaaaaa) server 1", seconds: 60)
-        let alive = CatalogLease(owner: "\(host) pid \(getppid()) (bbbbbb) server 1 connection 1", server: "\(host) pid \(getppid()) (bbbbbb) server 1", seconds: 60)
-        let elsewhere = CatalogLease(owner: "other-machine pid \(child.processIdentifier) (cccccc) server 1 connection 1", server: "other-machine pid \(child.processIdentifier) (cccccc) server 1", seconds: 60)
+        func lease(_ identity: String) -> CatalogLease {
+            CatalogLease(owner: identity + " server 1 connection 1", server: identity + " server 1", seconds: 60)
+        }
+        let gone = lease(Catalog.identity(pid: child.processIdentifier, tag: "aaaaaa"))
+        let alive = lease(Catalog.identity(pid: getppid(), tag: "bbbbbb"))
+        // This process's pid under another tag: the process before it (a restart as pid 1).
+        let before = lease(Catalog.identity(pid: getpid(), tag: "dddddd"))
+        let me = lease(Catalog.processIdentity)
+        // Another machine, or another boot or container of this one, with a pid that is free here.
+        let elsewhere = lease(Catalog.identity(pid: child.processIdentifier, tag: "cccccc").replacingOccurrences(of: " on \(Catalog.machine)", with: " on 0000-1"))
         try catalog.write { db in
-            for (n, lease) in [gone, alive, elsewhere].enumerated() {
+            for (n, lease) in [gone, alive, before, me, elsewhere].enumerated() {
                 try Catalog.claim(db, "ingest \(n)", lease, supersedingOwnServer: false, what: "Recording \(n)")
             }
         }
-        #expect(try catalog.releaseLeasesOfGoneProcesses() == 1)
-        #expect(Set(try catalog.leases().values) == [alive.owner, elsewhere.owner])
+        #expect(try catalog.releaseLeasesOfGoneProcesses() == 2)
+        #expect(Set(try catalog.leases().values) == [alive.owner, me.owner, elsewhere.owner])
     }
 
     @Test("a prune while another process holds the retention lease deletes nothing and names the holder; a dry run needs no lease; once let go, prune runs and lets go itself",

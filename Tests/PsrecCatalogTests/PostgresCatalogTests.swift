@@ -95,6 +95,9 @@ struct PostgresCatalogTests {
         #expect(NetworkToolProbe.names(["catalog", "copy", "--from", "a.db", "--to=postgresql://h/db"]))
         #expect(!NetworkToolProbe.names(["search", "--db", "a.db", "--title", "postgres://h/db"]))
         #expect(!NetworkToolProbe.names(["search", "--db", "a.db", "--", "--db", "postgres://h/db"]))
+        // The session's command is not the recorder's: its arguments name no catalog of psrec's.
+        #expect(!NetworkToolProbe.names(["record", "-o", "s.psrec", "migrate", "--to", "postgres://h/db"]))
+        #expect(NetworkToolProbe.names(["record", "--db", "postgres://h/db", "--app", "db-prod", "-o", "s.psrec", "sh"]))
 
         // A psrec with no psrec-net beside it or on the PATH.
         let ws = try Workspace()
@@ -180,6 +183,7 @@ struct PostgresCatalogTests {
         try source.grant(.audit, to: "sofia", on: .recording(bob), by: admin)
         try source.grant(.manage, to: "mike", on: .application("db-prod"), by: admin)
         _ = try source.addHost(named: "gw-1", actor: "test")
+        try source.trustKey(SealPublicKey(id: "gw-1", raw: Array(repeating: 7, count: 32)), by: admin)
         try source.addWebUser("sofia", bcryptHash: "$2b$12$abcdefghijklmnopqrstuuJ3Ok1YlAm6J6n5q8wW0ZP9Zl4Gz1b7e", actor: "test")
         let sourceAudit = try source.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log") } ?? 0
 
@@ -200,6 +204,7 @@ struct PostgresCatalogTests {
         #expect(try copy.search(RecordingQuery(), as: .user("mike")).count == 3)
         #expect(try copy.application("db-prod")?.retentionDays == 90)
         #expect(try copy.hosts().map(\.name) == ["gw-1"])
+        #expect(try copy.trustedKeys().map(\.keyID) == ["gw-1"])
         #expect(try copy.webPasswordHash(of: "sofia") != nil)
         var text = RecordingQuery()
         text.text = "rm -rf /tmp/alice"
