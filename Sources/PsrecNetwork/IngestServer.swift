@@ -119,15 +119,38 @@ public final class IngestServer: Service, Sendable {
         guard let held = refusalLimiter.admit(peer: RefusalLimiter.address(of: peer)) else { return }
         let catalog = self.catalog, logger = self.logger
         let note = held > 0 ? " (and \(held) refusals from this address not written one by one)" : ""
+        let row = PendingAudit(host: host, peer: peer, code: "\(refusal.code)", reason: reason + note)
+        let pending = self.pendingAudits
         threadPool.submit { state in
             guard state == .active else { return }
-            do {
-                try catalog.value.auditIngestRefusal(host: host, peer: peer, code: "\(refusal.code)", reason: reason + note)
-            } catch {
-                logger.error("cannot audit a refusal", metadata: ["error": "\(error)"])
+            // Rows a full disk kept back go first, then this one; what fails waits again.
+            let rows = pending.withLockedValue { rows in defer { rows = [] }; return rows } + [row]
+            for (n, row) in rows.enumerated() {
+                do {
+                    try catalog.value.auditIngestRefusal(host: row.host, peer: row.peer, code: row.code, reason: row.reason)
+                } catch {
+                    logger.error("cannot audit a refusal yet; it is kept to be written with the next one", metadata: ["error": "\(error)"])
+                    pending.withLockedValue { kept in
+                        kept = Array((kept + rows[n...]).suffix(Self.maxPendingAudits))
+                    }
+                    return
+                }
             }
         }
     }
+
+    /// A refusal's audit row not written yet (the catalog's disk was full).
+    struct PendingAudit: Sendable {
+        var host: String?
+        var peer: String
+        var code: String
+        var reason: String
+    }
+
+    /// Refusals kept for the audit log while it cannot be written, at most; older ones are
+    /// dropped first (the log says so for each).
+    static let maxPendingAudits = 1000
+    let pendingAudits = NIOLockedValueBox<[PendingAudit]>([])
 
     /// The port bound (useful with port 0), once listening.
     public func boundPort() async throws -> Int {

@@ -22,29 +22,6 @@ import PsrecTestSupport
         }
     }
 
-    /// `file` with one byte of its fourth EVENTS chunk changed and that chunk's CRC
-    /// recomputed: a reader finds nothing wrong, the seals do.
-    static func alter(_ file: String, to out: String) throws -> UInt32 {
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        let salt = try Array(bytes[0..<32]).withUnsafeBytes { (raw) throws(FormatError) in try FileHeader.decode(raw) }.salt
-        var offset = 32
-        var headers: [(Int, ChunkHeader)] = []
-        while bytes.count - offset > 80 {
-            let header = try Array(bytes[offset..<(offset + 48)]).withUnsafeBytes { (raw) throws(FormatError) in try ChunkHeader.decode(raw, salt: salt, offset: Int64(offset)) }
-            headers.append((offset, header))
-            offset += 48 + header.storedLength
-        }
-        let (at, header) = try #require(headers.filter { $0.1.type == .events }.dropFirst(3).first)
-        bytes[at + 48 + header.storedLength - 3] ^= 1
-        var changed = header
-        changed.payloadCRC = bytes[(at + 48)..<(at + 48 + header.storedLength)].withUnsafeBytes { Checksum.salted($0, salt: salt) }
-        var w = ByteWriter()
-        changed.encode(into: &w, salt: salt)
-        bytes.replaceSubrange(at..<(at + 48), with: w.bytes)
-        try Data(bytes).write(to: URL(fileURLWithPath: out))
-        return header.sequence
-    }
-
     @Test("import stores each recording's seal verdict; search --seal finds sealed (trusted key), untrusted, unsealed and failed ones; trusting or distrusting a key applies at once; verify --db checks the stored bytes again and fails on an altered recording",
           arguments: Engine.allCases)
     func sealsInTheCatalog(engine: Engine) throws {
@@ -62,7 +39,7 @@ import PsrecTestSupport
         let second = dir.appendingPathComponent("second.psrec").path
         #expect(try CLI.run(["convert", input, "-o", second, "--sign-key", key, "--seal-interval", "2", "--chunk-interval", "1s", "--compression", "none"]).status == 0)
         let altered = dir.appendingPathComponent("altered.psrec").path
-        let changedChunk = try Self.alter(second, to: altered)
+        let changedChunk = try SealCommandTests.alter(second, to: altered)
         #expect(try CLI.run(["verify", altered]).status == 2, "the altered copy reads as complete but fails its seals")
         // Three recordings, one ID each (convert gives each output a new one).
         for file in [sealed, plain, altered] {

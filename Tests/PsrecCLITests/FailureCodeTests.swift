@@ -17,7 +17,7 @@ struct FailureCodeTests {
         .unknownColumn: 64, .emptyTextSearch: 64, .managePerRecording: 64, .conflict: 3, .unimportable: 3,
         .legalHold: 3, .busy: 3, .database: 3, .storageFull: 3, .hostNotFound: 3, .hostExists: 64,
         .invalidHostName: 64, .ingestNotYours: 77, .ingestOutOfOrder: 3, .ingestComplete: 3, .ingestBadChunk: 3,
-        .userNotFound: 3, .userExists: 64,
+        .userNotFound: 3, .userExists: 64, .leaseHeld: 3,
     ]
 
     @Test("every catalog code maps to its intended exit status and makes one sentence", arguments: CatalogError.Code.allCases)

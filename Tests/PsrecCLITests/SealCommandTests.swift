@@ -15,6 +15,34 @@ import PsrecTestSupport
         return path
     }
 
+    /// `file` with one byte of its fourth EVENTS chunk changed and that chunk's CRC
+    /// recomputed, written to `out`: a reader finds nothing wrong (for a chunk stored
+    /// uncompressed), the seals do. Returns the changed chunk's sequence number.
+    static func alter(_ file: String, to out: String) throws -> UInt32 {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let salt = try Array(bytes[0..<32]).withUnsafeBytes { (raw) throws(FormatError) in try FileHeader.decode(raw) }.salt
+        var offset = 32
+        var headers: [(Int, ChunkHeader)] = []
+        while bytes.count - offset > 80 {
+            let header = try Array(bytes[offset..<(offset + 48)]).withUnsafeBytes { (raw) throws(FormatError) in try ChunkHeader.decode(raw, salt: salt, offset: Int64(offset)) }
+            headers.append((offset, header))
+            offset += 48 + header.storedLength
+        }
+        let (at, header) = try #require(headers.filter { $0.1.type == .events }.dropFirst(3).first)
+        if header.codec == .none {
+            bytes[at + 48 + header.storedLength - 3] ^= 1
+        } else {
+            bytes[at + 48 + header.storedLength / 2] ^= 1
+        }
+        var changed = header
+        changed.payloadCRC = bytes[(at + 48)..<(at + 48 + header.storedLength)].withUnsafeBytes { Checksum.salted($0, salt: salt) }
+        var w = ByteWriter()
+        changed.encode(into: &w, salt: salt)
+        bytes.replaceSubrange(at..<(at + 48), with: w.bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: out))
+        return header.sequence
+    }
+
     static func mode(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
@@ -82,31 +110,11 @@ import PsrecTestSupport
         #expect((seal["sealed_to_us"] as? NSNumber)?.int64Value == 11_900_000)
 
         // One byte changed in the fourth chunk, its CRC recomputed: complete, but altered.
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sealed)))
-        let salt = try Array(bytes[0..<32]).withUnsafeBytes { (raw) throws(FormatError) in try FileHeader.decode(raw) }.salt
-        var offset = 32
-        var headers: [(Int, ChunkHeader)] = []
-        while bytes.count - offset > 80 {
-            let header = try Array(bytes[offset..<(offset + 48)]).withUnsafeBytes { (raw) throws(FormatError) in try ChunkHeader.decode(raw, salt: salt, offset: Int64(offset)) }
-            headers.append((offset, header))
-            offset += 48 + header.storedLength
-        }
-        let (at, header) = try #require(headers.filter { $0.1.type == .events }.dropFirst(3).first)
-        if header.codec == .none {
-            bytes[at + 48 + header.storedLength - 3] ^= 1
-        } else {
-            bytes[at + 48 + header.storedLength / 2] ^= 1
-        }
-        var changed = header
-        changed.payloadCRC = bytes[(at + 48)..<(at + 48 + header.storedLength)].withUnsafeBytes { Checksum.salted($0, salt: salt) }
-        var w = ByteWriter()
-        changed.encode(into: &w, salt: salt)
-        bytes.replaceSubrange(at..<(at + 48), with: w.bytes)
         let altered = dir.appendingPathComponent("altered.psrec").path
-        try Data(bytes).write(to: URL(fileURLWithPath: altered))
+        let changedChunk = try Self.alter(sealed, to: altered)
         let caught = try CLI.run(["verify", "--trust", key + ".pub", altered])
         #expect(caught.status == 2)
-        #expect(caught.text.contains("seal: altered: chunk \(header.sequence) changed after the seal at 0:00:0"), "\(caught.text)")
+        #expect(caught.text.contains("seal: altered: chunk \(changedChunk) changed after the seal at 0:00:0"), "\(caught.text)")
     }
 
     @Test func sealingOptionsAreCheckedAndTheKeyMustBePrivate() throws {

@@ -23,6 +23,12 @@ final class FaultProxy: @unchecked Sendable {
     init(to target: Int, seed: UInt64) throws {
         self.target = target
         generator = SeededGenerator(seed: seed)
+        (listener, port) = Self.listen()
+        Thread.detachNewThread { self.accept() }
+    }
+
+    /// A TCP socket listening on a free loopback port, and the port.
+    static func listen() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -31,12 +37,10 @@ final class FaultProxy: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(fd, 64)
+        Glibc.listen(fd, 64)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Thread.detachNewThread { self.accept() }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     func stop() {

@@ -279,11 +279,19 @@ final class ResultCollector: @unchecked Sendable {
         let partial = try server.stored(id)
         #expect(partial.bytes.count > 0 && partial.bytes.count < file.count)
         #expect(partial.bytes == Array(file.prefix(partial.bytes.count)), "what the server holds is a prefix of the file")
-        #expect(try server.auditRows(containing: "unavailable").count >= 1)
         // Space returns.
         #expect(Mounting.mount(["-o", "remount,size=64m", volume.path]))
         let result = try await StreamUploader(target: target, path: path, logger: IngestServerTests.quiet).run()
         #expect(result.position.complete)
+        // The refusals are in the audit log: written at once, or, when the full disk kept
+        // them back, with the next refusal. Make one (a wrong token) and wait for it.
+        _ = try? await StreamUploader(target: server.target(Array("psrec_wrong".utf8)), path: path, logger: IngestServerTests.quiet, maxAttempts: 1).run()
+        var audited = 0
+        for _ in 0..<100 where audited == 0 {
+            audited = try server.auditRows(containing: "unavailable").count
+            if audited == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        #expect(audited >= 1)
         #expect(try server.stored(id).bytes == file)
     }
 }
