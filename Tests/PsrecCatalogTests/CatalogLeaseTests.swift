@@ -112,3 +112,35 @@ struct CatalogLeaseTests {
         #expect(try catalog.leases().isEmpty)
     }
 }
+
+/// `SealState`: how a stored seal verdict reads, on both engines.
+@Suite("Seal states from stored verdicts")
+struct SealStateTests {
+    @Test("a complete recording whose seals hold but with events after its last seal is failed (a recorder seals at the end); truncated, it is sealed or untrusted as its key is trusted",
+          arguments: Engine.allCases)
+    func unsealedTail(engine: Engine) throws {
+        let ws = try Workspace(engine)
+        let catalog = try ws.catalog()
+        try write(try recordingBytes(), to: ws.path("a.psrec"))
+        _ = try catalog.importRecording(path: ws.path("a.psrec"), actor: "test")
+        let key = SealPublicKey(id: "gw-1", raw: Array(repeating: 9, count: 32))
+        func state(status: String, unsealedChunks: Int) throws -> SealState? {
+            try catalog.write { db in
+                try db.execute(sql: "UPDATE recordings SET status = ?, seal_status = 'unverified', seal_key_fingerprint = ?, seal_unsealed_chunks = ?",
+                               arguments: [status, key.fingerprint, unsealedChunks])
+            }
+            var query = RecordingQuery()
+            let found = try catalog.search(query, as: admin).first?.seal
+            query.seal = found
+            #expect(try catalog.search(query, as: admin).count == 1, "search --seal \(found?.rawValue ?? "?") finds it")
+            return found
+        }
+        #expect(try state(status: "complete", unsealedChunks: 0) == .untrusted)
+        #expect(try state(status: "complete", unsealedChunks: 2) == .failed)
+        #expect(try state(status: "truncated", unsealedChunks: 2) == .untrusted)
+        try catalog.trustKey(key, by: admin)
+        #expect(try state(status: "truncated", unsealedChunks: 2) == .sealed)
+        #expect(try state(status: "complete", unsealedChunks: 2) == .failed)
+        #expect(try state(status: "complete", unsealedChunks: 0) == .sealed)
+    }
+}
