@@ -251,11 +251,7 @@ struct PreparedImport {
     private func settleSeals(_ db: any SQLConnection, rowID: Int64) throws {
         guard sealsFromStoredCopy else { return }
         let report = SealVerifier.verify(StoredRecordingSource(connection: db, rowID: rowID, recordingID: uuid, size: source.size))
-        try db.execute(sql: """
-            UPDATE recordings SET seal_status = ?, seal_key_id = ?, seal_key_fingerprint = ?, sealed_us = ?, seal_unsealed_chunks = ?, seal_problem = ?
-            WHERE id = ?
-            """, arguments: [report.status.rawValue, report.keyID, report.keyFingerprint, report.sealedMicros, Int64(report.unsealedEventChunks),
-                             report.problem?.message, rowID])
+        _ = try Catalog.storeSealVerdict(db, report, rowID: rowID)
     }
 
     /// True when the first `count` segments of the catalog's rows (`stored`) and of this

@@ -102,6 +102,20 @@ extension Catalog {
         }
     }
 
+    /// Stores what `report` shows as recording `rowID`'s seal verdict; with `ifSize`, only
+    /// while the recording is that size and not streamed.
+    /// - Returns: whether the row was changed.
+    static func storeSealVerdict(_ db: any SQLConnection, _ report: SealReport, rowID: Int64, ifSize size: Int64? = nil) throws -> Bool {
+        var arguments: SQLArguments = [report.status.rawValue, report.keyID, report.keyFingerprint, report.sealedMicros,
+                                       Int64(report.unsealedEventChunks), report.problem?.message, rowID]
+        if let size { arguments += [size] }
+        try db.execute(sql: """
+            UPDATE recordings SET seal_status = ?, seal_key_id = ?, seal_key_fingerprint = ?, sealed_us = ?, seal_unsealed_chunks = ?, seal_problem = ?
+            WHERE id = ?\(size == nil ? "" : " AND file_size = ? AND ingest_state IS NULL")
+            """, arguments: arguments)
+        return db.changesCount == 1
+    }
+
     /// Checks a stored recording's chain and seals again from its stored content (`verify
     /// --db`): the state is decided from what the check shows now (the key that made the
     /// seals against the trusted keys), never from the stored verdict, which is rewritten
@@ -130,12 +144,7 @@ extension Catalog {
             && (stored["seal_unsealed_chunks"] as Int64?) == unsealed && (stored["seal_problem"] as String?) == report.problem?.message
         guard !same else { return (report, state, false) }
         let changed = try write { db in
-            try db.execute(sql: """
-                UPDATE recordings SET seal_status = ?, seal_key_id = ?, seal_key_fingerprint = ?, sealed_us = ?, seal_unsealed_chunks = ?, seal_problem = ?
-                WHERE id = ? AND file_size = ? AND ingest_state IS NULL
-                """, arguments: [status, report.keyID, report.keyFingerprint, report.sealedMicros, unsealed,
-                                 report.problem?.message, recording.rowID, source.size])
-            guard db.changesCount == 1 else { return false }
+            guard try Self.storeSealVerdict(db, report, rowID: recording.rowID, ifSize: source.size) else { return false }
             try Self.audit(db, actor: principal.auditName, action: "verify seals", recording: recording.uuid,
                            detail: "was \((stored["seal_status"] as String?) ?? "unchecked"), now \(status)")
             return true
